@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Domains: creation through /dev/domino, Xen-style ids, the domain fd.
+ */
+#define pr_fmt(fmt) "domino: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+#include <xen/interface/xen.h>
+
+#include "domino.h"
+#include "domain.h"
+
+/*
+ * Live domains by id. xa_alloc_cyclic hands out ids in increasing order
+ * and wraps, as Xen does, so a just-freed id is not handed to the next
+ * domain while tools may still refer to the old one.
+ */
+static DEFINE_XARRAY_ALLOC1(domino_domains);
+static u32 domino_next_domid;
+static atomic_t domino_nr_domains = ATOMIC_INIT(0);
+
+static_assert(DOMINO_DOMID_MAX == DOMID_FIRST_RESERVED - 1);
+
+unsigned int domino_domain_count(void)
+{
+	return atomic_read(&domino_nr_domains);
+}
+
+static void domino_domain_destroy(struct kref *ref)
+{
+	struct domino_domain *d = container_of(ref, struct domino_domain, ref);
+
+	xa_erase(&domino_domains, d->domid);
+	domino_kfree(d);
+	atomic_dec(&domino_nr_domains);
+	domino_virt_put();
+}
+
+void domino_domain_put(struct domino_domain *d)
+{
+	kref_put(&d->ref, domino_domain_destroy);
+}
+
+static long domino_domain_get_info(struct domino_domain *d, void __user *uarg)
+{
+	struct domino_domain_info info = { .domid = d->domid };
+
+	if (copy_to_user(uarg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+static long domino_domain_ioctl(struct file *file, unsigned int cmd,
+				unsigned long arg)
+{
+	struct domino_domain *d = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	int r;
+
+	switch (_IOC_TYPE(cmd) == DOMINO_IOCTL_TYPE ? _IOC_NR(cmd) : -1) {
+	case _IOC_NR(DOMINO_DOMAIN_GET_INFO):
+		r = domino_ioctl_check(cmd, DOMINO_DOMAIN_GET_INFO);
+		return r ? r : domino_domain_get_info(d, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int domino_domain_release(struct inode *inode, struct file *file)
+{
+	domino_domain_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations domino_domain_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= domino_domain_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.release	= domino_domain_release,
+	.llseek		= noop_llseek,
+};
+
+static int domino_domain_check_args(const struct domino_create_domain *args)
+{
+	unsigned int i;
+
+	if (args->flags)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(args->reserved); i++)
+		if (args->reserved[i])
+			return -EINVAL;
+	if (args->domid > DOMINO_DOMID_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+static int domino_domain_assign_id(struct domino_domain *d, u32 wanted)
+{
+	int r;
+
+	if (wanted) {
+		r = xa_insert(&domino_domains, wanted, d, GFP_KERNEL_ACCOUNT);
+		return r == -EBUSY ? -EEXIST : r;
+	}
+
+	r = xa_alloc_cyclic(&domino_domains, &d->domid, d,
+			    XA_LIMIT(1, DOMINO_DOMID_MAX), &domino_next_domid,
+			    GFP_KERNEL_ACCOUNT);
+	if (r == -EBUSY)
+		return -ENOSPC;
+	return r < 0 ? r : 0;
+}
+
+int domino_domain_create(struct domino_create_domain __user *uarg)
+{
+	struct domino_create_domain args;
+	struct domino_domain *d;
+	int r, fd;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	r = domino_domain_check_args(&args);
+	if (r)
+		return r;
+
+	if (atomic_inc_return(&domino_nr_domains) > domino_caps.max_domains) {
+		r = -ENOSPC;
+		goto out_count;
+	}
+
+	r = domino_virt_get();
+	if (r)
+		goto out_count;
+
+	d = domino_kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d) {
+		r = -ENOMEM;
+		goto out_virt;
+	}
+	kref_init(&d->ref);
+	d->domid = args.domid;
+
+	r = domino_domain_assign_id(d, args.domid);
+	if (r)
+		goto out_free;
+
+	args.domid = d->domid;
+	if (copy_to_user(uarg, &args, sizeof(args))) {
+		r = -EFAULT;
+		goto out_erase;
+	}
+
+	/* Nothing may fail after the fd is installed: userspace owns it. */
+	fd = anon_inode_getfd("domino-domain", &domino_domain_fops, d,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		r = fd;
+		goto out_erase;
+	}
+	return fd;
+
+out_erase:
+	xa_erase(&domino_domains, d->domid);
+out_free:
+	domino_kfree(d);
+out_virt:
+	domino_virt_put();
+out_count:
+	atomic_dec(&domino_nr_domains);
+	return r;
+}
+
+void domino_domain_exit(void)
+{
+	/* Every domain fd pins the module, so none can be left at unload. */
+	xa_destroy(&domino_domains);
+}

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Intel VMX backend: detection from the capability MSRs and per-CPU
+ * VMXON/VMXOFF.
+ */
+#define pr_fmt(fmt) "domino: vmx: " fmt
+
+#include <linux/percpu.h>
+#include <linux/mm.h>
+#include <linux/io.h>
+#include <asm/asm.h>
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+#include <asm/vmx.h>
+
+#include "domino.h"
+
+/* IA32_VMX_BASIC[30:0], the VMCS revision id (SDM vol. 3, A.1). */
+#define VMX_BASIC_REVISION_MASK		0x7fffffffULL
+
+/* Processor-based control: "activate secondary controls" (SDM 24.6.2). */
+#define VMX_PROC_SECONDARY		BIT(31)
+
+static u32 vmx_revision;
+static bool vmx_has_invept_global;
+static DEFINE_PER_CPU(struct page *, vmx_vmxon_region);
+
+/* The allowed-1 half of a VMX control capability MSR (SDM A.3). */
+static u32 vmx_allowed1(u32 msr)
+{
+	u64 v;
+
+	rdmsrl(msr, v);
+	return v >> 32;
+}
+
+/* SDM 23.7: VMXON needs IA32_FEATURE_CONTROL locked with VMX enabled. */
+static int vmx_check_feature_control(void)
+{
+	u64 fc;
+
+	rdmsrl(MSR_IA32_FEAT_CTL, fc);
+	if (!(fc & FEAT_CTL_LOCKED)) {
+		pr_err("IA32_FEATURE_CONTROL is not locked; the firmware left VMX unconfigured\n");
+		return -EPERM;
+	}
+	if (!(fc & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)) {
+		pr_err("VMX is disabled by the firmware (IA32_FEATURE_CONTROL); enable VT-x in the BIOS setup\n");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static void vmx_probe_ept(struct domino_caps *caps, u64 ept_vpid, u32 sec)
+{
+	unsigned int host = domino_tdp_host_levels();
+
+	caps->features |= DOMINO_FEAT_TDP;
+	/* EPT's depth is chosen per EPTP: follow the host where EPT can. */
+	caps->tdp_levels = host == 5 && (ept_vpid & VMX_EPT_PAGE_WALK_5_BIT) ? 5 : 4;
+	if (ept_vpid & VMX_EPT_2MB_PAGE_BIT)
+		caps->features |= DOMINO_FEAT_TDP_2M;
+	if (ept_vpid & VMX_EPT_1GB_PAGE_BIT)
+		caps->features |= DOMINO_FEAT_TDP_1G;
+	if (ept_vpid & VMX_EPT_AD_BIT)
+		caps->features |= DOMINO_FEAT_TDP_AD;
+	if (ept_vpid & VMX_EPT_EXECUTE_ONLY_BIT)
+		caps->features |= DOMINO_FEAT_VMX_EPT_EXEC_ONLY;
+	if (ept_vpid & VMX_EPT_INVEPT_BIT)
+		caps->features |= DOMINO_FEAT_VMX_INVEPT;
+	vmx_has_invept_global = (ept_vpid & VMX_EPT_INVEPT_BIT) &&
+				(ept_vpid & VMX_EPT_EXTENT_GLOBAL_BIT);
+
+	if (sec & SECONDARY_EXEC_ENABLE_VPID) {
+		/* VPID 0 is the host's (SDM 28.1): 16-bit ids 1..65535. */
+		caps->nr_tlb_tags = 0xffff;
+		caps->features |= DOMINO_FEAT_TAGGED_TLB;
+		if (ept_vpid & ((u64)VMX_VPID_INVVPID_BIT << 32))
+			caps->features |= DOMINO_FEAT_VMX_INVVPID;
+	}
+}
+
+static int vmx_probe(struct domino_caps *caps)
+{
+	u32 proc, sec, pin;
+	u64 basic, ept_vpid;
+	int r;
+
+	if (!boot_cpu_has(X86_FEATURE_VMX))
+		return -ENODEV;
+	r = vmx_check_feature_control();
+	if (r)
+		return r;
+
+	rdmsrl(MSR_IA32_VMX_BASIC, basic);
+	if ((basic & VMX_BASIC_MEM_TYPE_MASK) >> VMX_BASIC_MEM_TYPE_SHIFT !=
+	    VMX_BASIC_MEM_TYPE_WB || (basic & VMX_BASIC_64)) {
+		pr_err("unsupported IA32_VMX_BASIC %#llx (needs write-back VMCS, 64-bit addresses)\n",
+		       basic);
+		return -EOPNOTSUPP;
+	}
+	vmx_revision = basic & VMX_BASIC_REVISION_MASK;
+
+	/* The TRUE_* MSRs, where present, report what may really be cleared. */
+	if (basic & VMX_BASIC_TRUE_CTLS) {
+		caps->features |= DOMINO_FEAT_VMX_TRUE_CTLS;
+		proc = vmx_allowed1(MSR_IA32_VMX_TRUE_PROCBASED_CTLS);
+		pin = vmx_allowed1(MSR_IA32_VMX_TRUE_PINBASED_CTLS);
+	} else {
+		proc = vmx_allowed1(MSR_IA32_VMX_PROCBASED_CTLS);
+		pin = vmx_allowed1(MSR_IA32_VMX_PINBASED_CTLS);
+	}
+	sec = proc & VMX_PROC_SECONDARY ?
+		vmx_allowed1(MSR_IA32_VMX_PROCBASED_CTLS2) : 0;
+	if (!(sec & SECONDARY_EXEC_ENABLE_EPT)) {
+		pr_err("this CPU has VT-x without EPT, which Domino requires\n");
+		return -EOPNOTSUPP;
+	}
+	rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, ept_vpid);
+	if (!(ept_vpid & VMX_EPT_PAGE_WALK_4_BIT) ||
+	    !(ept_vpid & VMX_EPTP_WB_BIT)) {
+		pr_err("EPT lacks 4-level walks or write-back tables (IA32_VMX_EPT_VPID_CAP %#llx)\n",
+		       ept_vpid);
+		return -EOPNOTSUPP;
+	}
+
+	caps->vendor = DOMINO_VENDOR_VMX;
+	caps->vendor_revision = vmx_revision;
+	vmx_probe_ept(caps, ept_vpid, sec);
+	if (sec & SECONDARY_EXEC_UNRESTRICTED_GUEST)
+		caps->features |= DOMINO_FEAT_VMX_UNRESTRICTED;
+	if (sec & SECONDARY_EXEC_ENABLE_PML)
+		caps->features |= DOMINO_FEAT_VMX_PML;
+	if (sec & SECONDARY_EXEC_SHADOW_VMCS)
+		caps->features |= DOMINO_FEAT_VMX_SHADOW_VMCS;
+	if (sec & SECONDARY_EXEC_TSC_SCALING)
+		caps->features |= DOMINO_FEAT_TSC_SCALING;
+	if (sec & SECONDARY_EXEC_PAUSE_LOOP_EXITING)
+		caps->features |= DOMINO_FEAT_PAUSE_EXITS;
+	if (sec & SECONDARY_EXEC_APIC_REGISTER_VIRT)
+		caps->features |= DOMINO_FEAT_APIC_VIRT;
+	if (pin & PIN_BASED_VIRTUAL_NMIS)
+		caps->features |= DOMINO_FEAT_VNMI;
+	if (pin & PIN_BASED_VMX_PREEMPTION_TIMER)
+		caps->features |= DOMINO_FEAT_VMX_PREEMPT_TIMER;
+	return 0;
+}
+
+static void vmx_free_regions(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		domino_free_page(per_cpu(vmx_vmxon_region, cpu));
+		per_cpu(vmx_vmxon_region, cpu) = NULL;
+	}
+}
+
+static int vmx_setup(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct page *page = domino_alloc_page(GFP_KERNEL);
+
+		if (!page) {
+			vmx_free_regions();
+			return -ENOMEM;
+		}
+		/* SDM 24.11.5: the VMXON region starts with the VMCS revision. */
+		*(u32 *)page_address(page) = vmx_revision;
+		per_cpu(vmx_vmxon_region, cpu) = page;
+	}
+	return 0;
+}
+
+static bool vmx_cpu_busy(void)
+{
+	/* CR4.VMXE is only ever set by a hypervisor in VMX operation. */
+	return __read_cr4() & X86_CR4_VMXE;
+}
+
+/* SDM 23.8: CR0 and CR4 must satisfy the VMX fixed-bit MSRs. */
+static bool vmx_cr_fixed_ok(unsigned long val, u32 fixed0_msr, u32 fixed1_msr)
+{
+	u64 fixed0, fixed1;
+
+	rdmsrl(fixed0_msr, fixed0);
+	rdmsrl(fixed1_msr, fixed1);
+	return (val & fixed0) == fixed0 && !(val & ~fixed1);
+}
+
+static void vmx_invept_global(void)
+{
+	struct { u64 eptp, gpa; } desc = { 0, 0 };
+
+	asm volatile("invept %0, %1"
+		     : : "m"(desc), "r"((u64)VMX_EPT_EXTENT_GLOBAL)
+		     : "cc", "memory");
+}
+
+static int vmx_cpu_enable(void)
+{
+	u64 pa = page_to_phys(__this_cpu_read(vmx_vmxon_region));
+
+	if (vmx_cpu_busy())
+		return -EBUSY;
+	if (!vmx_cr_fixed_ok(read_cr0(), MSR_IA32_VMX_CR0_FIXED0,
+		     MSR_IA32_VMX_CR0_FIXED1) ||
+	    !vmx_cr_fixed_ok(__read_cr4() | X86_CR4_VMXE,
+		     MSR_IA32_VMX_CR4_FIXED0, MSR_IA32_VMX_CR4_FIXED1)) {
+		pr_err("CPU%d: CR0/CR4 violate the VMX fixed bits\n",
+		       smp_processor_id());
+		return -EIO;
+	}
+
+	cr4_set_bits(X86_CR4_VMXE);
+	/* CF or ZF set: VMfailInvalid/VMfailValid (SDM 30.2). */
+	asm goto("1: vmxon %[pa]\n\t"
+		  "jbe %l[fail]\n\t"
+		  _ASM_EXTABLE(1b, %l[fault])
+		  : : [pa] "m"(pa) : "cc", "memory" : fail, fault);
+
+	/* Drop EPT translations a previous VMX user may have left cached. */
+	if (vmx_has_invept_global)
+		vmx_invept_global();
+	return 0;
+
+fail:
+	cr4_clear_bits(X86_CR4_VMXE);
+	pr_err("CPU%d: VMXON failed (VMfail)\n", smp_processor_id());
+	return -EIO;
+fault:
+	cr4_clear_bits(X86_CR4_VMXE);
+	pr_err("CPU%d: VMXON faulted\n", smp_processor_id());
+	return -EIO;
+}
+
+static void vmx_cpu_disable(void)
+{
+	asm goto("1: vmxoff\n\t"
+		  _ASM_EXTABLE(1b, %l[fault])
+		  : : : "cc", "memory" : fault);
+	cr4_clear_bits(X86_CR4_VMXE);
+	return;
+
+fault:
+	/* Only reachable if something left VMX operation behind our back. */
+	cr4_clear_bits(X86_CR4_VMXE);
+	pr_err("CPU%d: VMXOFF faulted\n", smp_processor_id());
+}
+
+const struct domino_vendor_ops domino_vmx_ops = {
+	.name		= "vmx",
+	.competitor	= "kvm_intel",
+	.probe		= vmx_probe,
+	.setup		= vmx_setup,
+	.teardown	= vmx_free_regions,
+	.cpu_busy	= vmx_cpu_busy,
+	.cpu_enable	= vmx_cpu_enable,
+	.cpu_disable	= vmx_cpu_disable,
+};
