@@ -95,8 +95,9 @@ while :; do sleep 1000; done
 INIT
 chmod 755 "$stage/init"
 
-mkdir -p "$(dirname "$out")"
 # Sorted, root-owned, fixed mtimes: reproducible archive.
+find "$stage" -exec touch -h -d @0 {} +
+mkdir -p "$(dirname "$out")"
 (cd "$stage" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
     cpio --null -o -H newc -R 0:0 --reproducible --quiet) >"$out.tmp"
 mv "$out.tmp" "$out"

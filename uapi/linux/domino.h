@@ -56,7 +56,7 @@
 enum domino_vendor {
 	DOMINO_VENDOR_NONE = 0,
 	DOMINO_VENDOR_SVM = 1,		/* AMD SVM with nested paging (NPT) */
-	DOMINO_VENDOR_VMX = 2,		/* Intel VT-x with EPT */
+	DOMINO_VENDOR_VMX = 2		/* Intel VT-x with EPT */
 };
 
 /*

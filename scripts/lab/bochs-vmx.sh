@@ -1,0 +1,92 @@
+#!/bin/bash
+# bochs-vmx.sh KVER CPIO LOG [TIMEOUT_S] [EXTRA_APPEND]
+# Boot /boot/vmlinuz-KVER with initramfs CPIO (see mkinitramfs.sh) under Bochs
+# with emulated VMX + EPT (corei7_skylake_x), from an isolinux CD image made
+# in a temp dir. Serial console to LOG, Bochs's own log to LOG.emu.
+# Same contract as qemu-svm.sh: exit 0 = LOG has "DOMINO-LAB: END" (Bochs
+# itself exits 1 on ACPI power-off, so its code is ignored), 1 = no END
+# (crash/panic), 124 = watchdog (LAB_STALL_S=120 s silent, TIMEOUT_S=900 s).
+# Env: LAB_BOCHS_IPS (50000000), LAB_BOCHS_MEGS (1024),
+#      LAB_BOCHS_RC (extra bochsrc lines, newline separated).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=common.sh
+. "$here/common.sh"
+
+if [ $# -lt 3 ] || [ $# -gt 5 ]; then
+    echo "usage: $0 KVER CPIO LOG [TIMEOUT_S] [EXTRA_APPEND]" >&2
+    exit 2
+fi
+kver=$1 cpio=$2 log=$3 timeout=${4:-900} extra=${5:-}
+kernel=/boot/vmlinuz-$kver
+bios=/usr/share/bochs/BIOS-bochs-latest
+vgabios=/usr/share/vgabios/vgabios.bin
+isolinux=/usr/lib/ISOLINUX/isolinux.bin
+ldlinux=/usr/lib/syslinux/modules/bios/ldlinux.c32
+for f in "$kernel" "$cpio" "$bios" "$vgabios" "$isolinux" "$ldlinux"; do
+    [ -r "$f" ] || { echo "$0: $f not readable (apt-get install bochs bochsbios vgabios isolinux syslinux-common)" >&2; exit 2; }
+done
+for c in bochs-bin xorriso; do
+    command -v "$c" >/dev/null || { echo "$0: $c missing (apt-get install bochs xorriso)" >&2; exit 2; }
+done
+# Bochs opens the log relative to its cwd (the temp dir): make it absolute.
+mkdir -p "$(dirname "$log")"
+log=$(cd "$(dirname "$log")" && pwd)/${log##*/}
+
+tmp=$(mktemp -d /tmp/domino-bochs.XXXXXX)
+trap 'lab_cleanup; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# quiet: boot prints only errors (each serial byte costs emulated time); /init
+# raises the console loglevel to 7 so pr_info+ from modules, WARN, oops show.
+# reboot=t: a panic reboots by triple fault, which Bochs
+# (reset_on_triple_fault=0, panic: action=fatal) turns into an exit instead of
+# a reset that would boot the CD again.
+append="console=ttyS0,115200 panic=-1 oops=panic reboot=t quiet cryptomgr.notests loglevel=4 $extra"
+
+mkdir -p "$tmp/cd/isolinux"
+cp "$isolinux" "$ldlinux" "$tmp/cd/isolinux/"
+cp "$kernel" "$tmp/cd/vmlinuz"
+cp "$cpio" "$tmp/cd/initrd.cpio"
+cat >"$tmp/cd/isolinux/isolinux.cfg" <<CFG
+DEFAULT domino
+PROMPT 0
+TIMEOUT 0
+LABEL domino
+  KERNEL /vmlinuz
+  INITRD /initrd.cpio
+  APPEND $append
+CFG
+xorriso -as mkisofs -quiet -o "$tmp/lab.iso" -b isolinux/isolinux.bin \
+    -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
+    "$tmp/cd" 2>"$tmp/xorriso.log" || { cat "$tmp/xorriso.log" >&2; exit 2; }
+rm -rf "$tmp/cd"
+
+# rfb with timeout=0: headless, never waits for a viewer; it takes the first
+# free TCP port in 5900-5949, so parallel runs do not collide.
+cat >"$tmp/bochsrc" <<RC
+megs: ${LAB_BOCHS_MEGS:-1024}
+romimage: file=$bios
+vgaromimage: file=$vgabios
+cpu: model=corei7_skylake_x, count=1, ips=${LAB_BOCHS_IPS:-50000000}, reset_on_triple_fault=0
+pci: enabled=1, chipset=i440fx
+ata0-master: type=cdrom, path=$tmp/lab.iso, status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev=$log
+display_library: rfb, options="timeout=0"
+mouse: enabled=0
+# The default ALSA sound driver spews errors on a host with no sound card.
+sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
+log: -
+panic: action=fatal
+error: action=report
+info: action=report
+debug: action=ignore
+${LAB_BOCHS_RC:-}
+RC
+# Debian's bochs has the internal debugger: it waits at a prompt unless told.
+echo continue >"$tmp/rc"
+
+cd "$tmp"
+lab_run "$log" "$log.emu" "$timeout" bochs-bin -q -f "$tmp/bochsrc" -rc "$tmp/rc"

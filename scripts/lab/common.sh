@@ -1,0 +1,90 @@
+# shellcheck shell=bash
+# common.sh: watchdog shared by qemu-svm.sh and bochs-vmx.sh (sourced, not run).
+#
+# lab_run LOG EMU_LOG TIMEOUT_S CMD...
+#   Runs the emulator CMD (stdin /dev/null, its own output to EMU_LOG) while
+#   watching the serial LOG. Returns:
+#     0   emulator ended and LOG has "DOMINO-LAB: END" (also when it had to be
+#         killed LAB_GRACE_S after END, e.g. a poweroff that did not power off)
+#     1   emulator ended without END (crash, panic, triple fault ...)
+#     124 killed: LOG silent for LAB_STALL_S (default 120) or TIMEOUT_S total
+#   Every kill appends "DOMINO-LAB: WATCHDOG <reason>" to LOG.
+#   Callers must call lab_cleanup from their EXIT trap.
+
+lab_emu_pid=
+
+lab_cleanup() {
+    [ -n "$lab_emu_pid" ] || return 0
+    kill -TERM "$lab_emu_pid" 2>/dev/null || true
+    local i
+    for i in $(seq 50); do
+        kill -0 "$lab_emu_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ "$i" -lt 50 ] || kill -KILL "$lab_emu_pid" 2>/dev/null || true
+    wait "$lab_emu_pid" 2>/dev/null || true
+    lab_emu_pid=
+}
+
+lab_run() {
+    local log=$1 emu_log=$2 timeout=$3
+    shift 3
+    local stall=${LAB_STALL_S:-120} grace=${LAB_GRACE_S:-15}
+    local t0 t1 size last_size=-1 last_change=$SECONDS start=$SECONDS
+    local reason='' code=0 done_at='' done_code=0 emu_rc=0
+
+    : >"$log"
+    t0=$(date +%s.%N)
+    "$@" </dev/null >"$emu_log" 2>&1 &
+    lab_emu_pid=$!
+
+    while kill -0 "$lab_emu_pid" 2>/dev/null; do
+        sleep 1
+        size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+        if [ "$size" != "$last_size" ]; then
+            last_size=$size
+            last_change=$SECONDS
+        fi
+        # The guest finished (END) or panicked: the emulator should exit on
+        # its own soon; if not (Bochs may reset instead), stop it.
+        if [ -z "$done_at" ]; then
+            if grep -q 'DOMINO-LAB: END' "$log"; then
+                done_at=$SECONDS done_code=0
+            elif grep -q "Kernel panic - not syncing" "$log"; then
+                done_at=$SECONDS done_code=1
+            fi
+        fi
+        if [ -n "$done_at" ] && ((SECONDS - done_at >= grace)); then
+            reason="emulator still running ${grace}s after $([ "$done_code" = 0 ] && echo END || echo 'kernel panic')"
+            code=$done_code
+        elif ((SECONDS - last_change >= stall)); then
+            reason="stall: no console output for ${stall}s"
+            code=124
+        elif ((SECONDS - start >= timeout)); then
+            reason="timeout: ${timeout}s total"
+            code=124
+        fi
+        [ -z "$reason" ] || break
+    done
+
+    if [ -n "$reason" ]; then
+        lab_cleanup
+        echo "DOMINO-LAB: WATCHDOG $reason" >>"$log"
+    else
+        wait "$lab_emu_pid" || emu_rc=$?
+        lab_emu_pid=
+        grep -q 'DOMINO-LAB: END' "$log" || code=1
+    fi
+    t1=$(date +%s.%N)
+    {
+        printf '%s: wall %.1f s, emulator rc=%s, %s, exit %s\n' "${0##*/}" \
+            "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "$emu_rc" \
+            "$(grep -a -o 'DOMINO-LAB: END rc=[0-9]*' "$log" | tail -n 1 || echo 'no END line')" "$code"
+        [ -z "$reason" ] || echo "${0##*/}: WATCHDOG $reason"
+        if [ "$code" != 0 ]; then
+            echo "${0##*/}: last emulator output ($emu_log):"
+            tail -n 5 "$emu_log" | sed 's/^/  /'
+        fi
+    } >&2
+    return "$code"
+}

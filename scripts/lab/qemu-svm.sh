@@ -1,0 +1,39 @@
+#!/bin/bash
+# qemu-svm.sh KVER CPIO LOG [TIMEOUT_S] [EXTRA_APPEND]
+# Boot /boot/vmlinuz-KVER with initramfs CPIO (see mkinitramfs.sh) under QEMU
+# TCG with emulated SVM + NPT (-cpu max). The serial console goes to LOG,
+# QEMU's own output to LOG.emu. Exit 0: QEMU ended and LOG has
+# "DOMINO-LAB: END"; 1: no END (crash/panic); 124: watchdog kill (no output
+# for LAB_STALL_S=120 s, or TIMEOUT_S=900 s total). Wall time on stderr.
+# Env: LAB_QEMU_CPU (max), LAB_QEMU_SMP (2), LAB_QEMU_MEM (1G),
+#      LAB_QEMU_ARGS (extra words, e.g. "-icount shift=0,sleep=off").
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=common.sh
+. "$here/common.sh"
+
+if [ $# -lt 3 ] || [ $# -gt 5 ]; then
+    echo "usage: $0 KVER CPIO LOG [TIMEOUT_S] [EXTRA_APPEND]" >&2
+    exit 2
+fi
+kver=$1 cpio=$2 log=$3 timeout=${4:-900} extra=${5:-}
+kernel=/boot/vmlinuz-$kver
+for f in "$kernel" "$cpio"; do
+    [ -r "$f" ] || { echo "$0: $f not readable" >&2; exit 2; }
+done
+
+trap lab_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# quiet: the boot itself prints only errors (serial output is slow under
+# emulation); /init raises the console loglevel to 7 so pr_info and up from
+# modules, WARN and oops reach LOG. panic=-1 + -no-reboot: a panic ends QEMU.
+append="console=ttyS0,115200 panic=-1 oops=panic quiet cryptomgr.notests loglevel=4 $extra"
+
+# shellcheck disable=SC2086 # LAB_QEMU_ARGS is a word list on purpose
+lab_run "$log" "$log.emu" "$timeout" \
+    qemu-system-x86_64 -accel tcg -cpu "${LAB_QEMU_CPU:-max}" \
+    -smp "${LAB_QEMU_SMP:-2}" -m "${LAB_QEMU_MEM:-1G}" \
+    -nographic -no-reboot -monitor none -serial "file:$log" -nic none \
+    -kernel "$kernel" -initrd "$cpio" -append "$append" ${LAB_QEMU_ARGS:-}

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The UAPI structs have the same layout for every caller: sizes are
+ * multiples of 8 with no implicit padding, and fields sit where
+ * docs/uapi.md says. Checked at compile time; the program reports it.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/domino.h>
+
+#define LAYOUT(type, field, off) \
+	_Static_assert(offsetof(struct type, field) == (off), #type "." #field)
+
+LAYOUT(domino_caps, api_version, 0);
+LAYOUT(domino_caps, vendor, 4);
+LAYOUT(domino_caps, features, 8);
+LAYOUT(domino_caps, tdp_levels, 16);
+LAYOUT(domino_caps, nr_tlb_tags, 20);
+LAYOUT(domino_caps, vendor_revision, 24);
+LAYOUT(domino_caps, nr_cpus, 28);
+LAYOUT(domino_caps, max_domains, 32);
+LAYOUT(domino_caps, pad, 36);
+LAYOUT(domino_caps, reserved, 40);
+_Static_assert(sizeof(struct domino_caps) == 104, "domino_caps size");
+
+LAYOUT(domino_create_domain, flags, 0);
+LAYOUT(domino_create_domain, domid, 4);
+LAYOUT(domino_create_domain, reserved, 8);
+_Static_assert(sizeof(struct domino_create_domain) == 40, "create_domain size");
+
+LAYOUT(domino_domain_info, domid, 0);
+LAYOUT(domino_domain_info, flags, 4);
+LAYOUT(domino_domain_info, reserved, 8);
+_Static_assert(sizeof(struct domino_domain_info) == 56, "domain_info size");
+
+int main(void)
+{
+	printf("TAP version 13\n1..2\n");
+	printf("ok 1 UAPI struct layouts are as documented\n");
+	printf("%s 2 ioctl numbers carry the Domino type byte\n",
+	       _IOC_TYPE(DOMINO_GET_CAPS) == DOMINO_IOCTL_TYPE &&
+	       _IOC_TYPE(DOMINO_CREATE_DOMAIN) == DOMINO_IOCTL_TYPE &&
+	       _IOC_TYPE(DOMINO_DOMAIN_GET_INFO) == DOMINO_IOCTL_TYPE ? "ok" : "not ok");
+	return _IOC_TYPE(DOMINO_GET_CAPS) == DOMINO_IOCTL_TYPE ? 0 : 1;
+}
