@@ -53,7 +53,7 @@ int main(void)
 	struct domino_domain_info info;
 	long long objects, pages, max;
 	uint32_t id1, id2, id3, id4;
-	int dev, d1, d2, d3, d4;
+	int dev, d1, d2, d3, d4, r;
 
 	ktap_print_header();
 	dev = domino_open_dev();
@@ -65,8 +65,8 @@ int main(void)
 	ktap_test_result(id1 >= 1 && id1 <= DOMINO_DOMID_MAX,
 			 "first domain gets a guest id (%u), never dom0's", id1);
 	memset(&info, 0xff, sizeof(info));
-	ktap_test_result(ioctl(d1, DOMINO_DOMAIN_GET_INFO, &info) == 0 &&
-			 info.domid == id1 && !info.flags && !info.reserved[0],
+	r = ioctl(d1, DOMINO_DOMAIN_GET_INFO, &info);
+	ktap_test_result(r == 0 && info.domid == id1 && !info.flags && !info.reserved[0],
 			 "DOMAIN_GET_INFO reports domid %u", info.domid);
 	ktap_test_result((fcntl(d1, F_GETFD) & FD_CLOEXEC) != 0,
 			 "domain fd is close-on-exec");

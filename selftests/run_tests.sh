@@ -3,15 +3,20 @@
 # KTAP runner for Domino's selftests (POSIX sh: it runs under busybox in
 # the lab). Each test program is one top-level result; its own KTAP output
 # is nested behind "# ", as the kernel's kselftest runner does.
-#   run_tests.sh [TEST...]     (default: every test; env DOMINO_TEST_TIMEOUT)
+#   run_tests.sh [TEST...]     (default: every test)
+# Environment: DOMINO_TEST_TIMEOUT (seconds per test, default 120);
+# KTAP_HEADER=0 and KTAP_FIRST=N let a caller that prints its own KTAP
+# header and plan (the lab) number these results on from N.
 dir=$(cd "$(dirname "$0")" && pwd)
 tests=${*:-@TESTS@}
 timeout_s=${DOMINO_TEST_TIMEOUT:-120}
 
 set -- $tests
-echo "TAP version 13"
-echo "1..$#"
-n=0
+if [ "${KTAP_HEADER:-1}" = 1 ]; then
+	echo "TAP version 13"
+	echo "1..$#"
+fi
+n=$((${KTAP_FIRST:-1} - 1))
 failed=0
 for t in $tests; do
 	n=$((n + 1))

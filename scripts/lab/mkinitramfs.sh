@@ -86,7 +86,13 @@ else
     echo "DOMINO-LAB: /domino/lab-init.sh missing"
     rc=127
 fi
+# User output goes through the tty buffer (up to 4 KiB, drained at 115200
+# baud: ~0.36 s of guest time under Bochs) while printk writes the UART
+# directly: wait so the END line and the last output are not cut off by
+# poweroff or torn by kernel messages.
+sleep 0.5
 echo "DOMINO-LAB: END rc=$rc"
+sleep 0.5
 sync
 poweroff -f
 # Only reached if poweroff failed: init must not exit (that panics).

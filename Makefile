@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+# Domino top-level build. The module itself is described in Kbuild.
+#
+#   make                 domino.ko, userspace tools, selftests
+#   make check           all of the above for the lab kernel, host unit tests,
+#                        then the SVM (QEMU TCG) and VMX (Bochs) labs
+#   make check-native    (root, real VT-x/SVM) the selftests on this host
+#   make demo            boot the SVM lab and show `domino info` there
+#   make deps            install the Debian packages the build and lab need
+#   make C=2 / W=1       sparse / extra warnings, passed to kbuild
+#
+# KDIR picks the kernel headers: the running kernel's build tree if it has
+# one, else the newest Debian cloud kernel headers the lab can boot.
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+LAB_KVER := $(shell $(TOP)/scripts/lab/kver.sh 2>/dev/null)
+RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
+ifeq ($(wildcard $(RUNNING_KDIR)/Makefile),)
+KDIR ?= /usr/src/linux-headers-$(LAB_KVER)
+else
+KDIR ?= $(RUNNING_KDIR)
+endif
+LAB_KDIR := /usr/src/linux-headers-$(LAB_KVER)
+
+KBUILD_ARGS := $(if $(C),C=$(C)) $(if $(W),W=$(W))
+
+all: module userspace selftests
+
+module:
+	@test -f $(KDIR)/Makefile || { echo "no kernel headers at KDIR=$(KDIR) (make deps)"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(TOP) $(KBUILD_ARGS) modules
+
+userspace:
+	$(MAKE) -C userspace
+
+selftests:
+	$(MAKE) -C selftests
+
+# The lab boots $(LAB_KVER): the module must carry exactly its vermagic.
+lab-module:
+	@test -n "$(LAB_KVER)" || { echo "no bootable cloud kernel + headers (make deps)"; exit 1; }
+	$(MAKE) -C $(LAB_KDIR) M=$(TOP) W=1 modules
+
+check: lab-module userspace selftests
+	$(TOP)/scripts/check.sh
+
+check-native: all
+	@test "$$(id -u)" = 0 || { echo "check-native needs root"; exit 1; }
+	DOMINO_ROOT=$(TOP)/build/native KMOD_DIR= sh -c '\
+		rm -rf $$DOMINO_ROOT && mkdir -p $$DOMINO_ROOT/bin && \
+		cp $(TOP)/domino.ko $(TOP)/scripts/lab/l1-suite.sh $$DOMINO_ROOT/ && \
+		cp $(TOP)/build/userspace/domino $$DOMINO_ROOT/bin/ && \
+		cp -r $(TOP)/build/selftests $$DOMINO_ROOT/selftests && \
+		$$DOMINO_ROOT/l1-suite.sh'
+
+demo: lab-module userspace selftests
+	$(TOP)/scripts/demo.sh
+
+deps:
+	$(TOP)/scripts/install-deps.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null
+	$(MAKE) -C userspace clean
+	$(MAKE) -C selftests clean
+	rm -rf build lab-results
+
+.PHONY: all module userspace selftests lab-module check check-native demo deps clean

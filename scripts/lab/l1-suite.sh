@@ -1,0 +1,162 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the lab's L1 kernel (busybox sh), or natively as root for
+# `make check-native`: loads domino.ko the way a user would, runs the
+# selftests, unloads, and checks the kernel log. Prints one KTAP document
+# between DOMINO-KTAP-BEGIN/END markers; exit status 0 only if all passed.
+#
+# Environment:
+#   DOMINO_ROOT   folder holding domino.ko, bin/domino, selftests/ (default:
+#                 this script's folder)
+#   KMOD_DIR      folder of the kernel's own .ko files (kvm*.ko, msr.ko);
+#                 empty means use modprobe (native runs)
+set -u
+root=${DOMINO_ROOT:-$(cd "$(dirname "$0")" && pwd)}
+kmod_dir=${KMOD_DIR-/lib/modules}
+st=$root/selftests
+n=0
+failed=0
+
+result() {	# result PASS|FAIL|SKIP description [reason]
+	n=$((n + 1))
+	case $1 in
+	PASS) echo "ok $n lab: $2" ;;
+	SKIP) echo "ok $n lab: $2 # SKIP ${3:-}" ;;
+	*) echo "not ok $n lab: $2${3:+ # $3}"; failed=1 ;;
+	esac
+}
+
+load_kmod() {	# load_kmod NAME: the kernel's own module, flat dir or modprobe
+	if [ -n "$kmod_dir" ]; then
+		[ -f "$kmod_dir/$1.ko" ] || return 1
+		insmod "$kmod_dir/$1.ko"
+	else
+		modprobe "$1"
+	fi
+}
+
+# The kernel log since the last mark, so each check sees only its own step.
+log_mark=0
+dmesg_since_mark() { dmesg | tail -n +"$((log_mark + 1))"; }
+mark_log() { log_mark=$(dmesg | wc -l); }
+
+if grep -qw svm /proc/cpuinfo; then
+	vendor=svm kvm_vendor=kvm_amd
+elif grep -qw vmx /proc/cpuinfo; then
+	vendor=vmx kvm_vendor=kvm_intel
+else
+	vendor=none kvm_vendor=
+fi
+tests=$(cat "$st/TESTS")
+set -- $tests
+nr_tests=$#
+echo "DOMINO-KTAP-BEGIN $vendor"
+echo "TAP version 13"
+echo "1..$((nr_tests + 9))"
+echo "# kernel $(uname -r), cpu flag: $vendor, $(grep -c ^processor /proc/cpuinfo) CPUs"
+
+# msr.ko lets tests compare the module's findings with the MSRs.
+load_kmod msr 2>/dev/null
+
+# 1: the anchor hypervisor, also the "other hypervisor" of the next step.
+if [ -z "$kvm_vendor" ]; then
+	result FAIL "CPU offers VMX or SVM" "neither flag in /proc/cpuinfo"
+elif lsmod | grep -q "^$kvm_vendor "; then
+	result PASS "$kvm_vendor already loaded"
+elif load_kmod irqbypass && load_kmod kvm && load_kmod "$(echo $kvm_vendor | tr _ -)"; then
+	result PASS "$kvm_vendor loads (the anchor)"
+else
+	result FAIL "$kvm_vendor loads (the anchor)"
+fi
+
+# 2: loading next to a hypervisor that holds the hardware fails cleanly.
+mark_log
+if [ -c /dev/kvm ]; then
+	"$st/kvm_hold" > /tmp/kvm_hold.out 2>&1 &
+	holder=$!
+	i=0
+	while ! grep -q holding /tmp/kvm_hold.out && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	if insmod "$root/domino.ko" 2>/tmp/insmod.err; then
+		result FAIL "domino.ko refuses to load while $kvm_vendor holds $vendor" "it loaded"
+		rmmod domino
+	elif dmesg_since_mark | grep -q "in use by another hypervisor; unload $kvm_vendor"; then
+		cat /tmp/insmod.err | sed 's/^/# /'
+		dmesg_since_mark | grep domino | sed 's/^/# /'
+		result PASS "domino.ko refuses to load while $kvm_vendor holds $vendor (EBUSY, fix named)"
+	else
+		dmesg_since_mark | sed 's/^/# /'
+		result FAIL "domino.ko refuses to load while $kvm_vendor holds $vendor" "no log line naming the fix"
+	fi
+	kill "$holder"; wait "$holder" 2>/dev/null
+else
+	result SKIP "domino.ko refuses to load while KVM holds the hardware" "/dev/kvm missing"
+fi
+
+# 3, 4: load, and the backend appears in the log and in `domino info`.
+mark_log
+if insmod "$root/domino.ko" && [ -c /dev/domino ]; then
+	result PASS "domino.ko loads, /dev/domino present"
+else
+	result FAIL "domino.ko loads, /dev/domino present"
+fi
+dmesg_since_mark | grep 'domino' | sed 's/^/# /'
+if dmesg_since_mark | grep -q "domino: backend $vendor " &&
+   "$root/bin/domino" info > /tmp/info.out 2>&1 &&
+   grep -q "^backend *: $vendor" /tmp/info.out; then
+	sed 's/^/# /' /tmp/info.out
+	result PASS "backend $vendor detected, logged and shown by 'domino info'"
+else
+	sed 's/^/# /' /tmp/info.out 2>/dev/null
+	result FAIL "backend $vendor detected, logged and shown by 'domino info'"
+fi
+
+# 5..: the selftests, numbered on in this document.
+KTAP_HEADER=0 KTAP_FIRST=$((n + 1)) "$st/run_tests.sh" || failed=1
+n=$((n + nr_tests))
+
+# Nothing left over once every fd is closed.
+objs=$(cat /sys/class/misc/domino/alloc_objects 2>/dev/null)
+pages=$(cat /sys/class/misc/domino/alloc_pages 2>/dev/null)
+doms=$(cat /sys/class/misc/domino/domains 2>/dev/null)
+if [ "$objs" = 0 ] && [ "$pages" = 0 ] && [ "$doms" = 0 ]; then
+	result PASS "after the tests: 0 domains, 0 objects, 0 pages"
+else
+	result FAIL "after the tests: 0 domains, 0 objects, 0 pages" "domains=$doms objects=$objs pages=$pages"
+fi
+
+mark_log
+if rmmod domino; then
+	result PASS "domino.ko unloads"
+else
+	result FAIL "domino.ko unloads"
+fi
+if dmesg_since_mark | grep -q "domino: unloaded, all allocations returned"; then
+	result PASS "unload found every allocation returned"
+else
+	dmesg_since_mark | sed 's/^/# /'
+	result FAIL "unload found every allocation returned"
+fi
+
+# KVM must still be intact after all of the above.
+if [ -c /dev/kvm ] && rmmod "$kvm_vendor" && rmmod kvm; then
+	result PASS "$kvm_vendor and kvm unload cleanly afterwards"
+else
+	result FAIL "$kvm_vendor and kvm unload cleanly afterwards"
+fi
+
+# The whole boot's log: no oops, WARN, BUG, lockdep or RCU stall report.
+bad='WARNING:|BUG:|Oops|general protection fault|Call Trace|rcu_sched self-detected|rcu: INFO|possible circular locking|blocked for more than'
+if dmesg | grep -Eq "$bad"; then
+	dmesg | grep -E -A3 "$bad" | sed 's/^/# /'
+	result FAIL "kernel log free of oops/WARN/BUG/lockdep/RCU reports"
+else
+	result PASS "kernel log free of oops/WARN/BUG/lockdep/RCU reports"
+fi
+
+echo "DOMINO-KTAP-END $vendor failed=$failed"
+echo "DOMINO-DMESG-BEGIN"
+dmesg
+echo "DOMINO-DMESG-END"
+exit $failed

@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# lab.sh svm|vmx RESULTS_DIR
+# One lab run: stage domino.ko, the tools and the selftests as the payload,
+# build the L1 initramfs, boot Debian's cloud kernel under the emulator of
+# that vendor (QEMU TCG for SVM+NPT, Bochs for VMX+EPT), and cut the KTAP
+# document out of the serial log. Leaves in RESULTS_DIR:
+#   console-VENDOR.log   the whole serial console (kept for diagnosis)
+#   ktap-VENDOR.txt      the KTAP results, plus a failure line if the boot
+#                        hung, crashed or ended early
+# Exit 0 only if the run completed and every test passed.
+# Env: LAB_TIMEOUT_S (total, default 1500), LAB_STALL_S (see common.sh).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+
+if [ $# -ne 2 ] || { [ "$1" != svm ] && [ "$1" != vmx ]; }; then
+    echo "usage: $0 svm|vmx RESULTS_DIR" >&2
+    exit 2
+fi
+vendor=$1 out=$2
+kver=$("$here/kver.sh")
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+# The module must have been built for exactly the kernel the lab boots.
+vermagic=$(modinfo -F vermagic "$top/domino.ko" 2>/dev/null || true)
+if [ "${vermagic%% *}" != "$kver" ]; then
+    echo "$0: domino.ko is built for '${vermagic%% *}', the lab boots $kver: run 'make check'" >&2
+    exit 2
+fi
+
+payload=$out/payload-$vendor
+rm -rf "$payload"
+mkdir -p "$payload/bin" "$payload/selftests"
+cp "$top/domino.ko" "$payload/"
+cp "$top/build/userspace/domino" "$payload/bin/"
+cp "$top"/build/selftests/* "$payload/selftests/" 2>/dev/null || true
+rm -rf "$payload/selftests/lib"
+cp "$here/l1-suite.sh" "$payload/"
+# Console at KERN_WARNING and up while tests print, so that module chatter
+# does not cut through KTAP lines; l1-suite.sh dumps the full log at the end.
+cat > "$payload/lab-init.sh" <<'INIT'
+#!/bin/sh
+echo 5 > /proc/sys/kernel/printk
+exec /domino/l1-suite.sh
+INIT
+chmod +x "$payload/lab-init.sh" "$payload/l1-suite.sh"
+
+cpio=$out/initramfs-$vendor.cpio
+"$here/mkinitramfs.sh" "$kver" "$payload" "$cpio"
+
+log=$out/console-$vendor.log
+runner=$here/qemu-svm.sh
+[ "$vendor" = vmx ] && runner=$here/bochs-vmx.sh
+echo "lab $vendor: booting $kver ($(basename "$runner")), console in $log" >&2
+rc=0
+"$runner" "$kver" "$cpio" "$log" "${LAB_TIMEOUT_S:-1500}" || rc=$?
+
+ktap=$out/ktap-$vendor.txt
+tr -d '\r' < "$log" | sed -n '/^DOMINO-KTAP-BEGIN/,/^DOMINO-KTAP-END/p' > "$ktap"
+if [ "$rc" -ne 0 ] || ! grep -q '^DOMINO-KTAP-END' "$ktap"; then
+    reason="runner exit $rc"
+    grep -q 'DOMINO-LAB: WATCHDOG' "$log" && reason="$(grep -m1 -a 'DOMINO-LAB: WATCHDOG' "$log" | tr -d '\r')"
+    grep -qa 'Kernel panic' "$log" && reason="kernel panic: $(grep -m1 -a 'Kernel panic' "$log" | tr -d '\r')"
+    echo "not ok 999 lab: $vendor run completed # $reason" >> "$ktap"
+    echo "lab $vendor: run did not complete ($reason); see $log" >&2
+    exit 1
+fi
+"$here/ktap-count.sh" "$ktap" >/dev/null
