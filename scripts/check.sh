@@ -31,5 +31,5 @@ for part in "${parts[@]}"; do
     printf '%-5s %3d passed, %d failed, %d skipped\n' "$name" "$p" "$f" "$s"
     total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
 done
-echo "$total_p passed, $total_f failed, $total_s skipped"
+echo "$total_p passed, $total_f failed, $total_s skipped" | tee "$res/summary.txt"
 [ "$total_f" -eq 0 ]

@@ -9,7 +9,8 @@
 #   ktap-VENDOR.txt      the KTAP results, plus a failure line if the boot
 #                        hung, crashed or ended early
 # Exit 0 only if the run completed and every test passed.
-# Env: LAB_TIMEOUT_S (total, default 1500), LAB_STALL_S (see common.sh).
+# Env: LAB_TIMEOUT_S (total, default 1500), LAB_STALL_S (see common.sh),
+#      LAB_SCRIPT (what L1 runs: l1-suite.sh, the default, or l1-demo.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -37,15 +38,17 @@ cp "$top/domino.ko" "$payload/"
 cp "$top/build/userspace/domino" "$payload/bin/"
 cp "$top"/build/selftests/* "$payload/selftests/" 2>/dev/null || true
 rm -rf "$payload/selftests/lib"
-cp "$here/l1-suite.sh" "$payload/"
+script=${LAB_SCRIPT:-l1-suite.sh}
+cp "$here/$script" "$payload/"
 # Console at KERN_WARNING and up while tests print, so that module chatter
 # does not cut through KTAP lines; l1-suite.sh dumps the full log at the end.
 cat > "$payload/lab-init.sh" <<'INIT'
 #!/bin/sh
 echo 5 > /proc/sys/kernel/printk
-exec /domino/l1-suite.sh
+exec /domino/@SCRIPT@
 INIT
-chmod +x "$payload/lab-init.sh" "$payload/l1-suite.sh"
+sed -i "s/@SCRIPT@/$script/" "$payload/lab-init.sh"
+chmod +x "$payload/lab-init.sh" "$payload/$script"
 
 cpio=$out/initramfs-$vendor.cpio
 "$here/mkinitramfs.sh" "$kver" "$payload" "$cpio"
@@ -57,6 +60,9 @@ echo "lab $vendor: booting $kver ($(basename "$runner")), console in $log" >&2
 rc=0
 "$runner" "$kver" "$cpio" "$log" "${LAB_TIMEOUT_S:-1500}" || rc=$?
 
+if [ "$script" != l1-suite.sh ]; then
+    exit "$rc"
+fi
 ktap=$out/ktap-$vendor.txt
 tr -d '\r' < "$log" | sed -n '/^DOMINO-KTAP-BEGIN/,/^DOMINO-KTAP-END/p' > "$ktap"
 if [ "$rc" -ne 0 ] || ! grep -q '^DOMINO-KTAP-END' "$ktap"; then
