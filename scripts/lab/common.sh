@@ -69,6 +69,9 @@ lab_run() {
 
     if [ -n "$reason" ]; then
         lab_cleanup
+        emu_rc=killed
+        # Start the marker on a line of its own.
+        [ -z "$(tail -c 1 "$log")" ] || echo >>"$log"
         echo "DOMINO-LAB: WATCHDOG $reason" >>"$log"
     else
         wait "$lab_emu_pid" || emu_rc=$?

@@ -55,6 +55,13 @@ echo "TAP version 13"
 echo "1..$((nr_tests + 9))"
 echo "# kernel $(uname -r), cpu flag: $vendor, $(grep -c ^processor /proc/cpuinfo) CPUs"
 
+# Reports from the boot itself belong to the emulator, not to Domino (Bochs's
+# xstate emulation WARNs in fpu__init_system_xstate on every boot): the
+# final log check covers what happens from here on, and names the others.
+boot_lines=$(dmesg | wc -l)
+dmesg | grep -q 'WARNING: CPU:' && echo "# boot-time kernel WARN before the suite started (emulator):" &&
+	dmesg | grep 'WARNING: CPU:' | sed 's/^/#   /'
+
 # msr.ko lets tests compare the module's findings with the MSRs.
 load_kmod msr 2>/dev/null
 
@@ -72,6 +79,7 @@ fi
 # 2: loading next to a hypervisor that holds the hardware fails cleanly.
 mark_log
 if [ -c /dev/kvm ]; then
+	: > /tmp/kvm_hold.out
 	"$st/kvm_hold" > /tmp/kvm_hold.out 2>&1 &
 	holder=$!
 	i=0
@@ -146,10 +154,10 @@ else
 	result FAIL "$kvm_vendor and kvm unload cleanly afterwards"
 fi
 
-# The whole boot's log: no oops, WARN, BUG, lockdep or RCU stall report.
-bad='WARNING:|BUG:|Oops|general protection fault|Call Trace|rcu_sched self-detected|rcu: INFO|possible circular locking|blocked for more than'
-if dmesg | grep -Eq "$bad"; then
-	dmesg | grep -E -A3 "$bad" | sed 's/^/# /'
+# The log since the suite started: no oops, WARN, BUG, lockdep or RCU report.
+bad='WARNING:|BUG:|Oops|general protection fault|Call Trace|rcu_sched self-detected|rcu: INFO|possible circular locking|blocked for more than|cut here'
+if dmesg | tail -n +"$((boot_lines + 1))" | grep -Eq "$bad"; then
+	dmesg | tail -n +"$((boot_lines + 1))" | grep -E -A3 "$bad" | sed 's/^/# /'
 	result FAIL "kernel log free of oops/WARN/BUG/lockdep/RCU reports"
 else
 	result PASS "kernel log free of oops/WARN/BUG/lockdep/RCU reports"
