@@ -2,11 +2,13 @@
 # bochs-vmx.sh KVER CPIO LOG [TIMEOUT_S] [EXTRA_APPEND]
 # Boot /boot/vmlinuz-KVER with initramfs CPIO (see mkinitramfs.sh) under Bochs
 # with emulated VMX + EPT (corei7_skylake_x), from an isolinux CD image made
-# in a temp dir. Serial console to LOG, Bochs's own log to LOG.emu.
+# in a temp dir. Serial console to LOG, Bochs's own log (CPU state dump on
+# a triple fault or Bochs panic) to LOG.emu.
 # Same contract as qemu-svm.sh: exit 0 = LOG has "DOMINO-LAB: END" (Bochs
 # itself exits 1 on ACPI power-off, so its code is ignored), 1 = no END
 # (crash/panic), 124 = watchdog (LAB_STALL_S=120 s silent, TIMEOUT_S=900 s).
-# Env: LAB_BOCHS_IPS (50000000), LAB_BOCHS_MEGS (1024),
+# Env: LAB_BOCHS_CPU (corei7_skylake_x), LAB_BOCHS_IPS (50000000),
+#      LAB_BOCHS_MEGS (1024),
 #      LAB_BOCHS_RC (extra bochsrc lines, newline separated).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +21,8 @@ if [ $# -lt 3 ] || [ $# -gt 5 ]; then
 fi
 kver=$1 cpio=$2 log=$3 timeout=${4:-900} extra=${5:-}
 kernel=/boot/vmlinuz-$kver
+# The log path goes into an option string where commas and blanks split it.
+case "$log" in *[[:space:],]*) echo "$0: LOG path must not contain commas or blanks: $log" >&2; exit 2 ;; esac
 bios=/usr/share/bochs/BIOS-bochs-latest
 vgabios=/usr/share/vgabios/vgabios.bin
 isolinux=/usr/lib/ISOLINUX/isolinux.bin
@@ -69,20 +73,24 @@ cat >"$tmp/bochsrc" <<RC
 megs: ${LAB_BOCHS_MEGS:-1024}
 romimage: file=$bios
 vgaromimage: file=$vgabios
-cpu: model=corei7_skylake_x, count=1, ips=${LAB_BOCHS_IPS:-50000000}, reset_on_triple_fault=0
+cpu: model=${LAB_BOCHS_CPU:-corei7_skylake_x}, count=1, ips=${LAB_BOCHS_IPS:-50000000}, reset_on_triple_fault=0
 pci: enabled=1, chipset=i440fx
 ata0-master: type=cdrom, path=$tmp/lab.iso, status=inserted
 boot: cdrom
 com1: enabled=1, mode=file, dev=$log
 display_library: rfb, options="timeout=0"
 mouse: enabled=0
-# The default ALSA sound driver spews errors on a host with no sound card.
+# The default ALSA sound driver aborts Bochs ("buffer overflow detected")
+# on a host with no sound card.
 sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
 log: -
 panic: action=fatal
 error: action=report
 info: action=report
 debug: action=ignore
+# Guest time follows the instruction count (default; no realtime sync that
+# would only slow it down).
+clock: sync=none, time0=local
 ${LAB_BOCHS_RC:-}
 RC
 # Debian's bochs has the internal debugger: it waits at a prompt unless told.

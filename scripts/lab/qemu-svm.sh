@@ -18,6 +18,8 @@ if [ $# -lt 3 ] || [ $# -gt 5 ]; then
 fi
 kver=$1 cpio=$2 log=$3 timeout=${4:-900} extra=${5:-}
 kernel=/boot/vmlinuz-$kver
+# The log path goes into an option string where commas and blanks split it.
+case "$log" in *[[:space:],]*) echo "$0: LOG path must not contain commas or blanks: $log" >&2; exit 2 ;; esac
 for f in "$kernel" "$cpio"; do
     [ -r "$f" ] || { echo "$0: $f not readable" >&2; exit 2; }
 done
