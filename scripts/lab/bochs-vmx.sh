@@ -2,7 +2,7 @@
 # bochs-vmx.sh KVER CPIO LOG [TIMEOUT_S] [EXTRA_APPEND]
 # Boot /boot/vmlinuz-KVER with initramfs CPIO (see mkinitramfs.sh) under Bochs
 # with emulated VMX + EPT (corei7_skylake_x), from an isolinux CD image made
-# in a temp dir. Serial console to LOG, Bochs's own log (CPU state dump on
+# in a temp dir. ttyS0 (/init and the suite) to LOG, ttyS1 (the kernel console) to LOG.kernel, Bochs's own log (CPU state dump on
 # a triple fault or Bochs panic) to LOG.emu.
 # Same contract as qemu-svm.sh: exit 0 = LOG has "DOMINO-LAB: END" (Bochs
 # itself exits 1 on ACPI power-off, so its code is ignored), 1 = no END
@@ -47,7 +47,7 @@ trap 'exit 143' TERM
 # reboot=t: a panic reboots by triple fault, which Bochs
 # (reset_on_triple_fault=0, panic: action=fatal) turns into an exit instead of
 # a reset that would boot the CD again.
-append="console=ttyS0,115200 panic=-1 oops=panic reboot=t quiet cryptomgr.notests loglevel=4 $extra"
+append="console=ttyS1,115200 panic=-1 oops=panic reboot=t quiet cryptomgr.notests loglevel=4 $extra"
 
 mkdir -p "$tmp/cd/isolinux"
 cp "$isolinux" "$ldlinux" "$tmp/cd/isolinux/"
@@ -78,6 +78,7 @@ pci: enabled=1, chipset=i440fx
 ata0-master: type=cdrom, path=$tmp/lab.iso, status=inserted
 boot: cdrom
 com1: enabled=1, mode=file, dev=$log
+com2: enabled=1, mode=file, dev=$log.kernel
 display_library: rfb, options="timeout=0"
 mouse: enabled=0
 # The default ALSA sound driver aborts Bochs ("buffer overflow detected")

@@ -3,7 +3,8 @@
 #
 # lab_run LOG EMU_LOG TIMEOUT_S CMD...
 #   Runs the emulator CMD (stdin /dev/null, its own output to EMU_LOG) while
-#   watching the serial LOG. Returns:
+#   watching the serial LOG (the suite's port, ttyS0) and LOG.kernel (the
+#   kernel console, ttyS1): output on either counts as life. Returns:
 #     0   emulator ended and LOG has "DOMINO-LAB: END" (also when it had to be
 #         killed LAB_GRACE_S after END, e.g. a poweroff that did not power off)
 #     1   emulator ended without END (crash, panic, triple fault ...)
@@ -33,14 +34,16 @@ lab_run() {
     local t0 t1 size last_size=-1 last_change=$SECONDS start=$SECONDS
     local reason='' code=0 done_at='' done_code=0 emu_rc=0
 
+    local klog=$log.kernel
     : >"$log"
+    : >"$klog"
     t0=$(date +%s.%N)
     "$@" </dev/null >"$emu_log" 2>&1 &
     lab_emu_pid=$!
 
     while kill -0 "$lab_emu_pid" 2>/dev/null; do
         sleep 1
-        size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+        size=$(cat "$log" "$klog" 2>/dev/null | wc -c)
         if [ "$size" != "$last_size" ]; then
             last_size=$size
             last_change=$SECONDS
@@ -50,7 +53,7 @@ lab_run() {
         if [ -z "$done_at" ]; then
             if grep -q 'DOMINO-LAB: END' "$log"; then
                 done_at=$SECONDS done_code=0
-            elif grep -q "Kernel panic - not syncing" "$log"; then
+            elif grep -q "Kernel panic - not syncing" "$klog"; then
                 done_at=$SECONDS done_code=1
             fi
         fi

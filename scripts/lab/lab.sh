@@ -5,7 +5,8 @@
 # build the L1 initramfs, boot Debian's cloud kernel under the emulator of
 # that vendor (QEMU TCG for SVM+NPT, Bochs for VMX+EPT), and cut the KTAP
 # document out of the serial log. Leaves in RESULTS_DIR:
-#   console-VENDOR.log   the whole serial console (kept for diagnosis)
+#   console-VENDOR.log   what the suite printed (ttyS0)
+#   console-VENDOR.log.kernel  the kernel console (ttyS1), kept for diagnosis
 #   ktap-VENDOR.txt      the KTAP results, plus a failure line if the boot
 #                        hung, crashed or ended early
 # Exit 0 only if the run completed and every test passed.
@@ -40,11 +41,8 @@ cp "$top"/build/selftests/* "$payload/selftests/" 2>/dev/null || true
 rm -rf "$payload/selftests/lib"
 script=${LAB_SCRIPT:-l1-suite.sh}
 cp "$here/$script" "$payload/"
-# Console at KERN_WARNING and up while tests print, so that module chatter
-# does not cut through KTAP lines; l1-suite.sh dumps the full log at the end.
 cat > "$payload/lab-init.sh" <<'INIT'
 #!/bin/sh
-echo 5 > /proc/sys/kernel/printk
 exec /domino/@SCRIPT@
 INIT
 sed -i "s/@SCRIPT@/$script/" "$payload/lab-init.sh"
@@ -68,7 +66,7 @@ tr -d '\r' < "$log" | sed -n '/^DOMINO-KTAP-BEGIN/,/^DOMINO-KTAP-END/p' > "$ktap
 if [ "$rc" -ne 0 ] || ! grep -q '^DOMINO-KTAP-END' "$ktap"; then
     reason="runner exit $rc"
     grep -q 'DOMINO-LAB: WATCHDOG' "$log" && reason="$(grep -m1 -a 'DOMINO-LAB: WATCHDOG' "$log" | tr -d '\r')"
-    grep -qa 'Kernel panic' "$log" && reason="kernel panic: $(grep -m1 -a 'Kernel panic' "$log" | tr -d '\r')"
+    grep -qa 'Kernel panic' "$log.kernel" && reason="kernel panic: $(grep -m1 -a 'Kernel panic' "$log.kernel" | tr -d '\r')"
     echo "not ok 999 lab: $vendor run completed # $reason" >> "$ktap"
     echo "lab $vendor: run did not complete ($reason); see $log" >&2
     exit 1

@@ -1,8 +1,9 @@
 #!/bin/bash
 # qemu-svm.sh KVER CPIO LOG [TIMEOUT_S] [EXTRA_APPEND]
 # Boot /boot/vmlinuz-KVER with initramfs CPIO (see mkinitramfs.sh) under QEMU
-# TCG with emulated SVM + NPT (-cpu max). The serial console goes to LOG,
-# QEMU's own output to LOG.emu. Exit 0: QEMU ended and LOG has
+# TCG with emulated SVM + NPT (-cpu max). ttyS0 (what /init and the suite
+# print) goes to LOG, ttyS1 (the kernel console) to LOG.kernel, QEMU's own
+# output to LOG.emu. Exit 0: QEMU ended and LOG has
 # "DOMINO-LAB: END"; 1: no END (crash/panic); 124: watchdog kill (no output
 # for LAB_STALL_S=120 s, or TIMEOUT_S=900 s total). Wall time on stderr.
 # Env: LAB_QEMU_CPU (max), LAB_QEMU_SMP (2), LAB_QEMU_MEM (1G),
@@ -31,11 +32,11 @@ trap 'exit 143' TERM
 # quiet: the boot itself prints only errors (serial output is slow under
 # emulation); /init raises the console loglevel to 7 so pr_info and up from
 # modules, WARN and oops reach LOG. panic=-1 + -no-reboot: a panic ends QEMU.
-append="console=ttyS0,115200 panic=-1 oops=panic quiet cryptomgr.notests loglevel=4 $extra"
+append="console=ttyS1,115200 panic=-1 oops=panic quiet cryptomgr.notests loglevel=4 $extra"
 
 # shellcheck disable=SC2086 # LAB_QEMU_ARGS is a word list on purpose
 lab_run "$log" "$log.emu" "$timeout" \
     qemu-system-x86_64 -accel tcg -cpu "${LAB_QEMU_CPU:-max}" \
     -smp "${LAB_QEMU_SMP:-2}" -m "${LAB_QEMU_MEM:-1G}" \
-    -nographic -no-reboot -monitor none -serial "file:$log" -nic none \
+    -nographic -no-reboot -monitor none -serial "file:$log" -serial "file:$log.kernel" -nic none \
     -kernel "$kernel" -initrd "$cpio" -append "$append" ${LAB_QEMU_ARGS:-}

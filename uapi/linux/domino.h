@@ -160,4 +160,266 @@ struct domino_domain_info {
 
 #define DOMINO_DOMAIN_GET_INFO	_IOR(DOMINO_IOCTL_TYPE, 0x40, struct domino_domain_info)
 
+/* Flags of struct domino_create_domain. */
+/* MSRs the module does not handle exit to the VMM instead of raising #GP. */
+#define DOMINO_DOMAIN_MSR_EXITS		(1U << 0)
+#define DOMINO_DOMAIN_FLAGS_VALID	DOMINO_DOMAIN_MSR_EXITS
+
+/*
+ * DOMINO_SET_MEMORY_REGION - domain fd
+ * Maps guest-physical [guest_phys_addr, +memory_size) onto the caller's
+ * virtual range [userspace_addr, +memory_size): any mapping the VMM owns
+ * (anonymous, memfd, file). The module follows the mapping: if the host
+ * unmaps, migrates or swaps the backing, the guest sees the new page on its
+ * next access. Guest accesses outside every region exit as MMIO.
+ *
+ * slot:   0..DOMINO_MAX_MEMORY_SLOTS-1; setting a used slot replaces it,
+ *         memory_size 0 deletes it. Safe while vCPUs run.
+ * flags:  DOMINO_MEM_READONLY: guest writes exit as MMIO writes.
+ * All addresses and the size are page aligned; ranges must not wrap, must
+ * lie below 2^DOMINO_GUEST_PHYS_BITS, and must not overlap another slot.
+ *
+ * Errors: EINVAL (alignment, size, wrap, flags, reserved, slot number),
+ *         EEXIST (overlaps another slot), EFAULT (userspace range not
+ *         within the caller's address space), ENOSPC (domain memory limit).
+ */
+struct domino_memory_region {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;
+	__u64 memory_size;
+	__u64 userspace_addr;
+	__u64 reserved[2];
+};
+
+#define DOMINO_MEM_READONLY		(1U << 0)
+#define DOMINO_MAX_MEMORY_SLOTS		64
+#define DOMINO_GUEST_PHYS_BITS		46
+
+#define DOMINO_SET_MEMORY_REGION _IOW(DOMINO_IOCTL_TYPE, 0x41, struct domino_memory_region)
+
+/*
+ * DOMINO_CREATE_VCPU - domain fd
+ * Creates vCPU vcpu_id (0..DOMINO_MAX_VCPUS-1, each once) and returns its
+ * fd (O_CLOEXEC). The vCPU holds a reference on its domain. Its state
+ * starts as after INIT (real mode at f000:fff0), with the default CPUID
+ * policy derived from the host.
+ */
+struct domino_create_vcpu {
+	__u32 vcpu_id;
+	__u32 flags;		/* must be 0 */
+	__u64 reserved[2];
+};
+
+#define DOMINO_MAX_VCPUS	128
+#define DOMINO_CREATE_VCPU	_IOW(DOMINO_IOCTL_TYPE, 0x42, struct domino_create_vcpu)
+
+/*
+ * The vCPU run area: mmap(NULL, DOMINO_RUN_AREA_SIZE, PROT_READ|PROT_WRITE,
+ * MAP_SHARED, vcpu_fd, 0). DOMINO_RUN fills exit_reason and the matching
+ * member of the union; port I/O data lives in the same area, at
+ * io.data_offset.
+ */
+#define DOMINO_RUN_AREA_SIZE	4096
+
+enum domino_exit_reason {
+	DOMINO_EXIT_NONE = 0,
+	DOMINO_EXIT_IO = 1,		/* port I/O: io */
+	DOMINO_EXIT_MMIO = 2,		/* access to unmapped/read-only GPA: mmio */
+	DOMINO_EXIT_HLT = 3,
+	DOMINO_EXIT_SHUTDOWN = 4,	/* triple fault */
+	DOMINO_EXIT_FAIL_ENTRY = 5,	/* the hardware refused the state: hw */
+	DOMINO_EXIT_INTERNAL_ERROR = 6,	/* the module could not go on: internal */
+	DOMINO_EXIT_MSR = 7,		/* MSR access for the VMM: msr */
+	DOMINO_EXIT_MEMORY_FAULT = 8,	/* guest access it cannot complete: fault */
+	DOMINO_EXIT_IRQ_WINDOW = 9,	/* guest can take an interrupt now */
+};
+
+#define DOMINO_IO_IN		0
+#define DOMINO_IO_OUT		1
+
+/* Sub-reasons of DOMINO_EXIT_INTERNAL_ERROR. */
+#define DOMINO_INTERNAL_DECODE		1	/* MMIO instruction not decodable */
+#define DOMINO_INTERNAL_UNHANDLED_EXIT	2	/* hardware exit code in data[0] */
+
+struct domino_run {
+	/* in */
+	__u8 request_irq_window;	/* exit as soon as an interrupt fits */
+	__u8 immediate_exit;		/* return -EINTR before entering */
+	__u8 pad0[6];
+	/* out */
+	__u32 exit_reason;		/* enum domino_exit_reason */
+	__u8 irq_window_open;		/* an interrupt can be injected now */
+	__u8 if_flag;			/* guest RFLAGS.IF */
+	__u16 pad1;
+	__u64 rip;			/* guest RIP at the exit */
+	union {
+		/* DOMINO_EXIT_IO: count items of size bytes at data_offset. */
+		struct {
+			__u8 direction;		/* DOMINO_IO_IN / _OUT */
+			__u8 size;		/* 1, 2 or 4 */
+			__u16 port;
+			__u32 count;
+			__u64 data_offset;
+		} io;
+		/* DOMINO_EXIT_MMIO: one access of len (1..8) bytes. */
+		struct {
+			__u64 phys_addr;
+			__u8 data[8];		/* write: the value; read: VMM fills */
+			__u32 len;
+			__u8 is_write;
+			__u8 pad[3];
+		} mmio;
+		/* DOMINO_EXIT_MSR: read (VMM fills data) or write. */
+		struct {
+			__u32 index;
+			__u8 is_write;
+			__u8 error;		/* VMM sets 1: the guest gets #GP */
+			__u16 pad;
+			__u64 data;
+		} msr;
+		/* DOMINO_EXIT_MEMORY_FAULT */
+		struct {
+			__u64 gpa;
+			__u64 flags;		/* DOMINO_FAULT_* */
+		} fault;
+		/* DOMINO_EXIT_FAIL_ENTRY */
+		struct {
+			__u64 hardware_reason;	/* VMEXIT code / VM-instruction error */
+			__u64 qualification;
+		} hw;
+		/* DOMINO_EXIT_INTERNAL_ERROR */
+		struct {
+			__u32 suberror;		/* DOMINO_INTERNAL_* */
+			__u32 ndata;
+			__u64 data[8];
+		} internal;
+		__u8 padding[256];
+	};
+};
+
+#define DOMINO_FAULT_READ	(1ULL << 0)
+#define DOMINO_FAULT_WRITE	(1ULL << 1)
+#define DOMINO_FAULT_EXEC	(1ULL << 2)
+
+/*
+ * DOMINO_RUN - vCPU fd
+ * Runs the vCPU until an exit the VMM must handle. Returns 0 with the run
+ * area filled; -1/EINTR if a signal is pending (the vCPU state is intact and
+ * the next DOMINO_RUN continues); other errors are fatal for that call.
+ * An MMIO read or IO IN exit is completed by the next DOMINO_RUN, with the
+ * data the VMM wrote into the run area.
+ */
+#define DOMINO_RUN		_IO(DOMINO_IOCTL_TYPE, 0x80)
+
+struct domino_regs {
+	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+#define DOMINO_GET_REGS		_IOR(DOMINO_IOCTL_TYPE, 0x81, struct domino_regs)
+#define DOMINO_SET_REGS		_IOW(DOMINO_IOCTL_TYPE, 0x82, struct domino_regs)
+
+struct domino_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u8 type;
+	__u8 present, dpl, db, s, l, g, avl;
+	__u8 unusable;
+	__u8 pad[5];
+};
+
+struct domino_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 pad[3];
+};
+
+struct domino_sregs {
+	struct domino_segment cs, ds, es, fs, gs, ss;
+	struct domino_segment tr, ldt;
+	struct domino_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, cr8;
+	__u64 efer;
+	__u64 reserved[4];
+};
+
+#define DOMINO_GET_SREGS	_IOR(DOMINO_IOCTL_TYPE, 0x83, struct domino_sregs)
+#define DOMINO_SET_SREGS	_IOW(DOMINO_IOCTL_TYPE, 0x84, struct domino_sregs)
+
+struct domino_msr_entry {
+	__u32 index;
+	__u32 pad;
+	__u64 data;
+};
+
+/* entries: user pointer to nr struct domino_msr_entry (nr <= 256). */
+struct domino_msrs {
+	__u32 nr;
+	__u32 pad;
+	__u64 entries;
+};
+
+/* Return the number of entries processed; stop at the first unknown MSR. */
+#define DOMINO_GET_MSRS		_IOWR(DOMINO_IOCTL_TYPE, 0x85, struct domino_msrs)
+#define DOMINO_SET_MSRS		_IOW(DOMINO_IOCTL_TYPE, 0x86, struct domino_msrs)
+
+struct domino_cpuid_entry {
+	__u32 function;
+	__u32 index;
+	__u32 flags;		/* DOMINO_CPUID_INDEXED: index matters */
+	__u32 eax, ebx, ecx, edx;
+	__u32 pad;
+};
+
+#define DOMINO_CPUID_INDEXED	(1U << 0)
+#define DOMINO_MAX_CPUID_ENTRIES 256
+
+/* entries: user pointer to nr struct domino_cpuid_entry. */
+struct domino_cpuid {
+	__u32 nr;
+	__u32 pad;
+	__u64 entries;
+};
+
+/*
+ * DOMINO_GET_CPUID / DOMINO_SET_CPUID - vCPU fd
+ * The CPUID policy the guest sees: leaves not listed read as zero. GET
+ * fills up to nr entries and sets nr to the policy's size (E2BIG if it did
+ * not fit). SET replaces the whole policy.
+ */
+#define DOMINO_GET_CPUID	_IOWR(DOMINO_IOCTL_TYPE, 0x87, struct domino_cpuid)
+#define DOMINO_SET_CPUID	_IOW(DOMINO_IOCTL_TYPE, 0x88, struct domino_cpuid)
+
+/* The legacy FXSAVE image followed by the XSAVE header and extended areas. */
+struct domino_xsave {
+	__u32 region[1024];
+};
+
+#define DOMINO_GET_XSAVE	_IOR(DOMINO_IOCTL_TYPE, 0x89, struct domino_xsave)
+#define DOMINO_SET_XSAVE	_IOW(DOMINO_IOCTL_TYPE, 0x8a, struct domino_xsave)
+
+/*
+ * DOMINO_INJECT_EVENT - vCPU fd
+ * Queues an exception, external interrupt or NMI for the next entry.
+ * EBUSY if an event is already queued; an interrupt needs the guest's
+ * window open (run->irq_window_open), else EAGAIN.
+ */
+struct domino_event {
+	__u8 type;		/* DOMINO_EVENT_* */
+	__u8 vector;
+	__u8 has_error_code;
+	__u8 pad;
+	__u32 error_code;
+	__u64 reserved;
+};
+
+#define DOMINO_EVENT_EXCEPTION	0
+#define DOMINO_EVENT_INTERRUPT	1
+#define DOMINO_EVENT_NMI	2
+
+#define DOMINO_INJECT_EVENT	_IOW(DOMINO_IOCTL_TYPE, 0x8b, struct domino_event)
+
 #endif /* _UAPI_LINUX_DOMINO_H */
