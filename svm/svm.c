@@ -13,6 +13,7 @@
 #include <asm/svm.h>
 
 #include "domino.h"
+#include "svm.h"
 
 /* CPUID Fn8000_000A EDX: SVM feature identification (APM vol. 3, E.4.9). */
 #define SVM_CPUID_NPT			BIT(0)
@@ -48,8 +49,26 @@ static const struct {
 	{ SVM_CPUID_VNMI,		DOMINO_FEAT_VNMI },
 };
 
-/* Host save areas, one page per CPU, only while virtualization is on. */
-static DEFINE_PER_CPU(struct page *, svm_hsave);
+/*
+ * Per-CPU state, allocated while virtualization is on: the host save area
+ * VMRUN uses (VM_HSAVE_PA), the page our VMSAVE/VMLOAD keep the host's
+ * hidden state in, and the ASID allocator.
+ */
+struct svm_cpu {
+	struct page *hsave;
+	struct page *host_save;
+	u32 next_asid;
+	u64 asid_gen;
+};
+static DEFINE_PER_CPU(struct svm_cpu, svm_cpus);
+
+/* I/O and MSR permission maps: every port and MSR intercepted. */
+#define IOPM_ORDER	2	/* 12 KiB used (APM 15.10.1) */
+#define MSRPM_ORDER	1	/* 8 KiB (APM 15.11) */
+static struct page *svm_iopm, *svm_msrpm;
+u64 svm_iopm_pa, svm_msrpm_pa;
+bool svm_has_nrips;
+static u32 svm_max_asid;
 
 static int svm_probe(struct domino_caps *caps)
 {
@@ -86,36 +105,97 @@ static int svm_probe(struct domino_caps *caps)
 	if (boot_cpu_has(X86_FEATURE_GBPAGES))
 		caps->features |= DOMINO_FEAT_TDP_1G;
 	caps->tdp_levels = domino_tdp_host_levels();
+	svm_has_nrips = edx & SVM_CPUID_NRIPS;
+	svm_max_asid = caps->nr_tlb_tags;
 	return 0;
+}
+
+static void svm_free_cpus(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *sc = per_cpu_ptr(&svm_cpus, cpu);
+
+		domino_free_page(sc->hsave);
+		domino_free_page(sc->host_save);
+		sc->hsave = NULL;
+		sc->host_save = NULL;
+	}
+	domino_free_pages_order(svm_iopm, IOPM_ORDER);
+	domino_free_pages_order(svm_msrpm, MSRPM_ORDER);
+	svm_iopm = NULL;
+	svm_msrpm = NULL;
 }
 
 static int svm_setup(void)
 {
 	unsigned int cpu;
 
-	for_each_possible_cpu(cpu) {
-		struct page *page = domino_alloc_page(GFP_KERNEL);
+	svm_iopm = domino_alloc_pages_order(GFP_KERNEL, IOPM_ORDER);
+	svm_msrpm = domino_alloc_pages_order(GFP_KERNEL, MSRPM_ORDER);
+	if (!svm_iopm || !svm_msrpm)
+		goto fail;
+	memset(page_address(svm_iopm), 0xff, PAGE_SIZE << IOPM_ORDER);
+	memset(page_address(svm_msrpm), 0xff, PAGE_SIZE << MSRPM_ORDER);
+	svm_iopm_pa = page_to_phys(svm_iopm);
+	svm_msrpm_pa = page_to_phys(svm_msrpm);
 
-		if (!page) {
-			for_each_possible_cpu(cpu) {
-				domino_free_page(per_cpu(svm_hsave, cpu));
-				per_cpu(svm_hsave, cpu) = NULL;
-			}
-			return -ENOMEM;
-		}
-		per_cpu(svm_hsave, cpu) = page;
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *sc = per_cpu_ptr(&svm_cpus, cpu);
+
+		sc->hsave = domino_alloc_page(GFP_KERNEL);
+		sc->host_save = domino_alloc_page(GFP_KERNEL);
+		if (!sc->hsave || !sc->host_save)
+			goto fail;
+		/*
+		 * The TLB may still hold entries tagged by an earlier user of
+		 * these ASIDs: the first assignment on each CPU flushes all.
+		 */
+		sc->next_asid = svm_max_asid + 1;
+		sc->asid_gen = 1;
 	}
 	return 0;
+
+fail:
+	svm_free_cpus();
+	return -ENOMEM;
 }
 
 static void svm_teardown(void)
 {
-	unsigned int cpu;
+	svm_free_cpus();
+}
 
-	for_each_possible_cpu(cpu) {
-		domino_free_page(per_cpu(svm_hsave, cpu));
-		per_cpu(svm_hsave, cpu) = NULL;
+u64 svm_host_save_pa(void)
+{
+	return page_to_phys(this_cpu_ptr(&svm_cpus)->host_save);
+}
+
+/*
+ * ASIDs are handed out per CPU in generations (APM 15.16): a vCPU keeps
+ * its ASID while it stays on one CPU and the generation holds. When a CPU
+ * runs out, it starts a new generation and flushes every ASID, so a reused
+ * ASID never finds stale translations. A forced flush (nested tables
+ * changed) simply takes a fresh ASID.
+ */
+void svm_assign_asid(struct svm_vcpu *s, bool flush)
+{
+	struct svm_cpu *sc = this_cpu_ptr(&svm_cpus);
+	int cpu = smp_processor_id();
+
+	s->vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	if (!flush && s->asid_cpu == cpu && s->asid_gen == sc->asid_gen)
+		return;
+	if (sc->next_asid > svm_max_asid) {
+		sc->asid_gen++;
+		sc->next_asid = 1;
+		s->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
 	}
+	s->asid = sc->next_asid++;
+	s->asid_gen = sc->asid_gen;
+	s->asid_cpu = cpu;
+	s->vmcb->control.asid = s->asid;
 }
 
 static bool svm_cpu_busy(void)
@@ -138,7 +218,7 @@ static int svm_cpu_enable(void)
 	/* APM 15.4: EFER.SVME must be 1 before any other SVM instruction. */
 	wrmsrl(MSR_EFER, efer | EFER_SVME);
 	/* APM 15.30.4: VMRUN saves host state to the page VM_HSAVE_PA names. */
-	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(__this_cpu_read(svm_hsave)));
+	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(this_cpu_ptr(&svm_cpus)->hsave));
 	return 0;
 }
 
@@ -162,4 +242,17 @@ const struct domino_vendor_ops domino_svm_ops = {
 	.cpu_busy	= svm_cpu_busy,
 	.cpu_enable	= svm_cpu_enable,
 	.cpu_disable	= svm_cpu_disable,
+	.tdp_format	= &svm_tdp_format,
+	.vcpu_init	= svm_vcpu_init,
+	.vcpu_free	= svm_vcpu_free,
+	.vcpu_enter	= svm_vcpu_enter,
+	.get_sregs	= svm_get_sregs,
+	.set_sregs	= svm_set_sregs,
+	.get_msr	= svm_get_msr,
+	.set_msr	= svm_set_msr,
+	.inject_event	= svm_inject_event,
+	.irq_window_open = svm_irq_window_open,
+	.set_irq_window_exit = svm_set_irq_window_exit,
+	.clear_interrupt_shadow = svm_clear_interrupt_shadow,
+	.set_cr2	= svm_set_cr2,
 };

@@ -47,6 +47,23 @@ void domino_free_page(struct page *page)
 	__free_page(page);
 }
 
+struct page *domino_alloc_pages_order(gfp_t gfp, unsigned int order)
+{
+	struct page *page = alloc_pages(gfp | __GFP_ZERO, order);
+
+	if (page)
+		atomic_long_add(1L << order, &domino_pages);
+	return page;
+}
+
+void domino_free_pages_order(struct page *page, unsigned int order)
+{
+	if (!page)
+		return;
+	atomic_long_sub(1L << order, &domino_pages);
+	__free_pages(page, order);
+}
+
 long domino_alloc_objects(void)
 {
 	return atomic_long_read(&domino_objects);

@@ -35,9 +35,15 @@ static void domino_domain_destroy(struct kref *ref)
 	struct domino_domain *d = container_of(ref, struct domino_domain, ref);
 
 	xa_erase(&domino_domains, d->domid);
+	domino_memory_destroy(d);
 	domino_kfree(d);
 	atomic_dec(&domino_nr_domains);
 	domino_virt_put();
+}
+
+void domino_domain_get(struct domino_domain *d)
+{
+	kref_get(&d->ref);
 }
 
 void domino_domain_put(struct domino_domain *d)
@@ -61,10 +67,23 @@ static long domino_domain_ioctl(struct file *file, unsigned int cmd,
 	void __user *uarg = (void __user *)arg;
 	int r;
 
-	switch (_IOC_TYPE(cmd) == DOMINO_IOCTL_TYPE ? _IOC_NR(cmd) : -1) {
+	if (_IOC_TYPE(cmd) != DOMINO_IOCTL_TYPE ||
+	    _IOC_NR(cmd) < 0x40 || _IOC_NR(cmd) >= 0x80)
+		return -ENOTTY;
+	/* Guest memory is the creating VMM's: nobody else may change it. */
+	if (current->mm != d->mm)
+		return -EIO;
+
+	switch (_IOC_NR(cmd)) {
 	case _IOC_NR(DOMINO_DOMAIN_GET_INFO):
 		r = domino_ioctl_check(cmd, DOMINO_DOMAIN_GET_INFO);
 		return r ? r : domino_domain_get_info(d, uarg);
+	case _IOC_NR(DOMINO_SET_MEMORY_REGION):
+		r = domino_ioctl_check(cmd, DOMINO_SET_MEMORY_REGION);
+		return r ? r : domino_memory_set_region(d, uarg);
+	case _IOC_NR(DOMINO_CREATE_VCPU):
+		r = domino_ioctl_check(cmd, DOMINO_CREATE_VCPU);
+		return r ? r : domino_vcpu_create(d, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -88,7 +107,7 @@ static int domino_domain_check_args(const struct domino_create_domain *args)
 {
 	unsigned int i;
 
-	if (args->flags)
+	if (args->flags & ~DOMINO_DOMAIN_FLAGS_VALID)
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(args->reserved); i++)
 		if (args->reserved[i])
@@ -143,10 +162,16 @@ int domino_domain_create(struct domino_create_domain __user *uarg)
 	}
 	kref_init(&d->ref);
 	d->domid = args.domid;
+	d->flags = args.flags;
+	mutex_init(&d->vcpus_lock);
+	spin_lock_init(&d->vcpus_kick_lock);
+	r = domino_memory_init(d);
+	if (r)
+		goto out_free;
 
 	r = domino_domain_assign_id(d, args.domid);
 	if (r)
-		goto out_free;
+		goto out_memory;
 
 	args.domid = d->domid;
 	if (copy_to_user(uarg, &args, sizeof(args))) {
@@ -165,6 +190,8 @@ int domino_domain_create(struct domino_create_domain __user *uarg)
 
 out_erase:
 	xa_erase(&domino_domains, d->domid);
+out_memory:
+	domino_memory_destroy(d);
 out_free:
 	domino_kfree(d);
 out_virt:

@@ -3,19 +3,80 @@
 #define DOMINO_DOMAIN_H
 
 #include <linux/kref.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+
+#include "../ept/tdp.h"
+
+struct domino_vcpu;
+
+/* One guest-physical range backed by VMM memory. */
+struct domino_memslot {
+	u64 gpa;
+	u64 size;		/* 0: slot unused */
+	u64 hva;
+	u32 flags;		/* DOMINO_MEM_* */
+};
 
 /*
  * struct domino_domain - one guest domain.
  *
- * Lives as long as a reference does: the domain fd holds one, and later
- * vCPU fds each hold another. The last put destroys it.
+ * Lives as long as a reference does: the domain fd holds one, each vCPU
+ * fd another. The last put destroys it.
+ *
+ * Guest memory: slots map GPA ranges onto the VMM's address space (mm).
+ * Nested tables are filled lazily on faults and zapped by the MMU notifier
+ * when the VMM's mapping changes. mmu_lock guards the tables, the slots
+ * and the notifier sequence; slots_lock serialises slot updates.
  */
 struct domino_domain {
 	struct kref ref;
 	u32 domid;
+	u32 flags;			/* DOMINO_DOMAIN_* from creation */
+
+	struct mm_struct *mm;		/* the creating VMM's; ioctls only from it */
+	struct mmu_notifier mn;
+
+	struct mutex slots_lock;
+	spinlock_t mmu_lock;
+	struct domino_memslot slots[DOMINO_MAX_MEMORY_SLOTS];
+	unsigned long mmu_seq;		/* bumped when a mapping may be stale */
+	long mmu_in_progress;		/* invalidations under way */
+	struct domino_tdp tdp;
+	atomic64_t tlb_gen;		/* bumped after zapping: vCPUs flush */
+
+	struct mutex vcpus_lock;
+	spinlock_t vcpus_kick_lock;	/* vcpus[] for kicks (non-sleeping) */
+	struct domino_vcpu *vcpus[DOMINO_MAX_VCPUS];
+	unsigned int nr_vcpus;
 };
 
+void domino_domain_get(struct domino_domain *d);
 void domino_domain_put(struct domino_domain *d);
+
+/* vmm/memory.c */
+int domino_memory_init(struct domino_domain *d);
+void domino_memory_destroy(struct domino_domain *d);
+int domino_memory_set_region(struct domino_domain *d,
+			     struct domino_memory_region __user *uarg);
+
+enum domino_fault_result {
+	DOMINO_FAULT_MAPPED,		/* retry the access */
+	DOMINO_FAULT_MMIO,		/* not RAM (or a write to ROM): emulate */
+	DOMINO_FAULT_BAD_BACKING,	/* the VMM's mapping is gone */
+};
+int domino_memory_fault(struct domino_domain *d, struct domino_tdp_cache *cache,
+			u64 gpa, bool write);
+/* Copy to/from guest-physical memory through the slots (RAM only). */
+int domino_guest_read(struct domino_domain *d, u64 gpa, void *buf, size_t len);
+int domino_guest_write(struct domino_domain *d, u64 gpa, const void *buf,
+		       size_t len);
+
+/* vmm/vcpu.c */
+int domino_vcpu_create(struct domino_domain *d,
+		       struct domino_create_vcpu __user *uarg);
+void domino_domain_kick_all(struct domino_domain *d);
 
 #endif /* DOMINO_DOMAIN_H */

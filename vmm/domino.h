@@ -33,6 +33,10 @@
  *               Returns -EBUSY if another hypervisor holds it.
  * @cpu_disable: switch it off again (interrupts off).
  */
+struct domino_vcpu;
+struct domino_exit;
+struct domino_tdp_format;
+
 struct domino_vendor_ops {
 	const char *name;
 	const char *competitor;
@@ -42,6 +46,32 @@ struct domino_vendor_ops {
 	bool (*cpu_busy)(void);
 	int (*cpu_enable)(void);
 	void (*cpu_disable)(void);
+
+	/* Nested page table entry format (ept/). */
+	const struct domino_tdp_format *tdp_format;
+
+	/*
+	 * vCPUs. vcpu_init puts the vCPU in its INIT state (real mode,
+	 * CS:IP f000:fff0). vcpu_enter runs the guest once, interrupts and
+	 * preemption handled inside, and describes the exit. Registers in
+	 * struct domino_vcpu (GPRs, RIP, RFLAGS) are authoritative outside
+	 * vcpu_enter; everything else lives in vendor state.
+	 */
+	int (*vcpu_init)(struct domino_vcpu *v);
+	void (*vcpu_free)(struct domino_vcpu *v);
+	int (*vcpu_enter)(struct domino_vcpu *v, struct domino_exit *exit);
+	void (*get_sregs)(struct domino_vcpu *v, struct domino_sregs *sregs);
+	int (*set_sregs)(struct domino_vcpu *v, const struct domino_sregs *sregs);
+	/* MSRs kept in vendor state; -ENOENT if the vendor has no such MSR. */
+	int (*get_msr)(struct domino_vcpu *v, u32 index, u64 *val);
+	int (*set_msr)(struct domino_vcpu *v, u32 index, u64 val, bool host);
+	/* Queue an event for the next entry (validated by the caller). */
+	void (*inject_event)(struct domino_vcpu *v, const struct domino_event *e);
+	bool (*irq_window_open)(struct domino_vcpu *v);
+	void (*set_irq_window_exit)(struct domino_vcpu *v, bool on);
+	void (*clear_interrupt_shadow)(struct domino_vcpu *v);
+	/* CR2 for a #PF the module queues (guest page walks). */
+	void (*set_cr2)(struct domino_vcpu *v, u64 cr2);
 };
 
 extern const struct domino_vendor_ops domino_svm_ops;
@@ -64,6 +94,8 @@ void *domino_kzalloc(size_t size, gfp_t gfp);
 void domino_kfree(const void *ptr);
 struct page *domino_alloc_page(gfp_t gfp);
 void domino_free_page(struct page *page);
+struct page *domino_alloc_pages_order(gfp_t gfp, unsigned int order);
+void domino_free_pages_order(struct page *page, unsigned int order);
 long domino_alloc_objects(void);
 long domino_alloc_pages(void);
 

@@ -10,7 +10,10 @@
 #include <linux/uaccess.h>
 #include <linux/cpumask.h>
 
+#include <asm/fpu/xcr.h>
+
 #include "domino.h"
+#include "vcpu.h"
 
 const struct domino_vendor_ops *domino_vendor;
 struct domino_caps domino_caps;
@@ -116,6 +119,8 @@ static int __init domino_init(void)
 	domino_caps.nr_cpus = num_online_cpus();
 	domino_caps.max_domains = max_domains;
 	domino_log_caps();
+	domino_host_xcr0 = boot_cpu_has(X86_FEATURE_OSXSAVE) ?
+		xgetbv(XCR_XFEATURE_ENABLED_MASK) : XFEATURE_MASK_FP;
 
 	/* Refuse to load next to a hypervisor that holds the hardware now. */
 	r = domino_virt_check_free();

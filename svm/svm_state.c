@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SVM guest state the VMM reads and writes: segment and control registers,
+ * the MSRs that live in the VMCB, event injection and interrupt windows.
+ */
+#include <linux/kernel.h>
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
+#include <asm/svm.h>
+
+#include "domino.h"
+#include "domain.h"
+#include "vcpu.h"
+#include "svm.h"
+
+static inline struct svm_vcpu *to_svm(struct domino_vcpu *v)
+{
+	return v->arch;
+}
+
+static void seg_to_user(const struct vmcb_seg *in, struct domino_segment *out)
+{
+	u16 a = in->attrib;
+
+	out->base = in->base;
+	out->limit = in->limit;
+	out->selector = in->selector;
+	out->type = a & 0xf;
+	out->s = (a >> 4) & 1;
+	out->dpl = (a >> 5) & 3;
+	out->present = (a >> 7) & 1;
+	out->avl = (a >> 8) & 1;
+	out->l = (a >> 9) & 1;
+	out->db = (a >> 10) & 1;
+	out->g = (a >> 11) & 1;
+	/* SVM has no "unusable" bit: a non-present segment is the same. */
+	out->unusable = !out->present;
+}
+
+static void seg_from_user(const struct domino_segment *in, struct vmcb_seg *out)
+{
+	out->base = in->base;
+	out->limit = in->limit;
+	out->selector = in->selector;
+	out->attrib = in->unusable ? 0 :
+		(in->type & 0xf) | (in->s & 1) << 4 | (in->dpl & 3) << 5 |
+		(in->present & 1) << 7 | (in->avl & 1) << 8 | (in->l & 1) << 9 |
+		(in->db & 1) << 10 | (in->g & 1) << 11;
+}
+
+void svm_get_sregs(struct domino_vcpu *v, struct domino_sregs *sr)
+{
+	const struct vmcb_save_area *s = &to_svm(v)->vmcb->save;
+
+	seg_to_user(&s->cs, &sr->cs);
+	seg_to_user(&s->ds, &sr->ds);
+	seg_to_user(&s->es, &sr->es);
+	seg_to_user(&s->fs, &sr->fs);
+	seg_to_user(&s->gs, &sr->gs);
+	seg_to_user(&s->ss, &sr->ss);
+	seg_to_user(&s->tr, &sr->tr);
+	seg_to_user(&s->ldtr, &sr->ldt);
+	sr->gdt.base = s->gdtr.base;
+	sr->gdt.limit = s->gdtr.limit;
+	sr->idt.base = s->idtr.base;
+	sr->idt.limit = s->idtr.limit;
+	sr->cr0 = s->cr0;
+	sr->cr2 = s->cr2;
+	sr->cr3 = s->cr3;
+	sr->cr4 = s->cr4;
+	sr->cr8 = to_svm(v)->vmcb->control.int_ctl & V_TPR_MASK;
+	/* SVME is the host's business: the guest never set it. */
+	sr->efer = s->efer & ~EFER_SVME;
+}
+
+/* CR4 bits a guest may own: those the host CPU has (SDM 2.5, APM 3.1.3). */
+static u64 svm_cr4_allowed(void)
+{
+	u64 ok = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
+		 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
+		 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+
+	if (boot_cpu_has(X86_FEATURE_UMIP))
+		ok |= X86_CR4_UMIP;
+	if (boot_cpu_has(X86_FEATURE_LA57))
+		ok |= X86_CR4_LA57;
+	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
+		ok |= X86_CR4_FSGSBASE;
+	if (boot_cpu_has(X86_FEATURE_PCID))
+		ok |= X86_CR4_PCIDE;
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		ok |= X86_CR4_OSXSAVE;
+	if (boot_cpu_has(X86_FEATURE_SMEP))
+		ok |= X86_CR4_SMEP;
+	if (boot_cpu_has(X86_FEATURE_SMAP))
+		ok |= X86_CR4_SMAP;
+	return ok;
+}
+
+#define EFER_ALLOWED	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR)
+
+int svm_set_sregs(struct domino_vcpu *v, const struct domino_sregs *sr)
+{
+	struct vmcb *vmcb = to_svm(v)->vmcb;
+	struct vmcb_save_area *s = &vmcb->save;
+	u64 efer = sr->efer;
+
+	/* Reject what no CPU accepts; the rest VMRUN itself checks. */
+	if (sr->cr0 >> 32 || ((sr->cr0 & X86_CR0_PG) && !(sr->cr0 & X86_CR0_PE)) ||
+	    ((sr->cr0 & X86_CR0_NW) && !(sr->cr0 & X86_CR0_CD)))
+		return -EINVAL;
+	if (sr->cr4 & ~svm_cr4_allowed())
+		return -EINVAL;
+	if (efer & ~EFER_ALLOWED || sr->cr8 > 15)
+		return -EINVAL;
+	if ((efer & EFER_LMA) && !(efer & EFER_LME))
+		return -EINVAL;
+	/* Long mode is active exactly when LME and paging are (APM 14.6). */
+	if ((efer & EFER_LME) && (sr->cr0 & X86_CR0_PG)) {
+		if (!(sr->cr4 & X86_CR4_PAE))
+			return -EINVAL;
+		efer |= EFER_LMA;
+	} else {
+		efer &= ~EFER_LMA;
+	}
+	if (sr->cr3 >> boot_cpu_data.x86_phys_bits && !(efer & EFER_LMA) &&
+	    (sr->cr3 >> 32))
+		return -EINVAL;
+
+	seg_from_user(&sr->cs, &s->cs);
+	seg_from_user(&sr->ds, &s->ds);
+	seg_from_user(&sr->es, &s->es);
+	seg_from_user(&sr->fs, &s->fs);
+	seg_from_user(&sr->gs, &s->gs);
+	seg_from_user(&sr->ss, &s->ss);
+	seg_from_user(&sr->tr, &s->tr);
+	seg_from_user(&sr->ldt, &s->ldtr);
+	s->gdtr.base = sr->gdt.base;
+	s->gdtr.limit = sr->gdt.limit;
+	s->idtr.base = sr->idt.base;
+	s->idtr.limit = sr->idt.limit;
+	s->cr0 = sr->cr0;
+	s->cr2 = sr->cr2;
+	s->cr3 = sr->cr3;
+	s->cr4 = sr->cr4;
+	s->efer = efer | EFER_SVME;
+	/* APM 15.5.1: CPL follows the stack segment's DPL. */
+	s->cpl = (s->ss.attrib >> 5) & 3;
+	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) | sr->cr8;
+	return 0;
+}
+
+static bool is_canonical(u64 a)
+{
+	unsigned int bits = boot_cpu_has(X86_FEATURE_LA57) ? 57 : 48;
+
+	return (s64)(a << (64 - bits)) >> (64 - bits) == (s64)a;
+}
+
+/* Each PAT entry must name a memory type (SDM 11.12.2). */
+static bool pat_valid(u64 pat)
+{
+	unsigned int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (i * 8);
+
+		if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6 && t != 7)
+			return false;
+	}
+	return true;
+}
+
+int svm_get_msr(struct domino_vcpu *v, u32 index, u64 *val)
+{
+	struct vmcb *vmcb = to_svm(v)->vmcb;
+	struct vmcb_save_area *s = &vmcb->save;
+
+	switch (index) {
+	case MSR_EFER:		*val = s->efer & ~EFER_SVME; break;
+	case MSR_STAR:		*val = s->star; break;
+	case MSR_LSTAR:		*val = s->lstar; break;
+	case MSR_CSTAR:		*val = s->cstar; break;
+	case MSR_SYSCALL_MASK:	*val = s->sfmask; break;
+	case MSR_KERNEL_GS_BASE: *val = s->kernel_gs_base; break;
+	case MSR_FS_BASE:	*val = s->fs.base; break;
+	case MSR_GS_BASE:	*val = s->gs.base; break;
+	case MSR_IA32_SYSENTER_CS:  *val = s->sysenter_cs; break;
+	case MSR_IA32_SYSENTER_ESP: *val = s->sysenter_esp; break;
+	case MSR_IA32_SYSENTER_EIP: *val = s->sysenter_eip; break;
+	case MSR_IA32_CR_PAT:	*val = s->g_pat; break;
+	case MSR_IA32_TSC:	*val = rdtsc() + vmcb->control.tsc_offset; break;
+	case MSR_IA32_DEBUGCTLMSR: *val = 0; break;
+	default:
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int svm_set_msr(struct domino_vcpu *v, u32 index, u64 val, bool host)
+{
+	struct vmcb *vmcb = to_svm(v)->vmcb;
+	struct vmcb_save_area *s = &vmcb->save;
+
+	switch (index) {
+	case MSR_EFER:
+		if (val & ~(EFER_SCE | EFER_LME | EFER_NX | EFER_FFXSR | EFER_LMA))
+			return -EINVAL;
+		/* LMA is the CPU's to set; LME may not change under paging. */
+		if (!host && (s->cr0 & X86_CR0_PG) &&
+		    ((val ^ s->efer) & EFER_LME))
+			return -EINVAL;
+		val = (val & ~EFER_LMA) | (s->efer & EFER_LMA);
+		s->efer = val | EFER_SVME;
+		break;
+	case MSR_STAR:		s->star = val; break;
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		if (!is_canonical(val))
+			return -EINVAL;
+		switch (index) {
+		case MSR_LSTAR:		s->lstar = val; break;
+		case MSR_CSTAR:		s->cstar = val; break;
+		case MSR_KERNEL_GS_BASE: s->kernel_gs_base = val; break;
+		case MSR_FS_BASE:	s->fs.base = val; break;
+		case MSR_GS_BASE:	s->gs.base = val; break;
+		case MSR_IA32_SYSENTER_ESP: s->sysenter_esp = val; break;
+		default:		s->sysenter_eip = val; break;
+		}
+		break;
+	case MSR_SYSCALL_MASK:	s->sfmask = (u32)val; break;
+	case MSR_IA32_SYSENTER_CS: s->sysenter_cs = (u16)val; break;
+	case MSR_IA32_CR_PAT:
+		if (!pat_valid(val))
+			return -EINVAL;
+		s->g_pat = val;
+		break;
+	case MSR_IA32_TSC:
+		vmcb->control.tsc_offset = val - rdtsc();
+		break;
+	case MSR_IA32_DEBUGCTLMSR:
+		/* No LBR or BTF virtualization: only 0 is accepted. */
+		return val ? -EINVAL : 0;
+	default:
+		return -ENOENT;
+	}
+	return 0;
+}
+
+void svm_inject_event(struct domino_vcpu *v, const struct domino_event *e)
+{
+	struct vmcb_control_area *c = &to_svm(v)->vmcb->control;
+	u32 type = e->type == DOMINO_EVENT_EXCEPTION ? SVM_EVTINJ_TYPE_EXEPT :
+		   e->type == DOMINO_EVENT_NMI ? SVM_EVTINJ_TYPE_NMI :
+		   SVM_EVTINJ_TYPE_INTR;
+
+	/* APM 15.20: EVENTINJ delivers the event at the next VMRUN. */
+	c->event_inj = e->vector | type | SVM_EVTINJ_VALID |
+		       (e->has_error_code ? SVM_EVTINJ_VALID_ERR : 0);
+	c->event_inj_err = e->error_code;
+}
+
+bool svm_irq_window_open(struct domino_vcpu *v)
+{
+	const struct vmcb_control_area *c = &to_svm(v)->vmcb->control;
+
+	return (v->rflags & X86_EFLAGS_IF) &&
+	       !(c->int_state & SVM_INTERRUPT_SHADOW_MASK) &&
+	       !(c->event_inj & SVM_EVTINJ_VALID);
+}
+
+/*
+ * APM 15.21.4: a virtual interrupt (V_IRQ) with the VINTR intercept exits
+ * as soon as the guest could take an interrupt.
+ */
+void svm_set_irq_window_exit(struct domino_vcpu *v, bool on)
+{
+	struct vmcb *vmcb = to_svm(v)->vmcb;
+
+	if (on) {
+		vmcb->control.int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK |
+					 (0xf << V_INTR_PRIO_SHIFT);
+		vmcb->control.intercepts[INTERCEPT_VINTR / 32] |=
+			1U << (INTERCEPT_VINTR % 32);
+	} else {
+		vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_IGN_TPR_MASK |
+					   V_INTR_PRIO_MASK);
+		vmcb->control.intercepts[INTERCEPT_VINTR / 32] &=
+			~(1U << (INTERCEPT_VINTR % 32));
+	}
+}
+
+void svm_clear_interrupt_shadow(struct domino_vcpu *v)
+{
+	to_svm(v)->vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+}
+
+void svm_set_cr2(struct domino_vcpu *v, u64 cr2)
+{
+	to_svm(v)->vmcb->save.cr2 = cr2;
+}

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The CPUID policy: what CPUID returns in the guest. The default is the
+ * host's, minus what Domino does not virtualize; the VMM may replace it.
+ * CPUID exits are answered here, in the kernel, from this table.
+ */
+#include <linux/kernel.h>
+#include <linux/uaccess.h>
+#include <asm/processor.h>
+#include <asm/processor-flags.h>
+
+#include "domino.h"
+#include "domain.h"
+#include "vcpu.h"
+
+/* CPUID.1 ECX/EDX and others (SDM vol. 2A CPUID, APM vol. 3 E.3). */
+#define C1_ECX_MONITOR		BIT(3)
+#define C1_ECX_VMX		BIT(5)
+#define C1_ECX_SMX		BIT(6)
+#define C1_ECX_EST		BIT(7)
+#define C1_ECX_TM2		BIT(8)
+#define C1_ECX_PDCM		BIT(15)
+#define C1_ECX_X2APIC		BIT(21)
+#define C1_ECX_TSC_DEADLINE	BIT(24)
+#define C1_ECX_OSXSAVE		BIT(27)
+#define C1_ECX_HYPERVISOR	BIT(31)
+#define C1_EDX_MCE		BIT(7)
+#define C1_EDX_MTRR		BIT(12)
+#define C1_EDX_MCA		BIT(14)
+#define C1_EDX_ACPI		BIT(22)
+#define C1_EDX_TM		BIT(29)
+#define C7_EBX_RTM		BIT(11)
+#define C7_EBX_HLE		BIT(4)
+#define C7_ECX_PKU		BIT(3)
+#define C7_ECX_OSPKE		BIT(4)
+#define C7_ECX_WAITPKG		BIT(5)
+#define C7_EDX_SPEC_CTRL	(BIT(26) | BIT(27) | BIT(29) | BIT(31))
+#define E1_ECX_SVM		BIT(2)
+#define E1_ECX_SKINIT		BIT(12)
+#define E1_ECX_WDT		BIT(13)
+#define E1_ECX_TOPOEXT		BIT(22)
+#define E1_ECX_PERFCTR_CORE	BIT(23)
+
+/* Leaves that carry a subleaf index. */
+static bool leaf_indexed(u32 func)
+{
+	return func == 4 || func == 7 || func == 0xb || func == 0xd ||
+	       func == 0xf || func == 0x10 || func == 0x12 || func == 0x14 ||
+	       func == 0x17 || func == 0x18 || func == 0x1f ||
+	       func == 0x8000001d;
+}
+
+/* What the guest may not be told: features Domino does not provide. */
+static void cpuid_mask(struct domino_vcpu *v, struct domino_cpuid_entry *e)
+{
+	switch (e->function) {
+	case 1:
+		e->ecx &= ~(C1_ECX_MONITOR | C1_ECX_VMX | C1_ECX_SMX |
+			    C1_ECX_EST | C1_ECX_TM2 | C1_ECX_PDCM |
+			    C1_ECX_X2APIC | C1_ECX_TSC_DEADLINE |
+			    C1_ECX_OSXSAVE);
+		e->ecx |= C1_ECX_HYPERVISOR;
+		e->edx &= ~(C1_EDX_MCE | C1_EDX_MTRR | C1_EDX_MCA |
+			    C1_EDX_ACPI | C1_EDX_TM);
+		/* Initial APIC id = vCPU id; one logical CPU per package. */
+		e->ebx = (e->ebx & 0xffff) | (1 << 16) | (v->id << 24);
+		break;
+	case 6: case 0xa: case 0xb: case 0x1f:
+		/* Power, PMU and topology leaves describe the host: hide. */
+		e->eax = e->ebx = e->ecx = e->edx = 0;
+		break;
+	case 7:
+		if (e->index == 0) {
+			e->ebx &= ~(C7_EBX_RTM | C7_EBX_HLE);
+			e->ecx &= ~(C7_ECX_WAITPKG | C7_ECX_PKU | C7_ECX_OSPKE);
+			e->edx &= ~C7_EDX_SPEC_CTRL;
+		}
+		break;
+	case 0x80000001:
+		e->ecx &= ~(E1_ECX_SVM | E1_ECX_SKINIT | E1_ECX_WDT |
+			    E1_ECX_TOPOEXT | E1_ECX_PERFCTR_CORE);
+		break;
+	case 0x8000000a:
+		e->eax = e->ebx = e->ecx = e->edx = 0;
+		break;
+	}
+}
+
+static int cpuid_add(struct domino_vcpu *v, u32 func, u32 index)
+{
+	struct domino_cpuid_policy *p = v->cpuid;
+	struct domino_cpuid_entry *e;
+
+	if (p->nr >= DOMINO_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	e = &p->entries[p->nr++];
+	memset(e, 0, sizeof(*e));
+	e->function = func;
+	e->index = index;
+	e->flags = leaf_indexed(func) ? DOMINO_CPUID_INDEXED : 0;
+	cpuid_count(func, index, &e->eax, &e->ebx, &e->ecx, &e->edx);
+	cpuid_mask(v, e);
+	return 0;
+}
+
+/* Subleaves a default policy carries for an indexed leaf. */
+static u32 leaf_subleaves(u32 func)
+{
+	switch (func) {
+	case 4: case 0xd: case 0x8000001d:
+		return 64;
+	case 7:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+static int cpuid_range(struct domino_vcpu *v, u32 base)
+{
+	u32 max, func, sub, a, b, c, d;
+	int r;
+
+	cpuid(base, &max, &b, &c, &d);
+	max = min(max, base + 0x20);
+	for (func = base; func <= max; func++) {
+		for (sub = 0; sub < leaf_subleaves(func); sub++) {
+			/* Deterministic-cache and XSAVE lists end at a zero entry. */
+			if (sub && (func == 4 || func == 0x8000001d)) {
+				cpuid_count(func, sub, &a, &b, &c, &d);
+				if (!(a & 0x1f))
+					break;
+			}
+			if (sub > 1 && func == 0xd) {
+				cpuid_count(func, sub, &a, &b, &c, &d);
+				if (!a)
+					continue;
+			}
+			r = cpuid_add(v, func, sub);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int domino_cpuid_init(struct domino_vcpu *v)
+{
+	int r;
+
+	v->cpuid = domino_kzalloc(sizeof(*v->cpuid), GFP_KERNEL_ACCOUNT);
+	if (!v->cpuid)
+		return -ENOMEM;
+	r = cpuid_range(v, 0);
+	if (!r)
+		r = cpuid_range(v, 0x80000000);
+	return r;
+}
+
+void domino_cpuid_lookup(struct domino_vcpu *v, u32 func, u32 index,
+			 u32 *eax, u32 *ebx, u32 *ecx, u32 *edx)
+{
+	const struct domino_cpuid_policy *p = v->cpuid;
+	unsigned int i;
+
+	*eax = *ebx = *ecx = *edx = 0;
+	for (i = 0; i < p->nr; i++) {
+		const struct domino_cpuid_entry *e = &p->entries[i];
+
+		if (e->function != func ||
+		    ((e->flags & DOMINO_CPUID_INDEXED) && e->index != index))
+			continue;
+		*eax = e->eax;
+		*ebx = e->ebx;
+		*ecx = e->ecx;
+		*edx = e->edx;
+		break;
+	}
+	/* OSXSAVE mirrors the guest's CR4 (SDM CPUID.1:ECX[27]). */
+	if (func == 1 && (*ecx & C1_ECX_OSXSAVE) == 0) {
+		struct domino_sregs s;
+
+		domino_vendor->get_sregs(v, &s);
+		if (s.cr4 & X86_CR4_OSXSAVE)
+			*ecx |= C1_ECX_OSXSAVE;
+	}
+}
+
+int domino_cpuid_get(struct domino_vcpu *v, struct domino_cpuid __user *uarg)
+{
+	struct domino_cpuid c;
+	u32 nr = v->cpuid->nr;
+
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	if (c.pad)
+		return -EINVAL;
+	if (c.nr < nr) {
+		c.nr = nr;
+		return copy_to_user(uarg, &c, sizeof(c)) ? -EFAULT : -E2BIG;
+	}
+	if (copy_to_user(u64_to_user_ptr(c.entries), v->cpuid->entries,
+			 nr * sizeof(v->cpuid->entries[0])))
+		return -EFAULT;
+	c.nr = nr;
+	return copy_to_user(uarg, &c, sizeof(c)) ? -EFAULT : 0;
+}
+
+int domino_cpuid_set(struct domino_vcpu *v, struct domino_cpuid __user *uarg)
+{
+	struct domino_cpuid_policy *p;
+	struct domino_cpuid c;
+	unsigned int i;
+
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	if (c.pad || c.nr > DOMINO_MAX_CPUID_ENTRIES)
+		return -EINVAL;
+	p = domino_kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	if (!p)
+		return -ENOMEM;
+	if (copy_from_user(p->entries, u64_to_user_ptr(c.entries),
+			   c.nr * sizeof(p->entries[0]))) {
+		domino_kfree(p);
+		return -EFAULT;
+	}
+	for (i = 0; i < c.nr; i++) {
+		if (p->entries[i].flags & ~DOMINO_CPUID_INDEXED ||
+		    p->entries[i].pad) {
+			domino_kfree(p);
+			return -EINVAL;
+		}
+	}
+	p->nr = c.nr;
+	domino_kfree(v->cpuid);
+	v->cpuid = p;
+	return 0;
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Port I/O exits: IN/OUT go to the VMM through the run area; the string
+ * forms (INS/OUTS, with or without REP) move their data between guest
+ * memory and the run area here, a bounded batch per exit.
+ */
+#include <linux/kernel.h>
+#include <asm/processor-flags.h>
+#include <asm/trapnr.h>
+
+#include "domino.h"
+#include "domain.h"
+#include "vcpu.h"
+
+/* Guest address registers wrap at the address size (SDM INS/OUTS). */
+static u64 addr_mask(u8 addr_size)
+{
+	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
+}
+
+static void reg_write_sized(u64 *reg, u64 val, u8 size)
+{
+	if (size == 8)
+		*reg = val;
+	else if (size == 4)
+		*reg = (u32)val;	/* 32-bit writes zero-extend (SDM 3.4.1.1) */
+	else
+		*reg = (*reg & ~addr_mask(size)) | (val & addr_mask(size));
+}
+
+/*
+ * How many items of a string I/O go out in this exit: what REP asks for,
+ * within the run area and without crossing a guest page, so each batch is
+ * one contiguous guest-physical range.
+ */
+static u32 string_count(struct domino_vcpu *v, const struct domino_exit *e,
+			u64 gva)
+{
+	u64 count = e->io.rep ? v->gpr[GPR_RCX] & addr_mask(e->io.addr_size) : 1;
+	u64 room = DOMINO_RUN_IO_DATA_MAX / e->io.size;
+	bool down = v->rflags & X86_EFLAGS_DF;
+	u64 in_page = down ? (gva & ~PAGE_MASK) / e->io.size + 1 :
+			     (PAGE_SIZE - (gva & ~PAGE_MASK)) / e->io.size;
+
+	count = min(count, room);
+	/* Backwards, one at a time keeps the batch inside one page. */
+	count = min(count, down ? 1ULL : max(in_page, 1ULL));
+	return count;
+}
+
+int domino_io_exit(struct domino_vcpu *v, const struct domino_exit *e)
+{
+	struct domino_run *run = v->run;
+	u8 *data = (u8 *)run + DOMINO_RUN_IO_DATA_OFFSET;
+	u64 gva = 0;
+	u32 count = 1;
+	int r;
+
+	if (e->io.size != 1 && e->io.size != 2 && e->io.size != 4)
+		return -EIO;
+	if (e->io.string) {
+		u64 reg = e->io.in ? v->gpr[GPR_RDI] : v->gpr[GPR_RSI];
+
+		if (e->io.rep && !(v->gpr[GPR_RCX] & addr_mask(e->io.addr_size))) {
+			/* REP with a zero count does nothing. */
+			domino_vcpu_skip(v, e->insn_len);
+			return 1;
+		}
+		r = domino_guest_seg_linear(v, e->io.in ? DOMINO_SEG_ES : e->io.seg,
+					    reg & addr_mask(e->io.addr_size), &gva);
+		if (r)
+			return r;
+		count = string_count(v, e, gva);
+		if (!e->io.in) {
+			r = domino_guest_linear_copy(v, gva, data,
+						     count * e->io.size, false);
+			if (r)
+				return r > 0 ? 1 : r;	/* 1: #PF queued */
+		}
+	} else if (!e->io.in) {
+		memcpy(data, &v->gpr[GPR_RAX], e->io.size);
+	}
+
+	run->exit_reason = DOMINO_EXIT_IO;
+	run->io.direction = e->io.in ? DOMINO_IO_IN : DOMINO_IO_OUT;
+	run->io.size = e->io.size;
+	run->io.port = e->io.port;
+	run->io.count = count;
+	run->io.data_offset = DOMINO_RUN_IO_DATA_OFFSET;
+
+	v->pending = e->io.in ? PENDING_IO_IN : PENDING_IO_OUT;
+	v->pending_len = e->insn_len;
+	v->io_count = count;
+	v->io_gva = gva;
+	v->io_string = e->io.string;
+	v->io_rep = e->io.rep;
+	v->io_size = e->io.size;
+	v->io_addr_size = e->io.addr_size;
+	return 0;
+}
+
+/* Fold the VMM's answer back in and move the registers on. */
+void domino_io_complete(struct domino_vcpu *v)
+{
+	const u8 *data = (const u8 *)v->run + DOMINO_RUN_IO_DATA_OFFSET;
+	u64 mask = addr_mask(v->io_addr_size);
+	u64 bytes = (u64)v->io_count * v->io_size;
+	bool in = v->pending == PENDING_IO_IN;
+	u64 *reg;
+
+	if (!v->io_string) {
+		if (in) {
+			u64 val = 0;
+
+			memcpy(&val, data, v->io_size);
+			reg_write_sized(&v->gpr[GPR_RAX], val, v->io_size);
+		}
+		domino_vcpu_skip(v, v->pending_len);
+		return;
+	}
+
+	/* On a fault the guest gets it and retries the instruction. */
+	if (in && domino_guest_linear_copy(v, v->io_gva, (void *)data, bytes,
+					   true))
+		return;
+
+	reg = in ? &v->gpr[GPR_RDI] : &v->gpr[GPR_RSI];
+	if (v->rflags & X86_EFLAGS_DF)
+		reg_write_sized(reg, *reg - bytes, v->io_addr_size);
+	else
+		reg_write_sized(reg, *reg + bytes, v->io_addr_size);
+	if (v->io_rep) {
+		u64 left = (v->gpr[GPR_RCX] & mask) - v->io_count;
+
+		reg_write_sized(&v->gpr[GPR_RCX], left, v->io_addr_size);
+		/* More to do: execute the same instruction again. */
+		if (left)
+			return;
+	}
+	domino_vcpu_skip(v, v->pending_len);
+}

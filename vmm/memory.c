@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest memory: slots mapping guest-physical ranges onto the VMM's virtual
+ * memory, the nested-page-fault path that fills the tables lazily, the MMU
+ * notifier that zaps them when the VMM's mapping changes, and the checked
+ * accessors every kernel read or write of guest memory goes through.
+ */
+#define pr_fmt(fmt) "domino: " fmt
+
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/sched/mm.h>
+#include <linux/uaccess.h>
+
+#include "domino.h"
+#include "domain.h"
+
+#define GPA_LIMIT	(1ULL << DOMINO_GUEST_PHYS_BITS)
+
+/* The slot holding @gpa, or NULL. Caller holds mmu_lock or slots_lock. */
+static const struct domino_memslot *memslot_find(struct domino_domain *d,
+						 u64 gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < DOMINO_MAX_MEMORY_SLOTS; i++) {
+		const struct domino_memslot *s = &d->slots[i];
+
+		if (s->size && gpa >= s->gpa && gpa - s->gpa < s->size)
+			return s;
+	}
+	return NULL;
+}
+
+/* Zap the nested mappings of the HVA range in every slot that maps it. */
+static bool memory_zap_hva(struct domino_domain *d, unsigned long start,
+			   unsigned long end)
+{
+	bool zapped = false;
+	unsigned int i;
+
+	for (i = 0; i < DOMINO_MAX_MEMORY_SLOTS; i++) {
+		const struct domino_memslot *s = &d->slots[i];
+		u64 lo, hi;
+
+		if (!s->size || end <= s->hva || start >= s->hva + s->size)
+			continue;
+		lo = max_t(u64, start, s->hva) - s->hva + s->gpa;
+		hi = min_t(u64, end, s->hva + s->size) - s->hva + s->gpa;
+		zapped |= domino_tdp_unmap(&d->tdp, lo, hi);
+	}
+	return zapped;
+}
+
+/* After zapping: no vCPU may use a stale translation on its next entry. */
+static void memory_flush(struct domino_domain *d)
+{
+	atomic64_inc(&d->tlb_gen);
+	domino_domain_kick_all(d);
+}
+
+static int memory_invalidate_start(struct mmu_notifier *mn,
+				   const struct mmu_notifier_range *range)
+{
+	struct domino_domain *d = container_of(mn, struct domino_domain, mn);
+	bool zapped;
+
+	spin_lock(&d->mmu_lock);
+	d->mmu_in_progress++;
+	zapped = memory_zap_hva(d, range->start, range->end);
+	spin_unlock(&d->mmu_lock);
+	if (zapped)
+		memory_flush(d);
+	return 0;
+}
+
+static void memory_invalidate_end(struct mmu_notifier *mn,
+				  const struct mmu_notifier_range *range)
+{
+	struct domino_domain *d = container_of(mn, struct domino_domain, mn);
+
+	spin_lock(&d->mmu_lock);
+	d->mmu_seq++;
+	d->mmu_in_progress--;
+	spin_unlock(&d->mmu_lock);
+}
+
+/* The VMM's address space is going away: nothing stays mapped. */
+static void memory_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct domino_domain *d = container_of(mn, struct domino_domain, mn);
+
+	spin_lock(&d->mmu_lock);
+	d->mmu_seq++;
+	domino_tdp_unmap(&d->tdp, 0, GPA_LIMIT);
+	spin_unlock(&d->mmu_lock);
+	memory_flush(d);
+}
+
+static const struct mmu_notifier_ops domino_mmu_notifier_ops = {
+	.invalidate_range_start	= memory_invalidate_start,
+	.invalidate_range_end	= memory_invalidate_end,
+	.release		= memory_release,
+};
+
+int domino_memory_init(struct domino_domain *d)
+{
+	int r;
+
+	mutex_init(&d->slots_lock);
+	spin_lock_init(&d->mmu_lock);
+	r = domino_tdp_init(&d->tdp, domino_vendor->tdp_format,
+			    domino_caps.tdp_levels);
+	if (r)
+		return r;
+	d->mm = current->mm;
+	mmgrab(d->mm);
+	d->mn.ops = &domino_mmu_notifier_ops;
+	r = mmu_notifier_register(&d->mn, d->mm);
+	if (r) {
+		mmdrop(d->mm);
+		d->mm = NULL;
+		domino_tdp_destroy(&d->tdp);
+	}
+	return r;
+}
+
+void domino_memory_destroy(struct domino_domain *d)
+{
+	if (d->mm) {
+		mmu_notifier_unregister(&d->mn, d->mm);
+		mmdrop(d->mm);
+		d->mm = NULL;
+	}
+	domino_tdp_destroy(&d->tdp);
+}
+
+static int memory_check_region(struct domino_domain *d,
+			       const struct domino_memory_region *r)
+{
+	unsigned int i;
+
+	if (r->slot >= DOMINO_MAX_MEMORY_SLOTS || r->flags & ~DOMINO_MEM_READONLY)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(r->reserved); i++)
+		if (r->reserved[i])
+			return -EINVAL;
+	if (!r->memory_size)
+		return 0;
+	if (!PAGE_ALIGNED(r->guest_phys_addr) || !PAGE_ALIGNED(r->memory_size) ||
+	    !PAGE_ALIGNED(r->userspace_addr))
+		return -EINVAL;
+	if (r->guest_phys_addr >= GPA_LIMIT ||
+	    r->memory_size > GPA_LIMIT - r->guest_phys_addr)
+		return -EINVAL;
+	/* The whole range must be a user address range (no wrap, no kernel). */
+	if (r->userspace_addr + r->memory_size < r->userspace_addr ||
+	    !access_ok((void __user *)(unsigned long)r->userspace_addr,
+		       r->memory_size))
+		return -EFAULT;
+
+	for (i = 0; i < DOMINO_MAX_MEMORY_SLOTS; i++) {
+		const struct domino_memslot *s = &d->slots[i];
+
+		if (i == r->slot || !s->size)
+			continue;
+		if (r->guest_phys_addr < s->gpa + s->size &&
+		    s->gpa < r->guest_phys_addr + r->memory_size)
+			return -EEXIST;
+	}
+	return 0;
+}
+
+int domino_memory_set_region(struct domino_domain *d,
+			     struct domino_memory_region __user *uarg)
+{
+	struct domino_memory_region r;
+	struct domino_memslot *s;
+	u64 old_gpa, old_size;
+	int err;
+
+	if (copy_from_user(&r, uarg, sizeof(r)))
+		return -EFAULT;
+
+	mutex_lock(&d->slots_lock);
+	err = memory_check_region(d, &r);
+	if (err)
+		goto out;
+
+	s = &d->slots[r.slot];
+	spin_lock(&d->mmu_lock);
+	old_gpa = s->gpa;
+	old_size = s->size;
+	s->gpa = r.guest_phys_addr;
+	s->size = r.memory_size;
+	s->hva = r.userspace_addr;
+	s->flags = r.flags;
+	/* Faults racing with this see the new seq and retry. */
+	d->mmu_seq++;
+	if (old_size)
+		domino_tdp_unmap(&d->tdp, old_gpa, old_gpa + old_size);
+	spin_unlock(&d->mmu_lock);
+	if (old_size)
+		memory_flush(d);
+out:
+	mutex_unlock(&d->slots_lock);
+	return err;
+}
+
+/*
+ * Resolve a nested page fault at @gpa. Called from the vCPU run loop with
+ * preemption on, in the VMM's context (current->mm == d->mm).
+ */
+int domino_memory_fault(struct domino_domain *d, struct domino_tdp_cache *cache,
+			u64 gpa, bool write)
+{
+	struct domino_memslot slot;
+	const struct domino_memslot *s;
+	struct page *page;
+	unsigned long seq, hva;
+	bool writable;
+	long n;
+	int r;
+
+	for (;;) {
+		seq = READ_ONCE(d->mmu_seq);
+		smp_rmb();	/* seq before the slot and the page lookup */
+
+		spin_lock(&d->mmu_lock);
+		s = memslot_find(d, gpa);
+		if (s)
+			slot = *s;
+		spin_unlock(&d->mmu_lock);
+		if (!s)
+			return DOMINO_FAULT_MMIO;
+		writable = !(slot.flags & DOMINO_MEM_READONLY);
+		if (write && !writable)
+			return DOMINO_FAULT_MMIO;
+
+		hva = slot.hva + ((gpa & PAGE_MASK) - slot.gpa);
+		n = get_user_pages_unlocked(hva, 1, &page,
+					    writable ? FOLL_WRITE : 0);
+		if (n != 1)
+			return DOMINO_FAULT_BAD_BACKING;
+
+		r = domino_tdp_cache_topup(cache, d->tdp.levels - 1);
+		if (r) {
+			put_page(page);
+			return r;
+		}
+
+		spin_lock(&d->mmu_lock);
+		if (d->mmu_in_progress || seq != d->mmu_seq) {
+			/* The mapping changed under us: look again. */
+			spin_unlock(&d->mmu_lock);
+			put_page(page);
+			cond_resched();
+			continue;
+		}
+		r = domino_tdp_map(&d->tdp, cache, gpa & PAGE_MASK,
+				   page_to_phys(page), 1, writable);
+		spin_unlock(&d->mmu_lock);
+		put_page(page);
+		return r ? r : DOMINO_FAULT_MAPPED;
+	}
+}
+
+/*
+ * The one path by which kernel code reads or writes guest RAM: the range
+ * is resolved through the slots and copied with the user-access helpers,
+ * so a VMM mapping that vanished is an error, never a host fault. Only
+ * from the VMM's own context.
+ */
+static int guest_copy(struct domino_domain *d, u64 gpa, void *buf, size_t len,
+		      bool write)
+{
+	while (len) {
+		const struct domino_memslot *s;
+		size_t chunk = min_t(size_t, len, PAGE_SIZE - (gpa & ~PAGE_MASK));
+		unsigned long hva;
+
+		if (current->mm != d->mm)
+			return -EFAULT;
+		mutex_lock(&d->slots_lock);
+		s = memslot_find(d, gpa);
+		hva = s ? s->hva + (gpa - s->gpa) : 0;
+		if (s && write && (s->flags & DOMINO_MEM_READONLY))
+			s = NULL;
+		mutex_unlock(&d->slots_lock);
+		if (!s)
+			return -EFAULT;
+		if (write ? copy_to_user((void __user *)hva, buf, chunk) :
+			    copy_from_user(buf, (const void __user *)hva, chunk))
+			return -EFAULT;
+		gpa += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int domino_guest_read(struct domino_domain *d, u64 gpa, void *buf, size_t len)
+{
+	return guest_copy(d, gpa, buf, len, false);
+}
+
+int domino_guest_write(struct domino_domain *d, u64 gpa, const void *buf,
+		       size_t len)
+{
+	return guest_copy(d, gpa, (void *)buf, len, true);
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MMIO emulation: a guest access to guest-physical memory that is not RAM
+ * (or a write to read-only memory) is decoded from the instruction bytes
+ * (vmm/x86_insn.c), handed to the VMM as a DOMINO_EXIT_MMIO, and completed
+ * on the next DOMINO_RUN.
+ */
+#include <linux/kernel.h>
+#include <asm/processor-flags.h>
+
+#include "domino.h"
+#include "domain.h"
+#include "vcpu.h"
+#include "x86_insn.h"
+
+static_assert(sizeof(struct x86_mmio_insn) <=
+	      sizeof(((struct domino_vcpu *)0)->pending_reg_info));
+static_assert((int)X86_RAX == (int)GPR_RAX && (int)X86_R15 == (int)GPR_R15);
+
+static enum x86_insn_mode mmio_mode(const struct domino_sregs *s)
+{
+	if ((s->efer & EFER_LMA) && s->cs.l)
+		return X86_MODE_64;
+	/* Real mode and virtual-8086 code is 16-bit; else CS.D decides. */
+	if (!(s->cr0 & X86_CR0_PE))
+		return X86_MODE_16;
+	return s->cs.db ? X86_MODE_32 : X86_MODE_16;
+}
+
+static int mmio_decode_failed(struct domino_vcpu *v, u64 gpa, const u8 *bytes,
+			      size_t avail, int err)
+{
+	struct domino_run *run = v->run;
+
+	run->exit_reason = DOMINO_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = DOMINO_INTERNAL_DECODE;
+	run->internal.ndata = 4;
+	run->internal.data[0] = gpa;
+	run->internal.data[1] = avail;
+	run->internal.data[2] = (u64)-err;
+	run->internal.data[3] = 0;
+	memcpy(&run->internal.data[3], bytes, min_t(size_t, avail, 8));
+	return 0;
+}
+
+int domino_mmio_exit(struct domino_vcpu *v, u64 gpa, bool write)
+{
+	struct domino_run *run = v->run;
+	struct x86_mmio_insn insn;
+	struct domino_sregs s;
+	u8 bytes[X86_MAX_INSN_LEN];
+	size_t avail;
+	u64 linear;
+	int r;
+
+	domino_vendor->get_sregs(v, &s);
+	r = domino_guest_seg_linear(v, DOMINO_SEG_CS, v->rip, &linear);
+	if (r)
+		return r;
+	avail = domino_guest_fetch(v, linear, bytes, sizeof(bytes));
+	r = x86_decode_mmio(bytes, avail, mmio_mode(&s), &insn);
+	if (r)
+		return mmio_decode_failed(v, gpa, bytes, avail, r);
+	/* The hardware's view of the access must match the decoded one. */
+	if (insn.is_write != write ||
+	    (gpa & ~PAGE_MASK) + insn.size > PAGE_SIZE)
+		return mmio_decode_failed(v, gpa, bytes, avail, -EOPNOTSUPP);
+
+	run->exit_reason = DOMINO_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = insn.size;
+	run->mmio.is_write = write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (write) {
+		u64 val = x86_mmio_write_value(&insn, v->gpr);
+
+		memcpy(run->mmio.data, &val, insn.size);
+	}
+	memcpy(v->pending_reg_info, &insn, sizeof(insn));
+	v->pending = write ? PENDING_MMIO_WRITE : PENDING_MMIO_READ;
+	return 0;
+}
+
+void domino_mmio_complete(struct domino_vcpu *v)
+{
+	struct x86_mmio_insn insn;
+
+	memcpy(&insn, v->pending_reg_info, sizeof(insn));
+	if (v->pending == PENDING_MMIO_READ) {
+		u64 val = 0;
+
+		memcpy(&val, v->run->mmio.data, insn.size);
+		x86_mmio_complete_read(&insn, v->gpr, val);
+	}
+	x86_mmio_string_advance(&insn, v->gpr, v->rflags & X86_EFLAGS_DF);
+	domino_vcpu_skip(v, insn.len);
+}

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPUs: creation from a domain fd, the vCPU fd with its mmap'd run area,
+ * register access, and the run loop that drives the vendor's world switch.
+ */
+#define pr_fmt(fmt) "domino: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/uaccess.h>
+#include <asm/fpu/api.h>
+
+#include "domino.h"
+#include "domain.h"
+#include "vcpu.h"
+
+u64 domino_host_xcr0;
+
+void domino_vcpu_skip(struct domino_vcpu *v, u32 len)
+{
+	v->rip += len;
+	/* The instruction completed: an STI/MOV SS shadow ends with it. */
+	domino_vendor->clear_interrupt_shadow(v);
+}
+
+void domino_vcpu_queue_exception(struct domino_vcpu *v, u8 vector,
+				 bool has_error, u32 error)
+{
+	struct domino_event e = {
+		.type = DOMINO_EVENT_EXCEPTION,
+		.vector = vector,
+		.has_error_code = has_error,
+		.error_code = error,
+	};
+
+	/* An exception raised while delivering another would be #DF: keep it simple, the first wins. */
+	if (v->event_pending)
+		return;
+	v->event = e;
+	v->event_pending = true;
+	domino_vendor->inject_event(v, &e);
+}
+
+static void vcpu_kick_ipi(void *unused)
+{
+	/* The IPI itself forced the #VMEXIT: nothing to do. */
+}
+
+/*
+ * Make every vCPU of @d leave guest mode at least once, so that it sees
+ * new state (a bumped tlb_gen) before its next entry. A vCPU that is not
+ * in guest mode checks that state before it enters.
+ */
+void domino_domain_kick_all(struct domino_domain *d)
+{
+	unsigned int i;
+
+	smp_mb();	/* the caller's update before reading the modes */
+	spin_lock(&d->vcpus_kick_lock);
+	for (i = 0; i < DOMINO_MAX_VCPUS; i++) {
+		struct domino_vcpu *v = d->vcpus[i];
+
+		if (v && READ_ONCE(v->mode) == VCPU_IN_GUEST)
+			smp_call_function_single(READ_ONCE(v->cpu),
+						 vcpu_kick_ipi, NULL, 1);
+	}
+	spin_unlock(&d->vcpus_kick_lock);
+}
+
+static int vcpu_run(struct domino_vcpu *v)
+{
+	struct domino_exit exit;
+	int r;
+
+	r = domino_complete_userspace_exit(v);
+	if (r <= 0)
+		return r;
+
+	fpu_swap_kvm_fpstate(&v->fpu, true);
+	for (;;) {
+		if (READ_ONCE(v->run->immediate_exit) || signal_pending(current)) {
+			r = -EINTR;
+			break;
+		}
+		cond_resched();
+
+		v->run->exit_reason = DOMINO_EXIT_NONE;
+		memset(&exit, 0, sizeof(exit));
+		r = domino_vendor->vcpu_enter(v, &exit);
+		if (r)
+			break;
+		r = domino_handle_exit(v, &exit);
+		if (r <= 0)
+			break;
+	}
+	fpu_swap_kvm_fpstate(&v->fpu, false);
+
+	v->run->rip = v->rip;
+	v->run->if_flag = !!(v->rflags & X86_EFLAGS_IF);
+	v->run->irq_window_open = domino_vendor->irq_window_open(v);
+	return r;
+}
+
+static long vcpu_get_regs(struct domino_vcpu *v, void __user *uarg)
+{
+	struct domino_regs r = {
+		.rax = v->gpr[GPR_RAX], .rbx = v->gpr[GPR_RBX],
+		.rcx = v->gpr[GPR_RCX], .rdx = v->gpr[GPR_RDX],
+		.rsi = v->gpr[GPR_RSI], .rdi = v->gpr[GPR_RDI],
+		.rsp = v->gpr[GPR_RSP], .rbp = v->gpr[GPR_RBP],
+		.r8 = v->gpr[GPR_R8], .r9 = v->gpr[GPR_R9],
+		.r10 = v->gpr[GPR_R10], .r11 = v->gpr[GPR_R11],
+		.r12 = v->gpr[GPR_R12], .r13 = v->gpr[GPR_R13],
+		.r14 = v->gpr[GPR_R14], .r15 = v->gpr[GPR_R15],
+		.rip = v->rip, .rflags = v->rflags,
+	};
+
+	return copy_to_user(uarg, &r, sizeof(r)) ? -EFAULT : 0;
+}
+
+static long vcpu_set_regs(struct domino_vcpu *v, void __user *uarg)
+{
+	struct domino_regs r;
+
+	if (copy_from_user(&r, uarg, sizeof(r)))
+		return -EFAULT;
+	v->gpr[GPR_RAX] = r.rax;
+	v->gpr[GPR_RBX] = r.rbx;
+	v->gpr[GPR_RCX] = r.rcx;
+	v->gpr[GPR_RDX] = r.rdx;
+	v->gpr[GPR_RSI] = r.rsi;
+	v->gpr[GPR_RDI] = r.rdi;
+	v->gpr[GPR_RSP] = r.rsp;
+	v->gpr[GPR_RBP] = r.rbp;
+	v->gpr[GPR_R8] = r.r8;
+	v->gpr[GPR_R9] = r.r9;
+	v->gpr[GPR_R10] = r.r10;
+	v->gpr[GPR_R11] = r.r11;
+	v->gpr[GPR_R12] = r.r12;
+	v->gpr[GPR_R13] = r.r13;
+	v->gpr[GPR_R14] = r.r14;
+	v->gpr[GPR_R15] = r.r15;
+	v->rip = r.rip;
+	/* Bit 1 is always 1; the reserved bits must stay 0 (SDM 3.4.3). */
+	v->rflags = (r.rflags & 0x3f7fd5ULL) | X86_EFLAGS_FIXED;
+	/* New registers abandon a half-done userspace exit. */
+	v->pending = PENDING_NONE;
+	return 0;
+}
+
+static long vcpu_get_sregs(struct domino_vcpu *v, void __user *uarg)
+{
+	struct domino_sregs s;
+
+	memset(&s, 0, sizeof(s));
+	domino_vendor->get_sregs(v, &s);
+	return copy_to_user(uarg, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+static long vcpu_set_sregs(struct domino_vcpu *v, void __user *uarg)
+{
+	struct domino_sregs s;
+	unsigned int i;
+
+	if (copy_from_user(&s, uarg, sizeof(s)))
+		return -EFAULT;
+	for (i = 0; i < ARRAY_SIZE(s.reserved); i++)
+		if (s.reserved[i])
+			return -EINVAL;
+	return domino_vendor->set_sregs(v, &s);
+}
+
+static long vcpu_get_xsave(struct domino_vcpu *v, void __user *uarg)
+{
+	struct domino_xsave *x = kzalloc(sizeof(*x), GFP_KERNEL);
+	long r = 0;
+
+	if (!x)
+		return -ENOMEM;
+	/* Guests get no protection keys (CR4.PKE is refused): PKRU is 0. */
+	fpu_copy_guest_fpstate_to_uabi(&v->fpu, x->region, sizeof(x->region),
+				       domino_host_xcr0, 0);
+	if (copy_to_user(uarg, x, sizeof(*x)))
+		r = -EFAULT;
+	kfree(x);
+	return r;
+}
+
+static long vcpu_set_xsave(struct domino_vcpu *v, void __user *uarg)
+{
+	struct domino_xsave *x = memdup_user(uarg, sizeof(*x));
+	u32 pkru = 0;
+	long r;
+
+	if (IS_ERR(x))
+		return PTR_ERR(x);
+	/* The core validates the header and features against xcr0. */
+	r = fpu_copy_uabi_to_guest_fpstate(&v->fpu, x->region,
+					   domino_host_xcr0, &pkru);
+	kfree(x);
+	return r;
+}
+
+static long vcpu_inject(struct domino_vcpu *v, void __user *uarg)
+{
+	struct domino_event e;
+
+	if (copy_from_user(&e, uarg, sizeof(e)))
+		return -EFAULT;
+	if (e.pad || e.reserved || e.has_error_code > 1)
+		return -EINVAL;
+	switch (e.type) {
+	case DOMINO_EVENT_EXCEPTION:
+		/* Vectors 0-31 only; error codes only where the SDM has them. */
+		if (e.vector > 31 || e.vector == 2)
+			return -EINVAL;
+		break;
+	case DOMINO_EVENT_INTERRUPT:
+		if (e.vector < 32 || e.has_error_code)
+			return -EINVAL;
+		if (!domino_vendor->irq_window_open(v))
+			return -EAGAIN;
+		break;
+	case DOMINO_EVENT_NMI:
+		if (e.has_error_code)
+			return -EINVAL;
+		e.vector = 2;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (v->event_pending)
+		return -EBUSY;
+	v->event = e;
+	v->event_pending = true;
+	domino_vendor->inject_event(v, &e);
+	return 0;
+}
+
+#define VCPU_IOCTL(nr, fn) \
+	case _IOC_NR(nr): \
+		r = domino_ioctl_check(cmd, nr); \
+		return r ? r : fn(v, uarg)
+
+static long vcpu_ioctl_locked(struct domino_vcpu *v, unsigned int cmd,
+			      void __user *uarg)
+{
+	long r;
+
+	switch (_IOC_NR(cmd)) {
+	case _IOC_NR(DOMINO_RUN):
+		r = domino_ioctl_check(cmd, DOMINO_RUN);
+		return r ? r : vcpu_run(v);
+	VCPU_IOCTL(DOMINO_GET_REGS, vcpu_get_regs);
+	VCPU_IOCTL(DOMINO_SET_REGS, vcpu_set_regs);
+	VCPU_IOCTL(DOMINO_GET_SREGS, vcpu_get_sregs);
+	VCPU_IOCTL(DOMINO_SET_SREGS, vcpu_set_sregs);
+	VCPU_IOCTL(DOMINO_GET_XSAVE, vcpu_get_xsave);
+	VCPU_IOCTL(DOMINO_SET_XSAVE, vcpu_set_xsave);
+	VCPU_IOCTL(DOMINO_INJECT_EVENT, vcpu_inject);
+	case _IOC_NR(DOMINO_GET_MSRS):
+		r = domino_ioctl_check(cmd, DOMINO_GET_MSRS);
+		return r ? r : domino_msrs_ioctl(v, uarg, false);
+	case _IOC_NR(DOMINO_SET_MSRS):
+		r = domino_ioctl_check(cmd, DOMINO_SET_MSRS);
+		return r ? r : domino_msrs_ioctl(v, uarg, true);
+	case _IOC_NR(DOMINO_GET_CPUID):
+		r = domino_ioctl_check(cmd, DOMINO_GET_CPUID);
+		return r ? r : domino_cpuid_get(v, uarg);
+	case _IOC_NR(DOMINO_SET_CPUID):
+		r = domino_ioctl_check(cmd, DOMINO_SET_CPUID);
+		return r ? r : domino_cpuid_set(v, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct domino_vcpu *v = file->private_data;
+	long r;
+
+	if (_IOC_TYPE(cmd) != DOMINO_IOCTL_TYPE || _IOC_NR(cmd) < 0x80)
+		return -ENOTTY;
+	/* A vCPU runs only in the address space its guest memory lives in. */
+	if (current->mm != v->d->mm)
+		return -EIO;
+	if (mutex_lock_killable(&v->lock))
+		return -EINTR;
+	r = vcpu_ioctl_locked(v, cmd, (void __user *)arg);
+	mutex_unlock(&v->lock);
+	return r;
+}
+
+static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct domino_vcpu *v = file->private_data;
+
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE ||
+	    !(vma->vm_flags & VM_SHARED) || current->mm != v->d->mm)
+		return -EINVAL;
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	return vm_insert_page(vma, vma->vm_start, v->run_page);
+}
+
+static void vcpu_free(struct domino_vcpu *v)
+{
+	if (v->arch)
+		domino_vendor->vcpu_free(v);
+	fpu_free_guest_fpstate(&v->fpu);
+	domino_tdp_cache_free(&v->tdp_cache);
+	domino_kfree(v->cpuid);
+	domino_free_page(v->run_page);
+	domino_kfree(v);
+}
+
+static int vcpu_release(struct inode *inode, struct file *file)
+{
+	struct domino_vcpu *v = file->private_data;
+	struct domino_domain *d = v->d;
+
+	mutex_lock(&d->vcpus_lock);
+	spin_lock(&d->vcpus_kick_lock);
+	d->vcpus[v->id] = NULL;
+	d->nr_vcpus--;
+	spin_unlock(&d->vcpus_kick_lock);
+	mutex_unlock(&d->vcpus_lock);
+	vcpu_free(v);
+	domino_domain_put(d);
+	return 0;
+}
+
+static const struct file_operations domino_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= vcpu_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= vcpu_mmap,
+	.release	= vcpu_release,
+	.llseek		= noop_llseek,
+};
+
+static struct domino_vcpu *vcpu_alloc(struct domino_domain *d, u32 id)
+{
+	struct domino_vcpu *v = domino_kzalloc(sizeof(*v), GFP_KERNEL);
+
+	if (!v)
+		return NULL;
+	v->d = d;
+	v->id = id;
+	v->cpu = -1;
+	mutex_init(&v->lock);
+	v->run_page = domino_alloc_page(GFP_KERNEL_ACCOUNT);
+	if (!v->run_page)
+		goto fail;
+	v->run = page_address(v->run_page);
+	if (!fpu_alloc_guest_fpstate(&v->fpu))
+		goto fail_page;
+	if (domino_cpuid_init(v))
+		goto fail_fpu;
+	v->xcr0 = XFEATURE_MASK_FP;
+	domino_msr_reset(v);
+	v->rflags = X86_EFLAGS_FIXED;
+	v->tlb_gen = atomic64_read(&d->tlb_gen);
+	if (domino_vendor->vcpu_init(v))
+		goto fail_cpuid;
+	return v;
+
+fail_cpuid:
+	domino_kfree(v->cpuid);
+fail_fpu:
+	fpu_free_guest_fpstate(&v->fpu);
+fail_page:
+	domino_free_page(v->run_page);
+fail:
+	domino_kfree(v);
+	return NULL;
+}
+
+int domino_vcpu_create(struct domino_domain *d,
+		       struct domino_create_vcpu __user *uarg)
+{
+	struct domino_create_vcpu args;
+	struct domino_vcpu *v;
+	struct file *file;
+	int fd;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.reserved[0] || args.reserved[1] ||
+	    args.vcpu_id >= DOMINO_MAX_VCPUS)
+		return -EINVAL;
+
+	mutex_lock(&d->vcpus_lock);
+	if (d->vcpus[args.vcpu_id]) {
+		fd = -EEXIST;
+		goto out;
+	}
+	v = vcpu_alloc(d, args.vcpu_id);
+	if (!v) {
+		fd = -ENOMEM;
+		goto out;
+	}
+	/*
+	 * Publish the vCPU before the fd becomes visible: once installed,
+	 * another thread may close it at once.
+	 */
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		vcpu_free(v);
+		goto out;
+	}
+	domino_domain_get(d);
+	file = anon_inode_getfile("domino-vcpu", &domino_vcpu_fops, v, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		domino_domain_put(d);
+		vcpu_free(v);
+		fd = PTR_ERR(file);
+		goto out;
+	}
+	spin_lock(&d->vcpus_kick_lock);
+	d->vcpus[args.vcpu_id] = v;
+	d->nr_vcpus++;
+	spin_unlock(&d->vcpus_kick_lock);
+	fd_install(fd, file);
+out:
+	mutex_unlock(&d->vcpus_lock);
+	return fd;
+}

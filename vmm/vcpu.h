@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef DOMINO_VCPU_H
+#define DOMINO_VCPU_H
+
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
+
+#include "domain.h"
+
+/* Generic register numbering: the x86 encoding order. */
+enum {
+	GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
+	GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
+	NR_GPRS
+};
+
+/* What a vendor's world switch reports, in vendor-neutral terms. */
+enum domino_hw_exit {
+	DX_NONE,		/* handled or spurious: enter again */
+	DX_IO,
+	DX_CPUID,
+	DX_HLT,
+	DX_MSR_READ,
+	DX_MSR_WRITE,
+	DX_NPF,			/* nested page fault */
+	DX_SHUTDOWN,
+	DX_IRQ_WINDOW,
+	DX_XSETBV,
+	DX_UD,			/* an instruction the guest may not use: #UD */
+	DX_FAIL_ENTRY,
+	DX_UNHANDLED,
+};
+
+struct domino_exit {
+	enum domino_hw_exit kind;
+	u32 insn_len;		/* 0: unknown */
+	union {
+		struct {
+			u16 port;
+			u8 size;	/* 1, 2, 4 */
+			u8 addr_size;	/* 2, 4, 8 (string forms) */
+			bool in, string, rep;
+			u8 seg;		/* segment of the source (OUTS) */
+		} io;
+		struct {
+			u64 gpa;
+			bool write, fetch;
+		} npf;
+		struct {
+			u64 reason, info1, info2;
+		} hw;
+	};
+};
+
+/* A userspace exit whose result the next DOMINO_RUN must fold back in. */
+enum domino_pending {
+	PENDING_NONE,
+	PENDING_IO_IN,
+	PENDING_IO_OUT,
+	PENDING_MMIO_READ,
+	PENDING_MMIO_WRITE,
+	PENDING_MSR_READ,
+	PENDING_MSR_WRITE,
+};
+
+struct domino_cpuid_policy {
+	unsigned int nr;
+	struct domino_cpuid_entry entries[DOMINO_MAX_CPUID_ENTRIES];
+};
+
+enum { VCPU_OUTSIDE_GUEST, VCPU_IN_GUEST };
+
+struct domino_vcpu {
+	struct domino_domain *d;
+	u32 id;
+	struct mutex lock;		/* one ioctl at a time */
+	struct page *run_page;
+	struct domino_run *run;
+
+	u64 gpr[NR_GPRS];
+	u64 rip, rflags;
+	u64 xcr0;
+	struct fpu_guest fpu;
+	struct domino_cpuid_policy *cpuid;
+
+	/* MSRs kept here rather than in vendor state. */
+	u64 apic_base, misc_enable, tsc_aux;
+
+	/* Event queued by DOMINO_INJECT_EVENT for the next entry. */
+	bool event_pending;
+	struct domino_event event;
+
+	/* Completion of the last userspace exit. */
+	enum domino_pending pending;
+	u32 pending_len;		/* instruction length to skip */
+	u8 pending_reg_info[64];	/* decoded MMIO instruction, opaque */
+	u32 io_count;			/* string I/O items in this exit */
+	u64 io_gva;			/* string I/O guest address */
+	bool io_string, io_rep;
+	u8 io_size, io_addr_size;
+
+	int mode;			/* VCPU_*_GUEST, for kicks */
+	int cpu;			/* where it last ran */
+	u64 tlb_gen;			/* domain tlb_gen last flushed for */
+
+	struct domino_tdp_cache tdp_cache;	/* pages for nested faults */
+
+	void *arch;			/* vendor state (VMCB, VMCS, ...) */
+};
+
+/* Port I/O data in the run area starts here (after struct domino_run). */
+#define DOMINO_RUN_IO_DATA_OFFSET	1024
+#define DOMINO_RUN_IO_DATA_MAX		(DOMINO_RUN_AREA_SIZE - DOMINO_RUN_IO_DATA_OFFSET)
+
+/* vmm/vcpu.c */
+void domino_vcpu_skip(struct domino_vcpu *v, u32 len);
+void domino_vcpu_queue_exception(struct domino_vcpu *v, u8 vector,
+				 bool has_error, u32 error);
+extern u64 domino_host_xcr0;
+
+/* vmm/cpuid.c */
+int domino_cpuid_init(struct domino_vcpu *v);
+void domino_cpuid_lookup(struct domino_vcpu *v, u32 func, u32 index,
+			 u32 *eax, u32 *ebx, u32 *ecx, u32 *edx);
+int domino_cpuid_get(struct domino_vcpu *v, struct domino_cpuid __user *uarg);
+int domino_cpuid_set(struct domino_vcpu *v, struct domino_cpuid __user *uarg);
+
+/* vmm/msr.c */
+int domino_msr_get(struct domino_vcpu *v, u32 index, u64 *val, bool host);
+int domino_msr_set(struct domino_vcpu *v, u32 index, u64 val, bool host);
+void domino_msr_reset(struct domino_vcpu *v);
+int domino_msrs_ioctl(struct domino_vcpu *v, struct domino_msrs __user *uarg,
+		      bool set);
+
+/* vmm/exit.c: returns 1 to enter again, 0 to return to userspace, <0 error */
+int domino_handle_exit(struct domino_vcpu *v, const struct domino_exit *e);
+int domino_complete_userspace_exit(struct domino_vcpu *v);
+
+/* vmm/io.c */
+int domino_io_exit(struct domino_vcpu *v, const struct domino_exit *e);
+void domino_io_complete(struct domino_vcpu *v);
+
+/* vmm/gmem.c: guest virtual memory as the vCPU sees it. */
+enum { DOMINO_SEG_ES, DOMINO_SEG_CS, DOMINO_SEG_SS, DOMINO_SEG_DS,
+       DOMINO_SEG_FS, DOMINO_SEG_GS };
+/* seg:offset -> linear address (segment base added, limits not checked). */
+int domino_guest_seg_linear(struct domino_vcpu *v, int seg, u64 offset,
+			    u64 *linear);
+/*
+ * Copy to/from guest linear memory through the guest's page tables.
+ * Returns 0; 1 when the guest took a fault instead (#PF or #GP queued,
+ * the instruction will be retried); -errno when the module cannot go on.
+ */
+int domino_guest_linear_copy(struct domino_vcpu *v, u64 gva, void *buf,
+			     size_t len, bool write);
+size_t domino_guest_fetch(struct domino_vcpu *v, u64 gva, u8 *buf, size_t len);
+
+/* vmm/mmio.c */
+int domino_mmio_exit(struct domino_vcpu *v, u64 gpa, bool write);
+void domino_mmio_complete(struct domino_vcpu *v);
+
+#endif /* DOMINO_VCPU_H */
