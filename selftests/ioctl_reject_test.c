@@ -55,7 +55,7 @@ int main(void)
 			 "CREATE_DOMAIN from a kernel address -> EFAULT");
 
 	memset(&args, 0, sizeof(args));
-	args.flags = 1;
+	args.flags = 0x80000000;
 	ktap_test_result(ioctl_fails_with(dev, DOMINO_CREATE_DOMAIN, &args, EINVAL),
 			 "CREATE_DOMAIN with unknown flags -> EINVAL");
 	memset(&args, 0, sizeof(args));

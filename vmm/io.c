@@ -48,8 +48,62 @@ static u32 string_count(struct domino_vcpu *v, const struct domino_exit *e,
 	return count;
 }
 
-int domino_io_exit(struct domino_vcpu *v, const struct domino_exit *e)
+/*
+ * The address size and segment of INS/OUTS from the instruction's own
+ * prefixes, for hardware that leaves them out of the exit information
+ * (QEMU's SVM reports neither). REP comes from the exit in both cases.
+ */
+static int io_string_decode(struct domino_vcpu *v, u8 *addr_size, u8 *seg)
 {
+	static const u8 seg_prefix[] = {
+		[DOMINO_SEG_ES] = 0x26, [DOMINO_SEG_CS] = 0x2e,
+		[DOMINO_SEG_SS] = 0x36, [DOMINO_SEG_DS] = 0x3e,
+		[DOMINO_SEG_FS] = 0x64, [DOMINO_SEG_GS] = 0x65,
+	};
+	struct domino_sregs s;
+	u8 bytes[15];
+	size_t n, i, j;
+	bool long64, a67 = false;
+	u64 linear;
+	int r;
+
+	domino_vendor->get_sregs(v, &s);
+	r = domino_guest_seg_linear(v, DOMINO_SEG_CS, v->rip, &linear);
+	if (r)
+		return r;
+	n = domino_guest_fetch(v, linear, bytes, sizeof(bytes));
+	*seg = DOMINO_SEG_DS;
+	long64 = (s.efer & EFER_LMA) && s.cs.l;
+	for (i = 0; i < n; i++) {
+		if (bytes[i] == 0x67) {
+			a67 = true;
+			continue;
+		}
+		for (j = 0; j < ARRAY_SIZE(seg_prefix); j++)
+			if (bytes[i] == seg_prefix[j])
+				break;
+		if (j < ARRAY_SIZE(seg_prefix)) {
+			*seg = j;
+			continue;
+		}
+		if (bytes[i] == 0x66 || bytes[i] == 0xf2 || bytes[i] == 0xf3 ||
+		    bytes[i] == 0xf0 || (long64 && (bytes[i] & 0xf0) == 0x40))
+			continue;
+		break;
+	}
+	/* SDM 2.2 / 3.6: the default address size, flipped by 0x67. */
+	if (long64)
+		*addr_size = a67 ? 4 : 8;
+	else if ((s.cr0 & X86_CR0_PE) && s.cs.db)
+		*addr_size = a67 ? 2 : 4;
+	else
+		*addr_size = a67 ? 4 : 2;
+	return i < n && bytes[i] >= 0x6c && bytes[i] <= 0x6f ? 0 : -EIO;
+}
+
+int domino_io_exit(struct domino_vcpu *v, const struct domino_exit *e_hw)
+{
+	struct domino_exit ex = *e_hw, *e = &ex;
 	struct domino_run *run = v->run;
 	u8 *data = (u8 *)run + DOMINO_RUN_IO_DATA_OFFSET;
 	u64 gva = 0;
@@ -58,6 +112,11 @@ int domino_io_exit(struct domino_vcpu *v, const struct domino_exit *e)
 
 	if (e->io.size != 1 && e->io.size != 2 && e->io.size != 4)
 		return -EIO;
+	if (e->io.string && !e->io.addr_size) {
+		r = io_string_decode(v, &e->io.addr_size, &e->io.seg);
+		if (r)
+			return r;
+	}
 	if (e->io.string) {
 		u64 reg = e->io.in ? v->gpr[GPR_RDI] : v->gpr[GPR_RSI];
 

@@ -389,6 +389,9 @@ int domino_vcpu_create(struct domino_domain *d,
 	struct file *file;
 	int fd;
 
+	/* A backend that cannot run guests yet says so. */
+	if (!domino_vendor->vcpu_init)
+		return -EOPNOTSUPP;
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
 	if (args.flags || args.reserved[0] || args.reserved[1] ||
