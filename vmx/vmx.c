@@ -17,6 +17,7 @@
 #include <asm/vmx.h>
 
 #include "domino.h"
+#include "vmx.h"
 
 /* IA32_VMX_BASIC[30:0], the VMCS revision id (SDM vol. 3, A.1). */
 #define VMX_BASIC_REVISION_MASK		0x7fffffffULL
@@ -262,4 +263,6 @@ const struct domino_vendor_ops domino_vmx_ops = {
 	.cpu_busy	= vmx_cpu_busy,
 	.cpu_enable	= vmx_cpu_enable,
 	.cpu_disable	= vmx_cpu_disable,
+	.tdp_format	= &vmx_ept_format,
+	/* vCPUs come with the VMCS work (issue 4): none yet. */
 };
