@@ -52,7 +52,7 @@ set -- $tests
 nr_tests=$#
 echo "DOMINO-KTAP-BEGIN $vendor"
 echo "TAP version 13"
-echo "1..$((nr_tests + 9))"
+echo "1..$((nr_tests + 10))"
 echo "# kernel $(uname -r), cpu flag: $vendor, $(grep -c ^processor /proc/cpuinfo) CPUs"
 
 # Reports from the boot itself belong to the emulator, not to Domino (Bochs's
@@ -152,6 +152,16 @@ if [ -c /dev/kvm ] && rmmod "$kvm_vendor" && rmmod kvm; then
 	result PASS "$kvm_vendor and kvm unload cleanly afterwards"
 else
 	result FAIL "$kvm_vendor and kvm unload cleanly afterwards"
+fi
+
+# Domino itself logs at WARN or above only for the refusals the tests provoke.
+noisy=$(dmesg -r | tail -n +"$((boot_lines + 1))" | grep -E '^<[0-4]>' | grep 'domino' |
+	grep -v -e 'in use by another hypervisor' -e 'taints kernel' -e 'module verification failed')
+if [ -z "$noisy" ]; then
+	result PASS "domino logged nothing at WARN or above beyond the provoked refusals"
+else
+	echo "$noisy" | sed 's/^/# /'
+	result FAIL "domino logged nothing at WARN or above beyond the provoked refusals"
 fi
 
 # The log since the suite started: no oops, WARN, BUG, lockdep or RCU report.
