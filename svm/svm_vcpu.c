@@ -9,6 +9,7 @@
 #include <linux/io.h>
 #include <linux/sched.h>
 #include <asm/debugreg.h>
+#include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 #include <asm/hw_breakpoint.h>
 #include <asm/msr-index.h>
@@ -290,6 +291,13 @@ int svm_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	vmcb->save.rflags = v->rflags;
 
 	local_irq_disable();
+	/*
+	 * A context switch or an interrupt that used the FPU since the guest's
+	 * state was loaded leaves the registers stale (TIF_NEED_FPU_LOAD): the
+	 * guest must get its own back before it runs.
+	 */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
 	WRITE_ONCE(v->cpu, smp_processor_id());
 	WRITE_ONCE(v->mode, VCPU_IN_GUEST);
 	/* Pairs with domino_domain_kick_all(): mode before tlb_gen. */

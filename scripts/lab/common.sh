@@ -14,6 +14,15 @@
 
 lab_emu_pid=
 
+# A free TCP port on loopback, for an emulator's monitor.
+lab_free_port() {
+    local p
+    for p in $(seq 45400 45499); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+    done
+    return 1
+}
+
 lab_cleanup() {
     [ -n "$lab_emu_pid" ] || return 0
     kill -TERM "$lab_emu_pid" 2>/dev/null || true
@@ -71,6 +80,10 @@ lab_run() {
     done
 
     if [ -n "$reason" ]; then
+        # Where the CPUs are tells an emulator wedge from a Domino hang.
+        if [ "$code" = 124 ] && declare -F lab_dump_state >/dev/null; then
+            lab_dump_state >"$log.cpus" 2>&1 || true
+        fi
         lab_cleanup
         emu_rc=killed
         # Start the marker on a line of its own.

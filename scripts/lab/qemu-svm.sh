@@ -34,9 +34,19 @@ trap 'exit 143' TERM
 # modules, WARN and oops reach LOG. panic=-1 + -no-reboot: a panic ends QEMU.
 append="console=ttyS1,115200 panic=-1 oops=panic quiet cryptomgr.notests loglevel=4 $extra"
 
+# The monitor listens on loopback so a stall can be diagnosed: the CPU
+# state of every vCPU of L1 goes to LOG.cpus before the run is killed.
+mon_port=$(lab_free_port)
+lab_dump_state() {
+    exec 3<>"/dev/tcp/127.0.0.1/$mon_port" || return 1
+    printf 'info registers -a\n' >&3
+    timeout 3 cat <&3
+    exec 3<&-
+}
+
 # shellcheck disable=SC2086 # LAB_QEMU_ARGS is a word list on purpose
 lab_run "$log" "$log.emu" "$timeout" \
     qemu-system-x86_64 -accel tcg -cpu "${LAB_QEMU_CPU:-max}" \
     -smp "${LAB_QEMU_SMP:-2}" -m "${LAB_QEMU_MEM:-1G}" \
-    -nographic -no-reboot -monitor none -serial "file:$log" -serial "file:$log.kernel" -nic none \
+    -nographic -no-reboot -monitor "tcp:127.0.0.1:$mon_port,server=on,wait=off" -serial "file:$log" -serial "file:$log.kernel" -nic none \
     -kernel "$kernel" -initrd "$cpio" -append "$append" ${LAB_QEMU_ARGS:-}
