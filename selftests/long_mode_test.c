@@ -37,6 +37,17 @@ static void guest_code(void)
 	t1 = guest_rdmsr(MSR_TSC);
 	GUEST_ASSERT(t1 > t0);
 	GUEST_SYNC(guest_rdmsr(MSR_EFER));
+
+	/* Debug registers: emulated per vCPU, the host's stay untouched. */
+	{
+		uint64_t dr0, dr7;
+
+		__asm__ volatile("mov %1, %%dr0; mov %%dr0, %0"
+				 : "=r"(dr0) : "r"(0x12345000ULL));
+		__asm__ volatile("mov %1, %%dr7; mov %%dr7, %0"
+				 : "=r"(dr7) : "r"(0x1ULL));
+		GUEST_SYNC2(dr0, dr7);
+	}
 	GUEST_DONE();
 }
 
@@ -67,7 +78,7 @@ int main(void)
 	ktap_print_header();
 	vm = dvm_create(0);
 	vcpu = dvcpu_add(vm, 0);
-	ktap_set_plan(7);
+	ktap_set_plan(8);
 	dvcpu_setup_long64(vcpu, guest_code);
 	gshared = dvm_gpa(vm, (uintptr_t)shared);
 
@@ -93,6 +104,10 @@ int main(void)
 			 (uc.args[0] & 0x500) == 0x500 && !(uc.args[0] & (1 << 12)),
 			 "EFER shows LME|LMA and hides SVME (%#llx); LSTAR and TSC MSRs work",
 			 (unsigned long long)uc.args[0]);
+	cmd = dvcpu_run_ucall(vcpu, &uc);
+	ktap_test_result(cmd == UCALL_SYNC && uc.args[0] == 0x12345000 && uc.args[1] == 0x401,
+			 "MOV to/from DR0 and DR7 read back (DR7 %#llx)",
+			 (unsigned long long)uc.args[1]);
 	ktap_test_result(dvcpu_run_ucall(vcpu, &uc) == UCALL_DONE, "guest done");
 	dvcpu_free(vcpu);
 	dvm_free(vm);

@@ -67,7 +67,7 @@ static DEFINE_PER_CPU(struct svm_cpu, svm_cpus);
 #define MSRPM_ORDER	1	/* 8 KiB (APM 15.11) */
 static struct page *svm_iopm, *svm_msrpm;
 u64 svm_iopm_pa, svm_msrpm_pa;
-bool svm_has_nrips;
+bool svm_has_nrips, svm_has_decode_assists;
 static u32 svm_max_asid;
 
 static int svm_probe(struct domino_caps *caps)
@@ -106,6 +106,7 @@ static int svm_probe(struct domino_caps *caps)
 		caps->features |= DOMINO_FEAT_TDP_1G;
 	caps->tdp_levels = domino_tdp_host_levels();
 	svm_has_nrips = edx & SVM_CPUID_NRIPS;
+	svm_has_decode_assists = edx & SVM_CPUID_DECODE_ASSISTS;
 	svm_max_asid = caps->nr_tlb_tags;
 	return 0;
 }

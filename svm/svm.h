@@ -18,7 +18,6 @@ struct svm_vcpu {
 	u32 asid;
 	u64 asid_gen;
 	int asid_cpu;
-	u64 dr[4], dr6, dr7;	/* the guest's, emulated: never in hardware */
 };
 
 
@@ -27,7 +26,7 @@ struct svm_vcpu {
 u64 svm_host_save_pa(void);
 void svm_assign_asid(struct svm_vcpu *s, bool flush);
 extern u64 svm_iopm_pa, svm_msrpm_pa;
-extern bool svm_has_nrips;
+extern bool svm_has_nrips, svm_has_decode_assists;
 
 /* svm_vcpu.c */
 extern const struct domino_tdp_format svm_tdp_format;

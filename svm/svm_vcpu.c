@@ -156,8 +156,6 @@ int svm_vcpu_init(struct domino_vcpu *v)
 	s->vmcb = page_address(s->vmcb_page);
 	s->vmcb_pa = page_to_phys(s->vmcb_page);
 	s->asid_cpu = -1;
-	s->dr6 = DR6_RESERVED;
-	s->dr7 = DR7_RESET;
 	v->arch = s;
 	vmcb_init_control(v, s->vmcb);
 	vmcb_init_save(s->vmcb);
@@ -257,6 +255,14 @@ static void svm_decode_exit(struct domino_vcpu *v, struct domino_exit *e)
 	case SVM_EXIT_SKINIT: case SVM_EXIT_INVLPGA: case SVM_EXIT_RDPRU:
 	case SVM_EXIT_MONITOR: case SVM_EXIT_MWAIT: case SVM_EXIT_MWAIT_COND:
 		e->kind = DX_UD;
+		break;
+	case SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR7:
+	case SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR7:
+		e->kind = DX_DR;
+		e->dr.write = code >= SVM_EXIT_WRITE_DR0;
+		e->dr.dr = code & 7;
+		/* APM 15.33 decode assists: EXITINFO1[3:0] is the GPR. */
+		e->dr.gpr = svm_has_decode_assists ? c->exit_info_1 & 0xf : -1;
 		break;
 	case SVM_EXIT_ERR:
 		e->kind = DX_FAIL_ENTRY;

@@ -364,6 +364,7 @@ static struct domino_vcpu *vcpu_alloc(struct domino_domain *d, u32 id)
 		goto fail_fpu;
 	v->xcr0 = XFEATURE_MASK_FP;
 	domino_msr_reset(v);
+	domino_dr_reset(v);
 	v->rflags = X86_EFLAGS_FIXED;
 	v->tlb_gen = atomic64_read(&d->tlb_gen);
 	if (domino_vendor->vcpu_init(v))

@@ -29,6 +29,7 @@ enum domino_hw_exit {
 	DX_IRQ_WINDOW,
 	DX_XSETBV,
 	DX_UD,			/* an instruction the guest may not use: #UD */
+	DX_DR,			/* MOV to/from a debug register */
 	DX_FAIL_ENTRY,
 	DX_UNHANDLED,
 };
@@ -48,6 +49,11 @@ struct domino_exit {
 			u64 gpa;
 			bool write, fetch;
 		} npf;
+		struct {
+			u8 dr;		/* 0-7 */
+			bool write;
+			s8 gpr;		/* -1: decode it from the instruction */
+		} dr;
 		struct {
 			u64 reason, info1, info2;
 		} hw;
@@ -84,6 +90,9 @@ struct domino_vcpu {
 	u64 xcr0;
 	struct fpu_guest fpu;
 	struct domino_cpuid_policy *cpuid;
+
+	/* Debug registers as the guest sees them; never loaded in hardware. */
+	u64 dr[4], dr6, dr7;
 
 	/* MSRs kept here rather than in vendor state. */
 	u64 apic_base, misc_enable, tsc_aux;
@@ -137,6 +146,10 @@ int domino_msrs_ioctl(struct domino_vcpu *v, struct domino_msrs __user *uarg,
 /* vmm/exit.c: returns 1 to enter again, 0 to return to userspace, <0 error */
 int domino_handle_exit(struct domino_vcpu *v, const struct domino_exit *e);
 int domino_complete_userspace_exit(struct domino_vcpu *v);
+
+/* vmm/dr.c */
+int domino_dr_exit(struct domino_vcpu *v, const struct domino_exit *e);
+void domino_dr_reset(struct domino_vcpu *v);
 
 /* vmm/io.c */
 int domino_io_exit(struct domino_vcpu *v, const struct domino_exit *e);
