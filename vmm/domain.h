@@ -69,6 +69,7 @@ enum domino_fault_result {
 };
 int domino_memory_fault(struct domino_domain *d, struct domino_tdp_cache *cache,
 			u64 gpa, bool write);
+long domino_memory_large_maps(void);
 /* Copy to/from guest-physical memory through the slots (RAM only). */
 int domino_guest_read(struct domino_domain *d, u64 gpa, void *buf, size_t len);
 int domino_guest_write(struct domino_domain *d, u64 gpa, const void *buf,

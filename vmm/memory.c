@@ -208,6 +208,73 @@ out:
 	return err;
 }
 
+static atomic_long_t domino_large_maps = ATOMIC_LONG_INIT(0);
+
+long domino_memory_large_maps(void)
+{
+	return atomic_long_read(&domino_large_maps);
+}
+
+/*
+ * Is @hva mapped by a PMD-sized leaf in the VMM's page tables? Read
+ * locklessly with interrupts off, as GUP-fast does; the answer is only
+ * a hint, and the mmu_seq check after it catches any change.
+ */
+static bool memory_host_pmd_mapped(struct mm_struct *mm, unsigned long hva,
+				   bool writable)
+{
+	unsigned long flags;
+	bool huge = false;
+	pgd_t pgd;
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	pgd = READ_ONCE(*pgd_offset(mm, hva));
+	if (pgd_none(pgd) || pgd_bad(pgd))
+		goto out;
+	p4d = READ_ONCE(*p4d_offset(&pgd, hva));
+	if (p4d_none(p4d) || p4d_bad(p4d))
+		goto out;
+	pud = READ_ONCE(*pud_offset(&p4d, hva));
+	if (pud_none(pud) || pud_bad(pud))
+		goto out;
+	pmd = READ_ONCE(*pmd_offset(&pud, hva));
+	huge = pmd_present(pmd) && pmd_large(pmd) && (!writable || pmd_write(pmd));
+out:
+	local_irq_restore(flags);
+	return huge;
+}
+
+/*
+ * Map 2 MiB at once where everything lines up: the 2 MiB guest frame lies
+ * in the slot, guest and host addresses are congruent modulo 2 MiB, and
+ * the host maps the backing with one PMD. Returns the level to map at and
+ * the physical address of the frame's first byte.
+ */
+static unsigned int memory_map_level(struct domino_domain *d,
+				     const struct domino_memslot *slot,
+				     u64 gpa, unsigned long hva,
+				     struct page *page, bool writable, u64 *pa)
+{
+	u64 base = gpa & PMD_MASK;
+	struct page *head;
+
+	*pa = page_to_phys(page);
+	if (!(domino_caps.features & DOMINO_FEAT_TDP_2M) ||
+	    base < slot->gpa || base + PMD_SIZE > slot->gpa + slot->size ||
+	    (slot->hva - slot->gpa) & ~PMD_MASK)
+		return 1;
+	head = compound_head(page);
+	if (!PageTransCompound(page) || compound_order(head) != PMD_SHIFT - PAGE_SHIFT ||
+	    page - head != ((hva & ~PMD_MASK) >> PAGE_SHIFT) ||
+	    !memory_host_pmd_mapped(d->mm, hva, writable))
+		return 1;
+	*pa = page_to_phys(head);
+	return 2;
+}
+
 /*
  * Resolve a nested page fault at @gpa. Called from the vCPU run loop with
  * preemption on, in the VMM's context (current->mm == d->mm).
@@ -219,7 +286,9 @@ int domino_memory_fault(struct domino_domain *d, struct domino_tdp_cache *cache,
 	const struct domino_memslot *s;
 	struct page *page;
 	unsigned long seq, hva;
+	unsigned int level;
 	bool writable;
+	u64 pa;
 	long n;
 	int r;
 
@@ -258,10 +327,14 @@ int domino_memory_fault(struct domino_domain *d, struct domino_tdp_cache *cache,
 			cond_resched();
 			continue;
 		}
-		r = domino_tdp_map(&d->tdp, cache, gpa & PAGE_MASK,
-				   page_to_phys(page), 1, writable);
+		level = memory_map_level(d, &slot, gpa, hva, page, writable, &pa);
+		r = domino_tdp_map(&d->tdp, cache,
+				   gpa & (level == 2 ? PMD_MASK : PAGE_MASK),
+				   pa, level, writable);
 		spin_unlock(&d->mmu_lock);
 		put_page(page);
+		if (!r && level == 2)
+			atomic_long_inc(&domino_large_maps);
 		return r ? r : DOMINO_FAULT_MAPPED;
 	}
 }

@@ -7,6 +7,7 @@
 #include <linux/sysfs.h>
 
 #include "domino.h"
+#include "domain.h"
 
 static ssize_t backend_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
@@ -64,7 +65,16 @@ static ssize_t alloc_pages_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(alloc_pages);
 
+/* Nested mappings made at 2 MiB since load: whether large pages work. */
+static ssize_t tdp_large_maps_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", domino_memory_large_maps());
+}
+static DEVICE_ATTR_RO(tdp_large_maps);
+
 static struct attribute *domino_dev_attrs[] = {
+	&dev_attr_tdp_large_maps.attr,
 	&dev_attr_backend.attr,
 	&dev_attr_api_version.attr,
 	&dev_attr_features.attr,
