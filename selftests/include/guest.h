@@ -27,6 +27,9 @@
 #define GUEST_STACK_TOP		0x3f0000ULL
 #define GUEST_MMIO_BASE		0xc0000000ULL	/* no RAM here: MMIO exits */
 
+/* IDT entries the library installs: exceptions and vectors 32-63. */
+#define GUEST_IDT_VECTORS	64
+
 /* The port guests use to call the host. */
 #define UCALL_PORT		0xde0
 
@@ -35,7 +38,7 @@ enum ucall_cmd {
 	UCALL_SYNC,		/* args[0..]: test-defined */
 	UCALL_DONE,
 	UCALL_ASSERT,		/* file, line, msg */
-	UCALL_EXCEPTION,	/* args: vector, error code, rip */
+	UCALL_EXCEPTION,	/* args: vector, error code, rip (any vector < 64) */
 };
 
 struct ucall {

@@ -231,14 +231,14 @@ void dvcpu_setup_prot32(struct dvcpu *vcpu, uint64_t entry, bool paging)
 }
 
 /* Exception stubs in the test binary (guest_exception.S). */
-extern const uint64_t guest_exception_stubs[32];
+extern const uint64_t guest_exception_stubs[GUEST_IDT_VECTORS];
 
 static void idt_init(struct dvm *vm)
 {
 	uint64_t *idt = dvm_gpa(vm, GUEST_IDT);
 	unsigned int v;
 
-	for (v = 0; v < 32; v++) {
+	for (v = 0; v < GUEST_IDT_VECTORS; v++) {
 		uint64_t off = guest_exception_stubs[v];
 
 		/* 64-bit interrupt gate, present, DPL 0 (SDM 6.14.1). */
@@ -276,7 +276,7 @@ void dvcpu_setup_long64(struct dvcpu *vcpu, void (*guest_code)(void))
 	dvcpu_get_sregs(vcpu, &s);
 	sregs_flat(&s, true);
 	s.idt.base = GUEST_IDT;
-	s.idt.limit = 32 * 16 - 1;
+	s.idt.limit = GUEST_IDT_VECTORS * 16 - 1;
 	s.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_PG;
 	s.cr3 = GUEST_PT64;
 	s.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
