@@ -117,6 +117,10 @@ int domino_tdp_map(struct domino_tdp *tdp, struct domino_tdp_cache *cache,
 		}
 		table = tdp_table_va(*e);
 	}
+	/* A large leaf never replaces a table: the caller maps 4 KiB instead. */
+	if (level > 1 && fmt->present(table[tdp_index(gpa, level)]) &&
+	    !fmt->large(table[tdp_index(gpa, level)]))
+		return -EEXIST;
 	WRITE_ONCE(table[tdp_index(gpa, level)], fmt->leaf(pa, writable, level));
 	return 0;
 }

@@ -42,7 +42,10 @@ u64 domino_tdp_root_pa(const struct domino_tdp *tdp);
 int domino_tdp_cache_topup(struct domino_tdp_cache *cache, unsigned int need);
 void domino_tdp_cache_free(struct domino_tdp_cache *cache);
 
-/* Under the caller's table lock. Returns 0 or -ENOMEM (cache empty). */
+/*
+ * Under the caller's table lock. Returns 0, -ENOMEM (cache empty), or
+ * -EEXIST when a large mapping would cover an existing table.
+ */
 int domino_tdp_map(struct domino_tdp *tdp, struct domino_tdp_cache *cache,
 		   u64 gpa, u64 pa, unsigned int level, bool writable);
 /* Clears leaves in [start, end); true if anything was present. */

@@ -331,6 +331,11 @@ int domino_memory_fault(struct domino_domain *d, struct domino_tdp_cache *cache,
 		r = domino_tdp_map(&d->tdp, cache,
 				   gpa & (level == 2 ? PMD_MASK : PAGE_MASK),
 				   pa, level, writable);
+		if (r == -EEXIST) {
+			level = 1;
+			r = domino_tdp_map(&d->tdp, cache, gpa & PAGE_MASK,
+					   page_to_phys(page), 1, writable);
+		}
 		spin_unlock(&d->mmu_lock);
 		put_page(page);
 		if (!r && level == 2)
