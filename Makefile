@@ -5,7 +5,9 @@
 #   make check           all of the above for the lab kernel, host unit tests,
 #                        then the SVM (QEMU TCG) and VMX (Bochs) labs
 #   make check-native    (root, real VT-x/SVM) the selftests on this host
-#   make demo            boot the SVM lab and show `domino info` there
+#   make demo            boot both labs and show `domino info` there
+#   make exit-cost       CPUID and I/O exit cost, Domino vs KVM, in L1
+#                        instructions (QEMU -icount, SVM lab)
 #   make deps            install the Debian packages the build and lab need
 #   make C=2 / W=1       sparse / extra warnings, passed to kbuild
 #
@@ -56,6 +58,13 @@ check-native: all
 demo: lab-module userspace selftests
 	$(TOP)/scripts/demo.sh
 
+exit-cost: lab-module userspace selftests
+	LAB_SCRIPT=l1-exit-cost.sh LAB_QEMU_SMP=1 \
+	LAB_QEMU_ARGS="-icount shift=0,sleep=off" \
+		$(TOP)/scripts/lab/lab.sh svm $(TOP)/lab-results/exit-cost
+	@sed -n '/^DOMINO-BENCH-BEGIN/,/^DOMINO-BENCH-END/p' \
+		$(TOP)/lab-results/exit-cost/console-svm.log | tr -d '\r' | sed '1d;$$d'
+
 deps:
 	$(TOP)/scripts/install-deps.sh
 
@@ -65,4 +74,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build lab-results
 
-.PHONY: all module userspace selftests lab-module check check-native demo deps clean
+.PHONY: all module userspace selftests lab-module check check-native demo exit-cost deps clean
