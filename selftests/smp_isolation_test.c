@@ -50,6 +50,15 @@ static void *run_vcpu(void *arg)
 	return NULL;
 }
 
+#define SLOT_GPA	0x6000000ULL	/* 96 MiB: a slot removed under the guest */
+
+static void guest_slot_reader(void)
+{
+	GUEST_SYNC(*(volatile uint64_t *)SLOT_GPA);
+	GUEST_SYNC(*(volatile uint64_t *)SLOT_GPA);
+	GUEST_DONE();
+}
+
 static void guest_probe(void)
 {
 	GUEST_SYNC(*(volatile uint64_t *)PROBE_GPA);
@@ -73,7 +82,7 @@ int main(void)
 	ktap_print_header();
 	vm = dvm_create(0);
 	r[0].vcpu = dvcpu_add(vm, 0);
-	ktap_set_plan(7);
+	ktap_set_plan(8);
 	r[1].vcpu = dvcpu_add(vm, 1);
 	for (i = 0; i < 2; i++) {
 		dvcpu_setup_long64(r[i].vcpu, (void (*)(void))guest_count);
@@ -134,5 +143,30 @@ int main(void)
 	dvcpu_free(vb);
 	dvm_free(a);
 	dvm_free(b);
+
+	/* A slot removed while the guest has it mapped is gone at once. */
+	{
+		struct domino_memory_region r = { .slot = 3, .guest_phys_addr = SLOT_GPA,
+						  .memory_size = 4096 };
+		uint64_t *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		vm = dvm_create(0);
+		va = dvcpu_add(vm, 0);
+		dvcpu_setup_long64(va, guest_slot_reader);
+		*page = 0x51075107;
+		r.userspace_addr = (uintptr_t)page;
+		TEST_ASSERT(ioctl(vm->dom, DOMINO_SET_MEMORY_REGION, &r) == 0, "slot 3");
+		cmd = dvcpu_run_ucall(va, &uc);
+		TEST_ASSERT(cmd == UCALL_SYNC && uc.args[0] == 0x51075107, "read slot");
+		r.memory_size = 0;
+		TEST_ASSERT(ioctl(vm->dom, DOMINO_SET_MEMORY_REGION, &r) == 0, "delete");
+		ktap_test_result(dvcpu_run(va) == DOMINO_EXIT_MMIO &&
+				 va->run->mmio.phys_addr == SLOT_GPA && !va->run->mmio.is_write,
+				 "after the slot is deleted the same read exits as MMIO");
+		dvcpu_free(va);
+		dvm_free(vm);
+		munmap(page, 4096);
+	}
 	ktap_finished();
 }

@@ -60,12 +60,12 @@ int main(void)
 	struct dvm *vm;
 	uintptr_t hva;
 	long long objs;
-	void *p;
+	void *p, *ro;
 
 	ktap_print_header();
 	vm = dvm_create(0);
 	vcpu = dvcpu_add(vm, 0);
-	ktap_set_plan(22);
+	ktap_set_plan(23);
 	objs = domino_sysfs_num("alloc_objects");
 	hva = (uintptr_t)vm->mem;
 
@@ -91,6 +91,7 @@ int main(void)
 	ktap_test_result(region_set(vm, 1, 1 << 30, 4096, (uintptr_t)p) == 0 &&
 			 region_set(vm, 1, 0, 0, 0) == 0,
 			 "a slot over an inaccessible mapping is accepted (faults report it), and deleted");
+	munmap(p, 4096);	/* now unmapped: a pointer into nothing */
 
 	cv.vcpu_id = DOMINO_MAX_VCPUS;
 	ktap_test_result(ioctl_fails_with(vm->dom, DOMINO_CREATE_VCPU, &cv, EINVAL),
@@ -109,8 +110,13 @@ int main(void)
 			 "run area: wrong size, offset or a private mapping refused");
 
 	ktap_test_result(ioctl_fails_with(vcpu->fd, DOMINO_GET_REGS, NULL, EFAULT) &&
-			 ioctl_fails_with(vcpu->fd, DOMINO_SET_SREGS, (void *)-4096L, EFAULT),
-			 "register ioctls with bad pointers -> EFAULT");
+			 ioctl_fails_with(vcpu->fd, DOMINO_SET_SREGS, (void *)-4096L, EFAULT) &&
+			 ioctl_fails_with(vcpu->fd, DOMINO_GET_SREGS, p, EFAULT),
+			 "register ioctls with NULL, kernel or unmapped pointers -> EFAULT");
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ktap_test_result(ioctl_fails_with(vcpu->fd, DOMINO_GET_REGS, ro, EFAULT) &&
+			 ioctl(vcpu->fd, DOMINO_SET_REGS, ro) == 0,
+			 "GET_REGS into a read-only page -> EFAULT; SET_REGS may read it");
 	dvcpu_get_sregs(vcpu, &sregs);
 	sregs.cr0 = 0x80000000;	/* PG without PE */
 	ktap_test_result(ioctl_fails_with(vcpu->fd, DOMINO_SET_SREGS, &sregs, EINVAL),
@@ -149,7 +155,7 @@ int main(void)
 			 from_child(vm->dom, DOMINO_CREATE_VCPU, &cv, EIO),
 			 "vCPU and domain fds used from another process -> EIO");
 	(void)objs;
-	munmap(p, 4096);
+	munmap(ro, 4096);
 	dvcpu_free(vcpu);
 	dvm_free(vm);
 	ktap_finished();
