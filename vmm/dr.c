@@ -30,14 +30,12 @@ void domino_dr_reset(struct domino_vcpu *v)
  */
 static int dr_decode(struct domino_vcpu *v, bool long64, u32 *len)
 {
+	struct domino_sregs s;
 	u8 b[15];
 	size_t n, i;
 	u8 rex = 0;
-	u64 linear;
 
-	if (domino_guest_seg_linear(v, DOMINO_SEG_CS, v->rip, &linear))
-		return -EINVAL;
-	n = domino_guest_fetch(v, linear, b, sizeof(b));
+	n = domino_guest_fetch_insn(v, b, &s);
 	for (i = 0; i < n; i++) {
 		if (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf2 || b[i] == 0xf3 ||
 		    b[i] == 0x26 || b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e ||
@@ -67,7 +65,7 @@ int domino_dr_exit(struct domino_vcpu *v, const struct domino_exit *e)
 	u64 val;
 
 	domino_vendor->get_sregs(v, &s);
-	long64 = (s.efer & EFER_LMA) && s.cs.l;
+	long64 = domino_guest_long64(&s);
 	if (gpr < 0) {
 		gpr = dr_decode(v, long64, (u32 *)&dlen);
 		if (gpr < 0) {

@@ -14,6 +14,11 @@
 #include "vcpu.h"
 #include "guest_walk.h"
 
+bool domino_guest_long64(const struct domino_sregs *s)
+{
+	return (s->efer & EFER_LMA) && s->cs.l;
+}
+
 int domino_guest_seg_linear(struct domino_vcpu *v, int seg, u64 offset,
 			    u64 *linear)
 {
@@ -28,7 +33,7 @@ int domino_guest_seg_linear(struct domino_vcpu *v, int seg, u64 offset,
 	if (seg < 0 || seg >= (int)ARRAY_SIZE(segs))
 		return -EINVAL;
 	domino_vendor->get_sregs(v, &s);
-	long64 = (s.efer & EFER_LMA) && s.cs.l;
+	long64 = domino_guest_long64(&s);
 	/* In 64-bit mode only FS and GS have a base (SDM 3.2.4). */
 	if (long64 && seg != DOMINO_SEG_FS && seg != DOMINO_SEG_GS)
 		*linear = offset;
@@ -129,4 +134,19 @@ size_t domino_guest_fetch(struct domino_vcpu *v, u64 gva, u8 *buf, size_t len)
 			     GUEST_ACCESS_FETCH, false))
 		return first;
 	return len;
+}
+
+/*
+ * The bytes of the instruction at CS:RIP, for the decoders (MMIO, string
+ * I/O prefixes, MOV DR). Also returns the segment state they need.
+ */
+size_t domino_guest_fetch_insn(struct domino_vcpu *v, u8 bytes[15],
+			       struct domino_sregs *s)
+{
+	u64 linear;
+
+	domino_vendor->get_sregs(v, s);
+	if (domino_guest_seg_linear(v, DOMINO_SEG_CS, v->rip, &linear))
+		return 0;
+	return domino_guest_fetch(v, linear, bytes, 15);
 }

@@ -64,16 +64,10 @@ static int io_string_decode(struct domino_vcpu *v, u8 *addr_size, u8 *seg)
 	u8 bytes[15];
 	size_t n, i, j;
 	bool long64, a67 = false;
-	u64 linear;
-	int r;
 
-	domino_vendor->get_sregs(v, &s);
-	r = domino_guest_seg_linear(v, DOMINO_SEG_CS, v->rip, &linear);
-	if (r)
-		return r;
-	n = domino_guest_fetch(v, linear, bytes, sizeof(bytes));
+	n = domino_guest_fetch_insn(v, bytes, &s);
 	*seg = DOMINO_SEG_DS;
-	long64 = (s.efer & EFER_LMA) && s.cs.l;
+	long64 = domino_guest_long64(&s);
 	for (i = 0; i < n; i++) {
 		if (bytes[i] == 0x67) {
 			a67 = true;

@@ -19,7 +19,7 @@ static_assert((int)X86_RAX == (int)GPR_RAX && (int)X86_R15 == (int)GPR_R15);
 
 static enum x86_insn_mode mmio_mode(const struct domino_sregs *s)
 {
-	if ((s->efer & EFER_LMA) && s->cs.l)
+	if (domino_guest_long64(s))
 		return X86_MODE_64;
 	/* Real mode and virtual-8086 code is 16-bit; else CS.D decides. */
 	if (!(s->cr0 & X86_CR0_PE))
@@ -50,14 +50,9 @@ int domino_mmio_exit(struct domino_vcpu *v, u64 gpa, bool write)
 	struct domino_sregs s;
 	u8 bytes[X86_MAX_INSN_LEN];
 	size_t avail;
-	u64 linear;
 	int r;
 
-	domino_vendor->get_sregs(v, &s);
-	r = domino_guest_seg_linear(v, DOMINO_SEG_CS, v->rip, &linear);
-	if (r)
-		return r;
-	avail = domino_guest_fetch(v, linear, bytes, sizeof(bytes));
+	avail = domino_guest_fetch_insn(v, bytes, &s);
 	r = x86_decode_mmio(bytes, avail, mmio_mode(&s), &insn);
 	if (r)
 		return mmio_decode_failed(v, gpa, bytes, avail, r);

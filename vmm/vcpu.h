@@ -169,6 +169,9 @@ int domino_guest_seg_linear(struct domino_vcpu *v, int seg, u64 offset,
 int domino_guest_linear_copy(struct domino_vcpu *v, u64 gva, void *buf,
 			     size_t len, bool write);
 size_t domino_guest_fetch(struct domino_vcpu *v, u64 gva, u8 *buf, size_t len);
+size_t domino_guest_fetch_insn(struct domino_vcpu *v, u8 bytes[15],
+			       struct domino_sregs *s);
+bool domino_guest_long64(const struct domino_sregs *s);
 
 /* vmm/mmio.c */
 int domino_mmio_exit(struct domino_vcpu *v, u64 gpa, bool write);
