@@ -176,6 +176,9 @@ int domino_handle_exit(struct domino_vcpu *v, const struct domino_exit *e)
 		return 1;
 	case DX_DR:
 		return domino_dr_exit(v, e);
+	case DX_GP:
+		domino_vcpu_queue_exception(v, X86_TRAP_GP, true, 0);
+		return 1;
 	case DX_FAIL_ENTRY:
 		run->exit_reason = DOMINO_EXIT_FAIL_ENTRY;
 		run->hw.hardware_reason = e->hw.reason;

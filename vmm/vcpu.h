@@ -30,6 +30,7 @@ enum domino_hw_exit {
 	DX_XSETBV,
 	DX_UD,			/* an instruction the guest may not use: #UD */
 	DX_DR,			/* MOV to/from a debug register */
+	DX_GP,			/* the instruction takes #GP(0) */
 	DX_FAIL_ENTRY,
 	DX_UNHANDLED,
 };

@@ -14,6 +14,7 @@
 #include <asm/processor.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/tsc.h>
 #include <asm/vmx.h>
 
 #include "domino.h"
@@ -27,6 +28,71 @@
 
 static u32 vmx_revision;
 static bool vmx_has_invept_global;
+struct vmx_ctls vmx_ctls;
+
+/*
+ * A control value from its capability MSR (SDM A.3): bits clear in the
+ * allowed-1 half cannot be set, bits set in the allowed-0 half must be.
+ * Returns false if a required bit cannot be had.
+ */
+static bool vmx_adjust(u32 msr, u32 required, u32 optional, u32 *out)
+{
+	u64 cap;
+	u32 ctl;
+
+	rdmsrl(msr, cap);
+	ctl = ((required | optional) & (u32)(cap >> 32)) | (u32)cap;
+	*out = ctl;
+	return (ctl & required) == required;
+}
+
+/* The controls vCPUs run with: exits for everything Domino emulates. */
+static void vmx_probe_ctls(u64 basic, u64 ept_vpid, unsigned int levels)
+{
+	bool t = basic & VMX_BASIC_TRUE_CTLS, ok;
+	struct vmx_ctls *c = &vmx_ctls;
+
+	ok = vmx_adjust(t ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
+			PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
+			PIN_BASED_VMX_PREEMPTION_TIMER, &c->pin);
+	ok &= vmx_adjust(t ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
+			 CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING |
+			 CPU_BASED_MOV_DR_EXITING | CPU_BASED_MWAIT_EXITING |
+			 CPU_BASED_MONITOR_EXITING | CPU_BASED_RDPMC_EXITING |
+			 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, 0, &c->proc);
+	ok &= vmx_adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
+			 SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
+			 SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP,
+			 &c->sec);
+	ok &= vmx_adjust(t ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
+			 VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
+			 VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT |
+			 VM_EXIT_LOAD_IA32_PAT, 0, &c->exit);
+	ok &= vmx_adjust(t ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
+			 VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT, 0,
+			 &c->entry);
+	/* CR3 accesses stay the guest's with EPT (SDM 25.1.3). */
+	if (c->proc & (CPU_BASED_CR3_LOAD_EXITING | CPU_BASED_CR3_STORE_EXITING))
+		ok = false;
+	c->entry &= ~VM_ENTRY_IA32E_MODE;
+	c->vpid = c->sec & SECONDARY_EXEC_ENABLE_VPID;
+	if (c->pin & PIN_BASED_VMX_PREEMPTION_TIMER) {
+		u64 misc;
+
+		/* SDM 25.5.1: the timer counts TSC >> IA32_VMX_MISC[4:0]. */
+		rdmsrl(MSR_IA32_VMX_MISC, misc);
+		c->preempt_ticks = max_t(u64, (u64)tsc_khz >> (misc & 0x1f), 1);
+	}
+	c->inout_info = basic & VMX_BASIC_INOUT;
+	c->invept_single = ept_vpid & VMX_EPT_EXTENT_CONTEXT_BIT;
+	c->invvpid_single = ept_vpid & ((u64)VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT << 32);
+	/* SDM 24.6.11 EPTP: write-back tables, walk length, A/D where offered. */
+	c->eptp_flags = VMX_EPTP_MT_WB | (levels == 5 ? VMX_EPTP_PWL_5 : VMX_EPTP_PWL_4);
+	c->vmcs_revision = vmx_revision;
+	c->ok = ok && (ept_vpid & VMX_EPT_INVEPT_BIT);
+	if (!c->ok)
+		pr_warn("VMCS controls Domino needs are not all offered: no vCPUs on this CPU\n");
+}
 static DEFINE_PER_CPU(struct page *, vmx_vmxon_region);
 
 /* The allowed-1 half of a VMX control capability MSR (SDM A.3). */
@@ -131,6 +197,7 @@ static int vmx_probe(struct domino_caps *caps)
 	caps->vendor = DOMINO_VENDOR_VMX;
 	caps->vendor_revision = vmx_revision;
 	vmx_probe_ept(caps, ept_vpid, sec);
+	vmx_probe_ctls(basic, ept_vpid, caps->tdp_levels);
 	if (sec & SECONDARY_EXEC_UNRESTRICTED_GUEST)
 		caps->features |= DOMINO_FEAT_VMX_UNRESTRICTED;
 	if (sec & SECONDARY_EXEC_ENABLE_PML)
@@ -264,5 +331,16 @@ const struct domino_vendor_ops domino_vmx_ops = {
 	.cpu_enable	= vmx_cpu_enable,
 	.cpu_disable	= vmx_cpu_disable,
 	.tdp_format	= &vmx_ept_format,
-	/* vCPUs come with the VMCS work (issue 4): none yet. */
+	.vcpu_init	= vmx_vcpu_init,
+	.vcpu_free	= vmx_vcpu_free,
+	.vcpu_enter	= vmx_vcpu_enter,
+	.get_sregs	= vmx_get_sregs,
+	.set_sregs	= vmx_set_sregs,
+	.get_msr	= vmx_get_msr,
+	.set_msr	= vmx_set_msr,
+	.inject_event	= vmx_inject_event,
+	.irq_window_open = vmx_irq_window_open,
+	.set_irq_window_exit = vmx_set_irq_window_exit,
+	.clear_interrupt_shadow = vmx_clear_interrupt_shadow,
+	.set_cr2	= vmx_set_cr2,
 };
