@@ -88,6 +88,8 @@ static void vmx_probe_ctls(u64 basic, u64 ept_vpid, unsigned int levels)
 	c->invvpid_single = ept_vpid & ((u64)VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT << 32);
 	/* SDM 24.6.11 EPTP: write-back tables, walk length, A/D where offered. */
 	c->eptp_flags = VMX_EPTP_MT_WB | (levels == 5 ? VMX_EPTP_PWL_5 : VMX_EPTP_PWL_4);
+	if (ept_vpid & VMX_EPT_AD_BIT)
+		c->eptp_flags |= VMX_EPTP_AD_ENABLE_BIT;
 	c->vmcs_revision = vmx_revision;
 	c->ok = ok && (ept_vpid & VMX_EPT_INVEPT_BIT);
 	if (!c->ok)
