@@ -97,34 +97,16 @@ static u64 svm_cr4_allowed(void)
 	return ok;
 }
 
-#define EFER_ALLOWED	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR)
-
 int svm_set_sregs(struct domino_vcpu *v, const struct domino_sregs *sr)
 {
 	struct vmcb *vmcb = to_svm(v)->vmcb;
 	struct vmcb_save_area *s = &vmcb->save;
-	u64 efer = sr->efer;
+	u64 efer = sr->efer;	/* checked and made consistent by the caller */
 
-	/* Reject what no CPU accepts; the rest VMRUN itself checks. */
-	if (sr->cr0 >> 32 || ((sr->cr0 & X86_CR0_PG) && !(sr->cr0 & X86_CR0_PE)) ||
-	    ((sr->cr0 & X86_CR0_NW) && !(sr->cr0 & X86_CR0_CD)))
-		return -EINVAL;
+	/* The generic checks ran; these are SVM's own (APM 15.5.1). */
 	if (sr->cr4 & ~svm_cr4_allowed())
 		return -EINVAL;
-	if (efer & ~EFER_ALLOWED || sr->cr8 > 15)
-		return -EINVAL;
-	if ((efer & EFER_LMA) && !(efer & EFER_LME))
-		return -EINVAL;
-	/* Long mode is active exactly when LME and paging are (APM 14.6). */
-	if ((efer & EFER_LME) && (sr->cr0 & X86_CR0_PG)) {
-		if (!(sr->cr4 & X86_CR4_PAE))
-			return -EINVAL;
-		efer |= EFER_LMA;
-	} else {
-		efer &= ~EFER_LMA;
-	}
-	if (sr->cr3 >> boot_cpu_data.x86_phys_bits && !(efer & EFER_LMA) &&
-	    (sr->cr3 >> 32))
+	if (!(efer & EFER_LMA) && (sr->cr3 >> 32))
 		return -EINVAL;
 
 	seg_from_user(&sr->cs, &s->cs);
@@ -148,27 +130,6 @@ int svm_set_sregs(struct domino_vcpu *v, const struct domino_sregs *sr)
 	s->cpl = (s->ss.attrib >> 5) & 3;
 	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) | sr->cr8;
 	return 0;
-}
-
-static bool is_canonical(u64 a)
-{
-	unsigned int bits = boot_cpu_has(X86_FEATURE_LA57) ? 57 : 48;
-
-	return (s64)(a << (64 - bits)) >> (64 - bits) == (s64)a;
-}
-
-/* Each PAT entry must name a memory type (SDM 11.12.2). */
-static bool pat_valid(u64 pat)
-{
-	unsigned int i;
-
-	for (i = 0; i < 8; i++) {
-		u8 t = pat >> (i * 8);
-
-		if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6 && t != 7)
-			return false;
-	}
-	return true;
 }
 
 int svm_get_msr(struct domino_vcpu *v, u32 index, u64 *val)
@@ -221,7 +182,7 @@ int svm_set_msr(struct domino_vcpu *v, u32 index, u64 val, bool host)
 	case MSR_GS_BASE:
 	case MSR_IA32_SYSENTER_ESP:
 	case MSR_IA32_SYSENTER_EIP:
-		if (!is_canonical(val))
+		if (!domino_canonical(val))
 			return -EINVAL;
 		switch (index) {
 		case MSR_LSTAR:		s->lstar = val; break;
@@ -236,7 +197,7 @@ int svm_set_msr(struct domino_vcpu *v, u32 index, u64 val, bool host)
 	case MSR_SYSCALL_MASK:	s->sfmask = (u32)val; break;
 	case MSR_IA32_SYSENTER_CS: s->sysenter_cs = (u16)val; break;
 	case MSR_IA32_CR_PAT:
-		if (!pat_valid(val))
+		if (!domino_pat_valid(val))
 			return -EINVAL;
 		s->g_pat = val;
 		break;

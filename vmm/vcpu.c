@@ -162,17 +162,47 @@ static long vcpu_get_sregs(struct domino_vcpu *v, void __user *uarg)
 	return copy_to_user(uarg, &s, sizeof(s)) ? -EFAULT : 0;
 }
 
+#define SREGS_EFER_BITS	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR)
+
+/*
+ * What no x86 CPU accepts is refused here for both vendors; the vendor
+ * then checks its own fixed bits, and the hardware's entry checks catch the
+ * rest as a FAIL_ENTRY exit. EFER.LMA is made consistent: long mode is
+ * active exactly when LME and paging are (SDM 9.8.5, APM 14.6).
+ */
+static int vcpu_check_sregs(struct domino_sregs *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(s->reserved); i++)
+		if (s->reserved[i])
+			return -EINVAL;
+	if (s->cr0 >> 32 || ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE)) ||
+	    ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD)))
+		return -EINVAL;
+	if ((s->efer & ~SREGS_EFER_BITS) || s->cr8 > 15)
+		return -EINVAL;
+	if ((s->efer & EFER_LMA) && !(s->efer & EFER_LME))
+		return -EINVAL;
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
+		if (!(s->cr4 & X86_CR4_PAE))
+			return -EINVAL;
+		s->efer |= EFER_LMA;
+	} else {
+		s->efer &= ~EFER_LMA;
+	}
+	return 0;
+}
+
 static long vcpu_set_sregs(struct domino_vcpu *v, void __user *uarg)
 {
 	struct domino_sregs s;
-	unsigned int i;
+	int r;
 
 	if (copy_from_user(&s, uarg, sizeof(s)))
 		return -EFAULT;
-	for (i = 0; i < ARRAY_SIZE(s.reserved); i++)
-		if (s.reserved[i])
-			return -EINVAL;
-	return domino_vendor->set_sregs(v, &s);
+	r = vcpu_check_sregs(&s);
+	return r ? r : domino_vendor->set_sregs(v, &s);
 }
 
 static long vcpu_get_xsave(struct domino_vcpu *v, void __user *uarg)

@@ -4,6 +4,7 @@
 
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 
@@ -123,6 +124,28 @@ struct domino_vcpu {
 /* Port I/O data in the run area starts here (after struct domino_run). */
 #define DOMINO_RUN_IO_DATA_OFFSET	1024
 #define DOMINO_RUN_IO_DATA_MAX		(DOMINO_RUN_AREA_SIZE - DOMINO_RUN_IO_DATA_OFFSET)
+
+/* Architectural checks both vendors share (SDM vol. 3, APM vol. 2). */
+static inline bool domino_canonical(u64 addr)
+{
+	unsigned int bits = boot_cpu_has(X86_FEATURE_LA57) ? 57 : 48;
+
+	return (s64)(addr << (64 - bits)) >> (64 - bits) == (s64)addr;
+}
+
+/* Each IA32_PAT entry must name a memory type (SDM 11.12.2). */
+static inline bool domino_pat_valid(u64 pat)
+{
+	unsigned int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (i * 8);
+
+		if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6 && t != 7)
+			return false;
+	}
+	return true;
+}
 
 /* vmm/vcpu.c */
 void domino_vcpu_skip(struct domino_vcpu *v, u32 len);

@@ -153,28 +153,18 @@ static u64 vmx_cr4_allowed(void)
 			  X86_CR4_CET);
 }
 
+/* EFER bits a VMX guest may set (no FFXSR on Intel). */
 #define EFER_ALLOWED	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
 
 int vmx_set_sregs(struct domino_vcpu *v, const struct domino_sregs *sr)
 {
 	struct vmx_vcpu *x = to_vmx(v);
 	unsigned long flags;
-	u64 efer = sr->efer;
+	u64 efer = sr->efer;	/* checked and made consistent by the caller */
 
-	if (sr->cr0 >> 32 || ((sr->cr0 & X86_CR0_PG) && !(sr->cr0 & X86_CR0_PE)) ||
-	    ((sr->cr0 & X86_CR0_NW) && !(sr->cr0 & X86_CR0_CD)))
+	/* The generic checks ran; these are VMX's own fixed bits (SDM A.8). */
+	if ((sr->cr4 & ~vmx_cr4_allowed()) || (efer & ~EFER_ALLOWED))
 		return -EINVAL;
-	if ((sr->cr4 & ~vmx_cr4_allowed()) || (efer & ~EFER_ALLOWED) || sr->cr8 > 15)
-		return -EINVAL;
-	if ((efer & EFER_LMA) && !(efer & EFER_LME))
-		return -EINVAL;
-	if ((efer & EFER_LME) && (sr->cr0 & X86_CR0_PG)) {
-		if (!(sr->cr4 & X86_CR4_PAE))
-			return -EINVAL;
-		efer |= EFER_LMA;
-	} else {
-		efer &= ~EFER_LMA;
-	}
 
 	x->cr0 = sr->cr0;
 	x->cr4 = sr->cr4;
@@ -196,11 +186,6 @@ int vmx_set_sregs(struct domino_vcpu *v, const struct domino_sregs *sr)
 	vmx_load_crs(x, efer);
 	vmx_end(x, flags);
 	return 0;
-}
-
-static bool is_canonical(u64 a)
-{
-	return (s64)(a << 16) >> 16 == (s64)a;
 }
 
 static int vmx_swap_index(u32 msr)
@@ -243,19 +228,6 @@ int vmx_get_msr(struct domino_vcpu *v, u32 index, u64 *val)
 	return r;
 }
 
-static bool pat_valid(u64 pat)
-{
-	unsigned int i;
-
-	for (i = 0; i < 8; i++) {
-		u8 t = pat >> (i * 8);
-
-		if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6 && t != 7)
-			return false;
-	}
-	return true;
-}
-
 int vmx_set_msr(struct domino_vcpu *v, u32 index, u64 val, bool host)
 {
 	struct vmx_vcpu *x = to_vmx(v);
@@ -265,7 +237,7 @@ int vmx_set_msr(struct domino_vcpu *v, u32 index, u64 val, bool host)
 
 	if (i >= 0) {
 		if (index != MSR_STAR && index != MSR_SYSCALL_MASK &&
-		    !is_canonical(val))
+		    !domino_canonical(val))
 			return -EINVAL;
 		x->guest_msrs[i].value = index == MSR_SYSCALL_MASK ? (u32)val : val;
 		return 0;
@@ -273,11 +245,11 @@ int vmx_set_msr(struct domino_vcpu *v, u32 index, u64 val, bool host)
 	switch (index) {
 	case MSR_FS_BASE: case MSR_GS_BASE:
 	case MSR_IA32_SYSENTER_ESP: case MSR_IA32_SYSENTER_EIP:
-		if (!is_canonical(val))
+		if (!domino_canonical(val))
 			return -EINVAL;
 		break;
 	case MSR_IA32_CR_PAT:
-		if (!pat_valid(val))
+		if (!domino_pat_valid(val))
 			return -EINVAL;
 		break;
 	case MSR_EFER:
