@@ -117,7 +117,9 @@ static void vmx_init_controls(struct domino_vcpu *v, struct vmx_vcpu *x)
 {
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, vmx_ctls.pin);
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx_ctls.proc);
-	vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx_ctls.sec);
+	/* SDM 26.2.1.1: with "enable VPID" the VPID must not be 0: all 65535 taken. */
+	vmcs_write(SECONDARY_VM_EXEC_CONTROL,
+		   x->vpid ? vmx_ctls.sec : vmx_ctls.sec & ~SECONDARY_EXEC_ENABLE_VPID);
 	vmcs_write(VM_EXIT_CONTROLS, vmx_ctls.exit);
 	vmcs_write(VM_ENTRY_CONTROLS, vmx_ctls.entry);
 	vmcs_write(EXCEPTION_BITMAP, 0);
