@@ -33,6 +33,37 @@ LAYOUT(domino_domain_info, flags, 4);
 LAYOUT(domino_domain_info, reserved, 8);
 _Static_assert(sizeof(struct domino_domain_info) == 56, "domain_info size");
 
+LAYOUT(domino_memory_region, slot, 0);
+LAYOUT(domino_memory_region, guest_phys_addr, 8);
+LAYOUT(domino_memory_region, memory_size, 16);
+LAYOUT(domino_memory_region, userspace_addr, 24);
+_Static_assert(sizeof(struct domino_memory_region) == 48, "memory_region size");
+_Static_assert(sizeof(struct domino_create_vcpu) == 24, "create_vcpu size");
+
+LAYOUT(domino_run, request_irq_window, 0);
+LAYOUT(domino_run, immediate_exit, 1);
+LAYOUT(domino_run, exit_reason, 8);
+LAYOUT(domino_run, rip, 16);
+LAYOUT(domino_run, io, 24);
+LAYOUT(domino_run, mmio.data, 32);
+LAYOUT(domino_run, internal.data, 32);
+_Static_assert(sizeof(struct domino_run) == 280, "run area header size");
+/* Port I/O data follows at 1024 in the same page: the header must fit. */
+_Static_assert(sizeof(struct domino_run) <= 1024, "run area header fits");
+
+_Static_assert(sizeof(struct domino_regs) == 144, "regs size");
+_Static_assert(sizeof(struct domino_segment) == 32, "segment size");
+_Static_assert(sizeof(struct domino_dtable) == 16, "dtable size");
+LAYOUT(domino_sregs, cr0, 288);
+LAYOUT(domino_sregs, efer, 328);
+_Static_assert(sizeof(struct domino_sregs) == 368, "sregs size");
+_Static_assert(sizeof(struct domino_msr_entry) == 16, "msr_entry size");
+_Static_assert(sizeof(struct domino_msrs) == 16, "msrs size");
+_Static_assert(sizeof(struct domino_cpuid_entry) == 32, "cpuid_entry size");
+_Static_assert(sizeof(struct domino_cpuid) == 16, "cpuid size");
+_Static_assert(sizeof(struct domino_event) == 16, "event size");
+_Static_assert(sizeof(struct domino_xsave) == 4096, "xsave size");
+
 int main(void)
 {
 	printf("TAP version 13\n1..2\n");
