@@ -4,7 +4,7 @@
 # top-level result, its own output nested behind "# ".
 # Needs OUT (build dir) and TOP (source root) in the environment.
 set -u
-tests="feature_names_test uapi_layout_test x86_insn_test guest_walk_test domcfg_test uapi_header_standalone cli_usage cli_info_without_module"
+tests="feature_names_test uapi_layout_test x86_insn_test guest_walk_test domcfg_test pvh_loader_test uapi_header_standalone cli_usage cli_info_without_module"
 set -- $tests
 echo "TAP version 13"
 echo "1..$#"
