@@ -35,7 +35,10 @@ struct vmx_vcpu {
 	u16 vpid;
 	int last_cpu;
 	u64 cr2;
-	/* Guest's view of CR0/CR4; the hardware ones add the fixed bits. */
+	/*
+	 * Guest's view of CR0/CR4 (the hardware ones add the fixed bits),
+	 * refreshed from the VMCS after every exit.
+	 */
 	u64 cr0, cr4;
 	struct page *msr_page;	/* guest load/store and host load areas */
 	struct vmx_msr_entry *guest_msrs, *host_msrs;

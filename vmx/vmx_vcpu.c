@@ -474,6 +474,15 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 		v->gpr[GPR_RSP] = vmcs_read(GUEST_RSP);
 		v->rip = vmcs_read(GUEST_RIP);
 		v->rflags = vmcs_read(GUEST_RFLAGS);
+		/*
+		 * The guest changes the CR0/CR4 bits it owns without exits:
+		 * refresh the cached view (hardware bits, shadowed ones from
+		 * the read shadows) before anything uses it.
+		 */
+		x->cr0 = (vmcs_read(GUEST_CR0) & ~X86_CR0_NE) |
+			 (vmcs_read(CR0_READ_SHADOW) & X86_CR0_NE);
+		x->cr4 = (vmcs_read(GUEST_CR4) & ~X86_CR4_VMXE) |
+			 (vmcs_read(CR4_READ_SHADOW) & X86_CR4_VMXE);
 		v->event_pending = false;
 		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 		vmx_requeue_event();

@@ -37,6 +37,8 @@ rm -rf "$payload"
 mkdir -p "$payload/bin" "$payload/selftests"
 cp "$top/domino.ko" "$payload/"
 cp "$top/build/userspace/domino" "$payload/bin/"
+# The L1 kernel doubles as the guest kernel for PVH tests (lab-notes.md).
+cp "/boot/vmlinuz-$kver" "$payload/vmlinuz"
 cp "$top"/build/selftests/* "$payload/selftests/" 2>/dev/null || true
 rm -rf "$payload/selftests/lib"
 script=${LAB_SCRIPT:-l1-suite.sh}

@@ -66,6 +66,8 @@ struct dvcpu {
 
 /* Host side. */
 struct dvm *dvm_create(uint32_t flags);
+/* Any RAM size; without @load_self the RAM starts empty (foreign guests). */
+struct dvm *dvm_create_sized(uint32_t flags, size_t mem_size, bool load_self);
 void dvm_free(struct dvm *vm);
 void *dvm_gpa(struct dvm *vm, uint64_t gpa);
 void dvm_load(struct dvm *vm, uint64_t gpa, const void *start, const void *end);

@@ -60,6 +60,11 @@ static int load_segment(struct dl_phdr_info *info, size_t size, void *arg)
 
 struct dvm *dvm_create(uint32_t flags)
 {
+	return dvm_create_sized(flags, GUEST_MEM_SIZE, true);
+}
+
+struct dvm *dvm_create_sized(uint32_t flags, size_t mem_size, bool load_self)
+{
 	struct domino_create_domain args = { .flags = flags };
 	struct domino_memory_region region = { 0 };
 	struct dvm *vm = calloc(1, sizeof(*vm));
@@ -69,7 +74,7 @@ struct dvm *dvm_create(uint32_t flags)
 	vm->dom = domino_domain_create_raw(vm->dev, &args);
 	TEST_ASSERT(vm->dom >= 0, "DOMINO_CREATE_DOMAIN");
 	vm->domid = args.domid;
-	vm->mem_size = GUEST_MEM_SIZE;
+	vm->mem_size = mem_size;
 	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	TEST_ASSERT(vm->mem != MAP_FAILED, "mmap guest RAM");
@@ -78,7 +83,8 @@ struct dvm *dvm_create(uint32_t flags)
 	TEST_ASSERT(ioctl(vm->dom, DOMINO_SET_MEMORY_REGION, &region) == 0,
 		    "DOMINO_SET_MEMORY_REGION");
 	/* The test binary itself, at its own addresses, for 64-bit guests. */
-	dl_iterate_phdr(load_segment, vm);
+	if (load_self)
+		dl_iterate_phdr(load_segment, vm);
 	return vm;
 }
 
