@@ -35,6 +35,22 @@ rm -rf "$copy"
 } > "$res/ktap-build.txt"
 parts+=("build:$res/ktap-build.txt")
 
+# Userspace and selftests must be clean under cppcheck.
+{
+    echo "TAP version 13"
+    echo "1..1"
+    if (cd "$top" && cppcheck --enable=warning,style --error-exitcode=1 --quiet \
+            --inline-suppr --suppress=missingIncludeSystem -I uapi -I userspace/lib \
+            -I selftests/include userspace/lib/*.c userspace/domino/*.c \
+            selftests/*.c selftests/lib/*.c) > "$res/cppcheck.log" 2>&1; then
+        echo "ok 1 static: cppcheck finds nothing in userspace/ and selftests/"
+    else
+        sed 's/^/# /' "$res/cppcheck.log" | head -n 40
+        echo "not ok 1 static: cppcheck finds nothing in userspace/ and selftests/"
+    fi
+} > "$res/ktap-static.txt"
+parts+=("static:$res/ktap-static.txt")
+
 for lab in ${LABS-svm vmx}; do
     start=$(date +%s)
     "$top/scripts/lab/lab.sh" "$lab" "$res" 2> >(tee "$res/lab-$lab.err" >&2)

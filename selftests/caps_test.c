@@ -81,7 +81,7 @@ static void check_vmx(const struct domino_caps *caps)
 	ktap_test_result(caps->vendor_revision == (basic & 0x7fffffff),
 			 "VMCS revision %u matches IA32_VMX_BASIC", caps->vendor_revision);
 	/* Secondary control 5 = enable VPID (allowed-1 half, SDM A.3.3). */
-	ktap_test_result(caps->nr_tlb_tags == ((sec >> 32) & (1u << 5) ? 0xffffu : 0),
+	ktap_test_result(caps->nr_tlb_tags == (((sec >> 32) & (1u << 5)) ? 0xffffu : 0),
 			 "usable VPIDs %u match IA32_VMX_PROCBASED_CTLS2", caps->nr_tlb_tags);
 	ok = !!(caps->features & DOMINO_FEAT_TDP_2M) == !!(ept & (1ULL << 16)) &&
 	     !!(caps->features & DOMINO_FEAT_TDP_1G) == !!(ept & (1ULL << 17)) &&

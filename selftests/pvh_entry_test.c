@@ -43,11 +43,11 @@ static void serve_io(struct dvcpu *vcpu, char *out, size_t *n, size_t max)
 {
 	struct domino_run *run = vcpu->run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	uint32_t i, bytes = run->io.size * run->io.count;
+	uint32_t bytes = run->io.size * run->io.count;
 
 	if (run->io.direction == DOMINO_IO_OUT) {
 		if (run->io.port == COM1)
-			for (i = 0; i < bytes && *n + 1 < max; i++)
+			for (uint32_t i = 0; i < bytes && *n + 1 < max; i++)
 				out[(*n)++] = data[i];
 		return;
 	}

@@ -11,6 +11,9 @@
 
 extern const char real_start[], real_end[], real_msg[], real_buf[];
 
+/* Offset of a label inside the blob, as the guest sees it at 0x8000. */
+#define BLOB_GPA(label)	(GUEST_LOW_CODE + ((uintptr_t)(label) - (uintptr_t)real_start))
+
 __asm__(
 	".pushsection .rodata\n"
 	".code16\n"
@@ -93,13 +96,13 @@ int main(void)
 	memcpy(io_data(vcpu), "abcd", 4);
 
 	ktap_test_result(dvcpu_run(vcpu) == DOMINO_EXIT_HLT, "guest reaches HLT");
-	ktap_test_result(!memcmp(dvm_gpa(vm, GUEST_LOW_CODE + (real_buf - real_start)),
+	ktap_test_result(!memcmp(dvm_gpa(vm, BLOB_GPA(real_buf)),
 				 "abcd", 4),
 			 "REP INSB wrote the VMM's data into guest memory");
 	dvcpu_get_regs(vcpu, &regs);
 	ktap_test_result((regs.rcx & 0xffff) == 0 &&
-			 (regs.rdi & 0xffff) == GUEST_LOW_CODE + (real_buf - real_start) + 4 &&
-			 regs.rip == GUEST_LOW_CODE + (real_end - real_start) - 9 + 0,
+			 (regs.rdi & 0xffff) == BLOB_GPA(real_buf) + 4 &&
+			 regs.rip == BLOB_GPA(real_end) - 9,
 			 "CX counted down, DI advanced, RIP after HLT (rip %#llx)",
 			 (unsigned long long)regs.rip);
 	dvcpu_free(vcpu);

@@ -146,8 +146,8 @@ int main(void)
 
 	/* A slot removed while the guest has it mapped is gone at once. */
 	{
-		struct domino_memory_region r = { .slot = 3, .guest_phys_addr = SLOT_GPA,
-						  .memory_size = 4096 };
+		struct domino_memory_region reg = { .slot = 3, .guest_phys_addr = SLOT_GPA,
+						    .memory_size = 4096 };
 		uint64_t *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -155,12 +155,12 @@ int main(void)
 		va = dvcpu_add(vm, 0);
 		dvcpu_setup_long64(va, guest_slot_reader);
 		*page = 0x51075107;
-		r.userspace_addr = (uintptr_t)page;
-		TEST_ASSERT(ioctl(vm->dom, DOMINO_SET_MEMORY_REGION, &r) == 0, "slot 3");
+		reg.userspace_addr = (uintptr_t)page;
+		TEST_ASSERT(ioctl(vm->dom, DOMINO_SET_MEMORY_REGION, &reg) == 0, "slot 3");
 		cmd = dvcpu_run_ucall(va, &uc);
 		TEST_ASSERT(cmd == UCALL_SYNC && uc.args[0] == 0x51075107, "read slot");
-		r.memory_size = 0;
-		TEST_ASSERT(ioctl(vm->dom, DOMINO_SET_MEMORY_REGION, &r) == 0, "delete");
+		reg.memory_size = 0;
+		TEST_ASSERT(ioctl(vm->dom, DOMINO_SET_MEMORY_REGION, &reg) == 0, "delete");
 		ktap_test_result(dvcpu_run(va) == DOMINO_EXIT_MMIO &&
 				 va->run->mmio.phys_addr == SLOT_GPA && !va->run->mmio.is_write,
 				 "after the slot is deleted the same read exits as MMIO");

@@ -29,11 +29,11 @@ static const struct domino_cmd *find_command(const char *name)
 
 static int cmd_help(int argc, char **argv)
 {
-	const struct domino_cmd *cmd;
 	size_t i;
 
 	if (argc > 1) {
-		cmd = find_command(argv[1]);
+		const struct domino_cmd *cmd = find_command(argv[1]);
+
 		if (!cmd) {
 			fprintf(stderr, "domino: unknown command '%s'\n", argv[1]);
 			return DOMINO_EXIT_USAGE;
