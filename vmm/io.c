@@ -106,10 +106,15 @@ int domino_io_exit(struct domino_vcpu *v, const struct domino_exit *e_hw)
 
 	if (e->io.size != 1 && e->io.size != 2 && e->io.size != 4)
 		return -EIO;
-	if (e->io.string && !e->io.addr_size) {
-		r = io_string_decode(v, &e->io.addr_size, &e->io.seg);
-		if (r)
-			return r;
+	if (e->io.string && !e->io.addr_size &&
+	    io_string_decode(v, &e->io.addr_size, &e->io.seg)) {
+		/* The guest changed or unmapped the instruction: tell the VMM. */
+		run->exit_reason = DOMINO_EXIT_INTERNAL_ERROR;
+		run->internal.suberror = DOMINO_INTERNAL_DECODE;
+		run->internal.ndata = 2;
+		run->internal.data[0] = e->io.port;
+		run->internal.data[1] = v->rip;
+		return 0;
 	}
 	if (e->io.string) {
 		u64 reg = e->io.in ? v->gpr[GPR_RDI] : v->gpr[GPR_RSI];

@@ -107,9 +107,10 @@ int domino_msrs_ioctl(struct domino_vcpu *v, struct domino_msrs __user *uarg,
 		if (r)
 			break;
 	}
+	r = i;
 	if (!set && copy_to_user(u64_to_user_ptr(m.entries), entries,
 				 i * sizeof(*entries)))
-		i = -EFAULT;
+		r = -EFAULT;
 	kfree(entries);
-	return i;
+	return r;
 }

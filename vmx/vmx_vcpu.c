@@ -417,6 +417,7 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	struct vmx_vcpu *x = to_vmx(v);
 	struct desc_ptr gdt, idt;
 	bool xcr0_switch, flush;
+	u16 ds_sel, es_sel;
 	u32 reason = 0, err;
 	int cpu, failed;
 	u64 gen;
@@ -436,6 +437,9 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 
 	native_store_gdt(&gdt);
 	store_idt(&idt);
+	/* The exit loads null DS/ES (HOST_*_SELECTOR); a compat task's come back. */
+	savesegment(ds, ds_sel);
+	savesegment(es, es_sel);
 	vmx_vmcs_load(x);
 	vmx_write_host_state(x, &gdt, &idt);
 	vmcs_write(GUEST_RSP, v->gpr[GPR_RSP]);
@@ -468,6 +472,10 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	native_load_gdt(&gdt);
 	native_load_idt(&idt);
 	invalidate_tss_limit();
+	if (unlikely(ds_sel | es_sel)) {
+		loadsegment(ds, ds_sel);
+		loadsegment(es, es_sel);
+	}
 
 	if (!failed) {
 		reason = vmcs_read(VM_EXIT_REASON);
