@@ -150,7 +150,7 @@ int svm_get_msr(struct domino_vcpu *v, u32 index, u64 *val)
 	case MSR_IA32_SYSENTER_ESP: *val = s->sysenter_esp; break;
 	case MSR_IA32_SYSENTER_EIP: *val = s->sysenter_eip; break;
 	case MSR_IA32_CR_PAT:	*val = s->g_pat; break;
-	case MSR_IA32_TSC:	*val = rdtsc() + vmcb->control.tsc_offset; break;
+	case MSR_IA32_TSC:	*val = rdtsc() + v->tsc_offset; break;
 	case MSR_IA32_DEBUGCTLMSR: *val = 0; break;
 	default:
 		return -ENOENT;
@@ -202,7 +202,8 @@ int svm_set_msr(struct domino_vcpu *v, u32 index, u64 val, bool host)
 		s->g_pat = val;
 		break;
 	case MSR_IA32_TSC:
-		vmcb->control.tsc_offset = val - rdtsc();
+		v->tsc_offset = val - rdtsc();
+		vmcb->control.tsc_offset = v->tsc_offset;
 		break;
 	case MSR_IA32_DEBUGCTLMSR:
 		/* No LBR or BTF virtualization: only 0 is accepted. */

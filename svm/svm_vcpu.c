@@ -114,8 +114,8 @@ static void vmcb_init_control(struct domino_vcpu *v, struct vmcb *vmcb)
 	c->int_ctl = V_INTR_MASKING_MASK;
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	c->nested_cr3 = domino_tdp_root_pa(&v->d->tdp);
-	/* The guest's TSC starts near zero. */
-	c->tsc_offset = -rdtsc();
+	/* The domain's one TSC, which started near zero. */
+	c->tsc_offset = v->tsc_offset;
 }
 
 /* The state after INIT (APM 14.1.3, SDM 10.1.1 table 10-1). */
@@ -306,8 +306,14 @@ int svm_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 		switch_fpu_return();
 	WRITE_ONCE(v->cpu, smp_processor_id());
 	WRITE_ONCE(v->mode, VCPU_IN_GUEST);
-	/* Pairs with domino_domain_kick_all(): mode before tlb_gen. */
+	/* Pairs with the kicks: mode before tlb_gen and the kick flag. */
 	smp_mb();
+	if (domino_vcpu_entry_cancelled(v)) {
+		WRITE_ONCE(v->mode, VCPU_OUTSIDE_GUEST);
+		local_irq_enable();
+		exit->kind = DX_NONE;
+		return 0;
+	}
 	gen = atomic64_read(&v->d->tlb_gen);
 	svm_assign_asid(s, gen != v->tlb_gen);
 	v->tlb_gen = gen;

@@ -144,6 +144,56 @@ static int cpuid_range(struct domino_vcpu *v, u32 base)
 	return 0;
 }
 
+/* "KVMKVMKVM\0\0\0": the signature guests look for (KVM's cpuid.rst). */
+#define KVM_SIGNATURE_EBX	0x4b4d564b
+#define KVM_SIGNATURE_ECX	0x564b4d56
+#define KVM_SIGNATURE_EDX	0x0000004d
+#define KVM_FEATURE_CLOCKSOURCE2	BIT(3)
+#define KVM_FEATURE_CLOCKSOURCE_STABLE	BIT(24)
+#define C6_EAX_ARAT		BIT(2)
+
+static struct domino_cpuid_entry *cpuid_find(struct domino_vcpu *v, u32 func)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->cpuid->nr; i++)
+		if (v->cpuid->entries[i].function == func)
+			return &v->cpuid->entries[i];
+	return NULL;
+}
+
+/*
+ * What the in-kernel platform adds: x2APIC and the TSC-deadline timer,
+ * an APIC timer that always runs (ARAT), and the paravirtual clock that
+ * tells the guest its TSC rate.
+ */
+static int cpuid_add_irqchip(struct domino_vcpu *v)
+{
+	struct domino_cpuid_entry *e;
+	struct domino_cpuid_policy *p = v->cpuid;
+
+	e = cpuid_find(v, 1);
+	if (e)
+		e->ecx |= C1_ECX_X2APIC | C1_ECX_TSC_DEADLINE;
+	e = cpuid_find(v, 6);
+	if (e)
+		e->eax |= C6_EAX_ARAT;
+	if (p->nr + 2 > DOMINO_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	e = &p->entries[p->nr++];
+	memset(e, 0, sizeof(*e));
+	e->function = 0x40000000;
+	e->eax = 0x40000001;
+	e->ebx = KVM_SIGNATURE_EBX;
+	e->ecx = KVM_SIGNATURE_ECX;
+	e->edx = KVM_SIGNATURE_EDX;
+	e = &p->entries[p->nr++];
+	memset(e, 0, sizeof(*e));
+	e->function = 0x40000001;
+	e->eax = KVM_FEATURE_CLOCKSOURCE2 | KVM_FEATURE_CLOCKSOURCE_STABLE;
+	return 0;
+}
+
 int domino_cpuid_init(struct domino_vcpu *v)
 {
 	int r;
@@ -154,6 +204,8 @@ int domino_cpuid_init(struct domino_vcpu *v)
 	r = cpuid_range(v, 0);
 	if (!r)
 		r = cpuid_range(v, 0x80000000);
+	if (!r && (v->d->flags & DOMINO_DOMAIN_IRQCHIP))
+		r = cpuid_add_irqchip(v);
 	return r;
 }
 

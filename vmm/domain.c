@@ -9,10 +9,12 @@
 #include <linux/fs.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
+#include <asm/msr.h>
 #include <xen/interface/xen.h>
 
 #include "domino.h"
 #include "domain.h"
+#include "irqchip.h"
 
 /*
  * Live domains by id. xa_alloc_cyclic hands out ids in increasing order
@@ -35,6 +37,7 @@ static void domino_domain_destroy(struct kref *ref)
 	struct domino_domain *d = container_of(ref, struct domino_domain, ref);
 
 	xa_erase(&domino_domains, d->domid);
+	domino_ioapic_free(d);
 	domino_memory_destroy(d);
 	domino_kfree(d);
 	atomic_dec(&domino_nr_domains);
@@ -53,11 +56,22 @@ void domino_domain_put(struct domino_domain *d)
 
 static long domino_domain_get_info(struct domino_domain *d, void __user *uarg)
 {
-	struct domino_domain_info info = { .domid = d->domid };
+	struct domino_domain_info info = { .domid = d->domid, .flags = d->flags };
 
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
 	return 0;
+}
+
+static long domino_domain_irq_line(struct domino_domain *d, void __user *uarg)
+{
+	struct domino_irq_line l;
+
+	if (copy_from_user(&l, uarg, sizeof(l)))
+		return -EFAULT;
+	if (l.level > 1 || l.reserved)
+		return -EINVAL;
+	return domino_ioapic_set_line(d, l.gsi, l.level);
 }
 
 static long domino_domain_ioctl(struct file *file, unsigned int cmd,
@@ -84,6 +98,9 @@ static long domino_domain_ioctl(struct file *file, unsigned int cmd,
 	case _IOC_NR(DOMINO_CREATE_VCPU):
 		r = domino_ioctl_check(cmd, DOMINO_CREATE_VCPU);
 		return r ? r : domino_vcpu_create(d, uarg);
+	case _IOC_NR(DOMINO_IRQ_LINE):
+		r = domino_ioctl_check(cmd, DOMINO_IRQ_LINE);
+		return r ? r : domino_domain_irq_line(d, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -165,9 +182,17 @@ int domino_domain_create(struct domino_create_domain __user *uarg)
 	d->flags = args.flags;
 	mutex_init(&d->vcpus_lock);
 	spin_lock_init(&d->vcpus_kick_lock);
+	/* The guest's TSC starts near zero, the same on every vCPU. */
+	d->tsc_offset = -(s64)rdtsc();
+	if (d->flags & DOMINO_DOMAIN_IRQCHIP) {
+		r = domino_ioapic_create(d);
+		if (r)
+			goto out_free;
+		domino_pvclock_init(d);
+	}
 	r = domino_memory_init(d);
 	if (r)
-		goto out_free;
+		goto out_ioapic;
 
 	r = domino_domain_assign_id(d, args.domid);
 	if (r)
@@ -192,6 +217,8 @@ out_erase:
 	xa_erase(&domino_domains, d->domid);
 out_memory:
 	domino_memory_destroy(d);
+out_ioapic:
+	domino_ioapic_free(d);
 out_free:
 	domino_kfree(d);
 out_virt:

@@ -11,6 +11,7 @@
 #include "../ept/tdp.h"
 
 struct domino_vcpu;
+struct domino_ioapic;
 
 /* One guest-physical range backed by VMM memory. */
 struct domino_memslot {
@@ -51,6 +52,13 @@ struct domino_domain {
 	spinlock_t vcpus_kick_lock;	/* vcpus[] for kicks (non-sleeping) */
 	struct domino_vcpu *vcpus[DOMINO_MAX_VCPUS];
 	unsigned int nr_vcpus;
+
+	/* One guest TSC for all vCPUs: offsets differing would warp it. */
+	s64 tsc_offset;
+	/* DOMINO_DOMAIN_IRQCHIP: the I/O APIC and the paravirtual clock. */
+	struct domino_ioapic *ioapic;
+	u64 pvclock_base_ns;		/* host time at guest system time 0 */
+	u64 pvclock_wall_msr;
 };
 
 void domino_domain_get(struct domino_domain *d);

@@ -160,8 +160,12 @@ int domino_handle_exit(struct domino_vcpu *v, const struct domino_exit *e)
 	case DX_NPF:
 		return handle_npf(v, e);
 	case DX_HLT:
-		/* No in-kernel interrupt controller yet: the VMM decides. */
 		domino_vcpu_skip(v, insn_len(e, LEN_HLT));
+		/* With an in-kernel APIC the vCPU sleeps here until woken. */
+		if (v->lapic) {
+			v->mp_state = MP_HALTED;
+			return 1;
+		}
 		run->exit_reason = DOMINO_EXIT_HLT;
 		return 0;
 	case DX_SHUTDOWN:
@@ -169,6 +173,9 @@ int domino_handle_exit(struct domino_vcpu *v, const struct domino_exit *e)
 		return 0;
 	case DX_IRQ_WINDOW:
 		domino_vendor->set_irq_window_exit(v, false);
+		/* The in-kernel APIC asked for it: inject on the next entry. */
+		if (v->lapic && !READ_ONCE(run->request_irq_window))
+			return 1;
 		run->exit_reason = DOMINO_EXIT_IRQ_WINDOW;
 		return 0;
 	case DX_UD:

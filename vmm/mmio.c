@@ -10,6 +10,7 @@
 
 #include "domino.h"
 #include "domain.h"
+#include "irqchip.h"
 #include "vcpu.h"
 #include "x86_insn.h"
 
@@ -43,6 +44,16 @@ static int mmio_decode_failed(struct domino_vcpu *v, u64 gpa, const u8 *bytes,
 	return 0;
 }
 
+/* Retire the instruction: a read's value into its register, string regs on. */
+static void mmio_finish(struct domino_vcpu *v, const struct x86_mmio_insn *insn,
+			bool write, u64 val)
+{
+	if (!write)
+		x86_mmio_complete_read(insn, v->gpr, val);
+	x86_mmio_string_advance(insn, v->gpr, v->rflags & X86_EFLAGS_DF);
+	domino_vcpu_skip(v, insn->len);
+}
+
 int domino_mmio_exit(struct domino_vcpu *v, u64 gpa, bool write)
 {
 	struct domino_run *run = v->run;
@@ -60,6 +71,17 @@ int domino_mmio_exit(struct domino_vcpu *v, u64 gpa, bool write)
 	if (insn.is_write != write ||
 	    (gpa & ~PAGE_MASK) + insn.size > PAGE_SIZE)
 		return mmio_decode_failed(v, gpa, bytes, avail, -EOPNOTSUPP);
+
+	/* The in-kernel APICs answer at once, without the VMM. */
+	if (v->lapic) {
+		u64 val = write ? x86_mmio_write_value(&insn, v->gpr) : 0;
+
+		if (domino_lapic_mmio(v, gpa, insn.size, write, &val) ||
+		    domino_ioapic_mmio(v->d, gpa, insn.size, write, &val)) {
+			mmio_finish(v, &insn, write, val);
+			return 1;
+		}
+	}
 
 	run->exit_reason = DOMINO_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
@@ -79,14 +101,10 @@ int domino_mmio_exit(struct domino_vcpu *v, u64 gpa, bool write)
 void domino_mmio_complete(struct domino_vcpu *v)
 {
 	struct x86_mmio_insn insn;
+	u64 val = 0;
 
 	memcpy(&insn, v->pending_reg_info, sizeof(insn));
-	if (v->pending == PENDING_MMIO_READ) {
-		u64 val = 0;
-
+	if (v->pending == PENDING_MMIO_READ)
 		memcpy(&val, v->run->mmio.data, insn.size);
-		x86_mmio_complete_read(&insn, v->gpr, val);
-	}
-	x86_mmio_string_advance(&insn, v->gpr, v->rflags & X86_EFLAGS_DF);
-	domino_vcpu_skip(v, insn.len);
+	mmio_finish(v, &insn, v->pending == PENDING_MMIO_WRITE, val);
 }

@@ -12,21 +12,30 @@
 
 #include "domino.h"
 #include "domain.h"
+#include "irqchip.h"
 #include "vcpu.h"
 
 #define APIC_BASE_DEFAULT	0xfee00000ULL
 #define APIC_BASE_BSP		BIT_ULL(8)
 #define APIC_BASE_ENABLE	BIT_ULL(11)
+#define APIC_BASE_EXTD		BIT_ULL(10)
 /* Bits 12..51 hold the base; 8 is BSP (read-only), 10 x2APIC, 11 enable. */
-#define APIC_BASE_VALID		(GENMASK_ULL(51, 12) | APIC_BASE_ENABLE)
+#define APIC_BASE_VALID		(GENMASK_ULL(51, 12) | APIC_BASE_ENABLE | APIC_BASE_EXTD)
 
 int domino_msr_get(struct domino_vcpu *v, u32 index, u64 *val, bool host)
 {
 	int r = domino_vendor->get_msr(v, index, val);
 
+	if (r == -ENOENT)
+		r = domino_lapic_msr_get(v, index, val);
+	if (r == -ENOENT)
+		r = domino_pvclock_msr_get(v, index, val);
 	if (r != -ENOENT)
 		return r;
 	switch (index) {
+	case MSR_IA32_TSC_ADJUST:
+		*val = v->tsc_adjust;
+		return 0;
 	case MSR_IA32_APICBASE:
 		*val = v->apic_base | (v->id == 0 ? APIC_BASE_BSP : 0);
 		return 0;
@@ -46,15 +55,37 @@ int domino_msr_get(struct domino_vcpu *v, u32 index, u64 *val, bool host)
 
 int domino_msr_set(struct domino_vcpu *v, u32 index, u64 val, bool host)
 {
+	u64 tsc;
 	int r = domino_vendor->set_msr(v, index, val, host);
 
+	if (r == -ENOENT)
+		r = domino_lapic_msr_set(v, index, val);
+	if (r == -ENOENT)
+		r = domino_pvclock_msr_set(v, index, val);
 	if (r != -ENOENT)
 		return r;
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		if (val & ~(APIC_BASE_VALID | APIC_BASE_BSP))
 			return -EINVAL;
+		/* x2APIC mode exists only with the in-kernel APIC. */
+		if (!v->lapic && (val & APIC_BASE_EXTD))
+			return -EINVAL;
+		if (v->lapic)
+			return domino_lapic_set_base(v, val & APIC_BASE_VALID, host);
 		v->apic_base = val & APIC_BASE_VALID;
+		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		/* SDM 17.17.3: writing the adjust moves the TSC by the difference. */
+		if (!host) {
+			r = domino_vendor->get_msr(v, MSR_IA32_TSC, &tsc);
+			if (!r)
+				r = domino_vendor->set_msr(v, MSR_IA32_TSC,
+							   tsc + val - v->tsc_adjust, true);
+			if (r)
+				return r;
+		}
+		v->tsc_adjust = val;
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
 		v->misc_enable = val;

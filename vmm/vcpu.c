@@ -17,6 +17,7 @@
 
 #include "domino.h"
 #include "domain.h"
+#include "irqchip.h"
 #include "vcpu.h"
 
 u64 domino_host_xcr0;
@@ -46,6 +47,27 @@ void domino_vcpu_queue_exception(struct domino_vcpu *v, u8 vector,
 	domino_vendor->inject_event(v, &e);
 }
 
+/*
+ * New work for @v (an interrupt, INIT, SIPI): wake it if it sleeps, and
+ * if it is in guest mode on another CPU, make it exit. Any context,
+ * hard interrupts included. Pairs with the check before each entry
+ * (domino_vcpu_entry_cancelled): either that check sees the flag or this
+ * sees VCPU_IN_GUEST.
+ */
+void domino_vcpu_kick(struct domino_vcpu *v)
+{
+	int cpu;
+
+	WRITE_ONCE(v->kicked, true);
+	smp_mb();
+	wake_up_interruptible(&v->wq);
+	if (READ_ONCE(v->mode) == VCPU_IN_GUEST) {
+		cpu = READ_ONCE(v->cpu);
+		if (cpu >= 0 && cpu != raw_smp_processor_id())
+			smp_send_reschedule(cpu);
+	}
+}
+
 static void vcpu_kick_ipi(void *unused)
 {
 	/* The IPI itself forced the #VMEXIT: nothing to do. */
@@ -72,6 +94,135 @@ void domino_domain_kick_all(struct domino_domain *d)
 	spin_unlock(&d->vcpus_kick_lock);
 }
 
+static void vcpu_set_segment(struct domino_segment *seg, u16 sel, u64 base,
+			     u8 type)
+{
+	seg->selector = sel;
+	seg->base = base;
+	seg->limit = 0xffff;
+	seg->type = type;
+	seg->present = 1;
+	seg->s = type != 2 && type != 11;	/* LDT and TSS are system ones */
+}
+
+/* SDM 9.1.1 table 9-1: the state INIT leaves, CS:IP f000:fff0. */
+static void vcpu_reset_to_init(struct domino_vcpu *v)
+{
+	struct domino_sregs s = {};
+	u32 eax, ebx, ecx, edx;
+
+	vcpu_set_segment(&s.cs, 0xf000, 0xffff0000, 11);
+	vcpu_set_segment(&s.ds, 0, 0, 3);
+	s.es = s.fs = s.gs = s.ss = s.ds;
+	vcpu_set_segment(&s.tr, 0, 0, 11);
+	vcpu_set_segment(&s.ldt, 0, 0, 2);
+	s.gdt.limit = 0xffff;
+	s.idt.limit = 0xffff;
+	s.cr0 = X86_CR0_ET | X86_CR0_CD | X86_CR0_NW;
+	domino_vendor->set_sregs(v, &s);
+	memset(v->gpr, 0, sizeof(v->gpr));
+	domino_cpuid_lookup(v, 1, 0, &eax, &ebx, &ecx, &edx);
+	v->gpr[GPR_RDX] = eax;	/* family, model, stepping */
+	v->rip = 0xfff0;
+	v->rflags = X86_EFLAGS_FIXED;
+	v->xcr0 = XFEATURE_MASK_FP;
+	v->event_pending = false;
+	v->pending = PENDING_NONE;
+	domino_dr_reset(v);
+}
+
+/* SDM 10.4.4.1 / 8.4.4: a start-up IPI runs the AP in real mode at VV00:0000. */
+static void vcpu_start_at_sipi(struct domino_vcpu *v, u8 vector)
+{
+	struct domino_sregs s;
+
+	domino_vendor->get_sregs(v, &s);
+	s.cs.selector = vector << 8;
+	s.cs.base = (u64)vector << 12;
+	domino_vendor->set_sregs(v, &s);
+	v->rip = 0;
+}
+
+static bool vcpu_can_wake(struct domino_vcpu *v)
+{
+	switch (v->mp_state) {
+	case MP_HALTED:
+		return domino_lapic_wakes_halt(v, v->rflags & X86_EFLAGS_IF);
+	case MP_WAIT_SIPI:
+		return domino_lapic_has_sipi(v);
+	default:
+		return true;
+	}
+}
+
+/*
+ * In-kernel irqchip: act on INIT and SIPI, and sleep while the vCPU is
+ * halted or waits for a SIPI. 0: enter the guest; -EINTR: back to the VMM
+ * (a signal or immediate_exit), the vCPU stays halted/waiting.
+ */
+static int vcpu_wait_runnable(struct domino_vcpu *v)
+{
+	u8 vector;
+
+	for (;;) {
+		if (domino_lapic_take_init(v)) {
+			vcpu_reset_to_init(v);
+			/* INIT puts an AP to wait; the BSP restarts at once. */
+			v->mp_state = v->id ? MP_WAIT_SIPI : MP_RUNNABLE;
+		}
+		if (domino_lapic_take_sipi(v, &vector) &&
+		    v->mp_state == MP_WAIT_SIPI) {
+			vcpu_start_at_sipi(v, vector);
+			v->mp_state = MP_RUNNABLE;
+		}
+		if (v->mp_state == MP_HALTED &&
+		    domino_lapic_wakes_halt(v, v->rflags & X86_EFLAGS_IF))
+			v->mp_state = MP_RUNNABLE;
+		if (v->mp_state == MP_RUNNABLE)
+			return 0;
+		if (wait_event_interruptible(v->wq, READ_ONCE(v->run->immediate_exit) ||
+					     vcpu_can_wake(v)))
+			return -EINTR;
+		if (READ_ONCE(v->run->immediate_exit))
+			return -EINTR;
+	}
+}
+
+static void vcpu_queue_event(struct domino_vcpu *v, u8 type, u8 vector)
+{
+	struct domino_event e = { .type = type, .vector = vector };
+
+	v->event = e;
+	v->event_pending = true;
+	domino_vendor->inject_event(v, &e);
+}
+
+/*
+ * Deliver what the local APIC has for the guest, or ask the hardware to
+ * exit as soon as the guest can take it (SDM 6.8.1 / APM 15.21.4).
+ * NMIs wait for an open window too: without virtual-NMI tracking that is
+ * the only way to know the guest is not inside another handler's entry.
+ */
+static void vcpu_deliver_interrupts(struct domino_vcpu *v)
+{
+	bool open = !v->event_pending && domino_vendor->irq_window_open(v);
+	int vec;
+
+	if (open && domino_lapic_take_nmi(v)) {
+		vcpu_queue_event(v, DOMINO_EVENT_NMI, 2);
+		return;
+	}
+	vec = domino_lapic_pending_vector(v);
+	if (vec < 0)
+		return;
+	if (open) {
+		domino_lapic_ack(v, vec);
+		vcpu_queue_event(v, DOMINO_EVENT_INTERRUPT, vec);
+	} else {
+		domino_vendor->set_irq_window_exit(v, true);
+	}
+}
+
 static int vcpu_run(struct domino_vcpu *v)
 {
 	struct domino_exit exit;
@@ -88,6 +239,15 @@ static int vcpu_run(struct domino_vcpu *v)
 			break;
 		}
 		cond_resched();
+		if (v->lapic) {
+			/* Looked at from here on: a later kick cancels the entry. */
+			WRITE_ONCE(v->kicked, false);
+			smp_mb();
+			r = vcpu_wait_runnable(v);
+			if (r)
+				break;
+			vcpu_deliver_interrupts(v);
+		}
 
 		v->run->exit_reason = DOMINO_EXIT_NONE;
 		memset(&exit, 0, sizeof(exit));
@@ -251,7 +411,8 @@ static long vcpu_inject(struct domino_vcpu *v, void __user *uarg)
 			return -EINVAL;
 		break;
 	case DOMINO_EVENT_INTERRUPT:
-		if (e.vector < 32 || e.has_error_code)
+		/* With an in-kernel APIC, interrupts go through it. */
+		if (e.vector < 32 || e.has_error_code || v->lapic)
 			return -EINVAL;
 		if (!domino_vendor->irq_window_open(v))
 			return -EAGAIN;
@@ -340,6 +501,7 @@ static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 
 static void vcpu_free(struct domino_vcpu *v)
 {
+	domino_lapic_free(v);
 	if (v->arch)
 		domino_vendor->vcpu_free(v);
 	fpu_free_guest_fpstate(&v->fpu);
@@ -383,7 +545,9 @@ static struct domino_vcpu *vcpu_alloc(struct domino_domain *d, u32 id)
 	v->d = d;
 	v->id = id;
 	v->cpu = -1;
+	v->tsc_offset = d->tsc_offset;
 	mutex_init(&v->lock);
+	init_waitqueue_head(&v->wq);
 	v->run_page = domino_alloc_page(GFP_KERNEL_ACCOUNT);
 	if (!v->run_page)
 		goto fail;
@@ -399,8 +563,16 @@ static struct domino_vcpu *vcpu_alloc(struct domino_domain *d, u32 id)
 	v->tlb_gen = atomic64_read(&d->tlb_gen);
 	if (domino_vendor->vcpu_init(v))
 		goto fail_cpuid;
+	if (d->flags & DOMINO_DOMAIN_IRQCHIP) {
+		if (domino_lapic_create(v))
+			goto fail_vendor;
+		/* APs wait for INIT/SIPI from the BSP (SDM 8.4.1). */
+		v->mp_state = id ? MP_WAIT_SIPI : MP_RUNNABLE;
+	}
 	return v;
 
+fail_vendor:
+	domino_vendor->vcpu_free(v);
 fail_cpuid:
 	domino_kfree(v->cpuid);
 fail_fpu:

@@ -4,6 +4,7 @@
 
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
@@ -80,6 +81,15 @@ struct domino_cpuid_policy {
 
 enum { VCPU_OUTSIDE_GUEST, VCPU_IN_GUEST };
 
+/* Whether the vCPU executes (irqchip domains; others are always runnable). */
+enum domino_mp_state {
+	MP_RUNNABLE,
+	MP_HALTED,		/* HLT: sleeps until an interrupt wakes it */
+	MP_WAIT_SIPI,		/* after INIT, an AP waits for a start-up IPI */
+};
+
+struct domino_lapic;
+
 struct domino_vcpu {
 	struct domino_domain *d;
 	u32 id;
@@ -97,7 +107,15 @@ struct domino_vcpu {
 	u64 dr[4], dr6, dr7;
 
 	/* MSRs kept here rather than in vendor state. */
-	u64 apic_base, misc_enable, tsc_aux;
+	u64 apic_base, misc_enable, tsc_aux, tsc_adjust;
+	s64 tsc_offset;			/* guest TSC = host TSC + this */
+	u64 pvclock_msr;		/* MSR_KVM_SYSTEM_TIME_NEW */
+
+	/* In-kernel local APIC (DOMINO_DOMAIN_IRQCHIP), else NULL. */
+	struct domino_lapic *lapic;
+	enum domino_mp_state mp_state;
+	bool kicked;			/* new work since the last look */
+	wait_queue_head_t wq;		/* sleeps in HLT / wait-for-SIPI */
 
 	/* Event queued by DOMINO_INJECT_EVENT for the next entry. */
 	bool event_pending;
@@ -149,6 +167,15 @@ static inline bool domino_pat_valid(u64 pat)
 
 /* vmm/vcpu.c */
 void domino_vcpu_skip(struct domino_vcpu *v, u32 len);
+/*
+ * Vendors call this with interrupts off, after publishing VCPU_IN_GUEST
+ * and a full barrier: true means a kick raced with the entry, which must
+ * be abandoned (exit kind DX_NONE) so the new work is looked at first.
+ */
+static inline bool domino_vcpu_entry_cancelled(struct domino_vcpu *v)
+{
+	return READ_ONCE(v->kicked);
+}
 void domino_vcpu_queue_exception(struct domino_vcpu *v, u8 vector,
 				 bool has_error, u32 error);
 extern u64 domino_host_xcr0;

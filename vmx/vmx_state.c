@@ -220,7 +220,7 @@ int vmx_get_msr(struct domino_vcpu *v, u32 index, u64 *val)
 	case MSR_IA32_SYSENTER_ESP: *val = vmcs_read(GUEST_SYSENTER_ESP); break;
 	case MSR_IA32_SYSENTER_EIP: *val = vmcs_read(GUEST_SYSENTER_EIP); break;
 	case MSR_IA32_CR_PAT:	*val = vmcs_read(GUEST_IA32_PAT); break;
-	case MSR_IA32_TSC:	*val = rdtsc() + vmcs_read(TSC_OFFSET); break;
+	case MSR_IA32_TSC:	*val = rdtsc() + v->tsc_offset; break;
 	case MSR_IA32_DEBUGCTLMSR: *val = 0; break;
 	default:		r = -ENOENT; break;
 	}
@@ -279,7 +279,10 @@ int vmx_set_msr(struct domino_vcpu *v, u32 index, u64 val, bool host)
 	case MSR_IA32_SYSENTER_ESP: vmcs_write(GUEST_SYSENTER_ESP, val); break;
 	case MSR_IA32_SYSENTER_EIP: vmcs_write(GUEST_SYSENTER_EIP, val); break;
 	case MSR_IA32_CR_PAT:	vmcs_write(GUEST_IA32_PAT, val); break;
-	case MSR_IA32_TSC:	vmcs_write(TSC_OFFSET, val - rdtsc()); break;
+	case MSR_IA32_TSC:
+		v->tsc_offset = val - rdtsc();
+		vmcs_write(TSC_OFFSET, v->tsc_offset);
+		break;
 	default:		r = -ENOENT; break;
 	}
 	vmx_end(x, flags);

@@ -129,7 +129,7 @@ static void vmx_init_controls(struct domino_vcpu *v, struct vmx_vcpu *x)
 	vmcs_write(EPT_POINTER, domino_tdp_root_pa(&v->d->tdp) | vmx_ctls.eptp_flags);
 	if (x->vpid)
 		vmcs_write(VIRTUAL_PROCESSOR_ID, x->vpid);
-	vmcs_write(TSC_OFFSET, -rdtsc());
+	vmcs_write(TSC_OFFSET, v->tsc_offset);
 	vmcs_write(VM_ENTRY_MSR_LOAD_ADDR, page_to_phys(x->msr_page));
 	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, VMX_SWAP_MSRS);
 	vmcs_write(VM_EXIT_MSR_STORE_ADDR, page_to_phys(x->msr_page));
@@ -428,8 +428,14 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	cpu = smp_processor_id();
 	WRITE_ONCE(v->cpu, cpu);
 	WRITE_ONCE(v->mode, VCPU_IN_GUEST);
-	/* Pairs with domino_domain_kick_all(): mode before tlb_gen. */
+	/* Pairs with the kicks: mode before tlb_gen and the kick flag. */
 	smp_mb();
+	if (domino_vcpu_entry_cancelled(v)) {
+		WRITE_ONCE(v->mode, VCPU_OUTSIDE_GUEST);
+		local_irq_enable();
+		exit->kind = DX_NONE;
+		return 0;
+	}
 	gen = atomic64_read(&v->d->tlb_gen);
 	flush = gen != v->tlb_gen || x->last_cpu != cpu;
 	v->tlb_gen = gen;

@@ -141,7 +141,7 @@ struct domino_caps {
  * the last domain is gone it is switched off again.
  */
 struct domino_create_domain {
-	__u32 flags;		/* none defined yet: must be 0 */
+	__u32 flags;		/* DOMINO_DOMAIN_*, below */
 	__u32 domid;		/* in/out, see above */
 	__u64 reserved[4];	/* zero */
 };
@@ -163,7 +163,42 @@ struct domino_domain_info {
 /* Flags of struct domino_create_domain. */
 /* MSRs the module does not handle exit to the VMM instead of raising #GP. */
 #define DOMINO_DOMAIN_MSR_EXITS		(1U << 0)
-#define DOMINO_DOMAIN_FLAGS_VALID	DOMINO_DOMAIN_MSR_EXITS
+/*
+ * The module emulates the platform's interrupt controllers and timers, as
+ * Xen does for HVM and PVH guests:
+ *  - a local APIC per vCPU (APIC id = vCPU id), xAPIC at DOMINO_LAPIC_BASE
+ *    and x2APIC through MSRs, with its timer (one-shot, periodic and
+ *    TSC-deadline; the bus clock is 1 GHz) and IPIs, INIT and SIPI included;
+ *  - an I/O APIC with DOMINO_IOAPIC_PINS inputs at DOMINO_IOAPIC_BASE (id 0
+ *    by default), driven by the VMM through DOMINO_IRQ_LINE;
+ *  - the paravirtual clock of KVM's ABI (MSRs 0x4b564d00/01) and CPUID
+ *    leaves 0x40000000-1 announcing it, so a guest knows the TSC rate.
+ * In such a domain HLT sleeps in the kernel until an interrupt can be
+ * delivered (no DOMINO_EXIT_HLT); vCPUs other than 0 start waiting for
+ * INIT/SIPI inside DOMINO_RUN; DOMINO_INJECT_EVENT refuses interrupts.
+ */
+#define DOMINO_DOMAIN_IRQCHIP		(1U << 1)
+#define DOMINO_DOMAIN_FLAGS_VALID	(DOMINO_DOMAIN_MSR_EXITS | DOMINO_DOMAIN_IRQCHIP)
+
+#define DOMINO_LAPIC_BASE		0xfee00000ULL
+#define DOMINO_IOAPIC_BASE		0xfec00000ULL
+#define DOMINO_IOAPIC_PINS		24
+
+/*
+ * DOMINO_IRQ_LINE - domain fd, DOMINO_DOMAIN_IRQCHIP domains only
+ * Sets I/O APIC input @gsi to @level (0 or 1). An edge-triggered pin
+ * delivers on 0->1; a level-triggered one while it is 1 and the guest has
+ * not yet acknowledged it (EOI). Safe from any thread.
+ * Errors: EINVAL (gsi >= DOMINO_IOAPIC_PINS, level > 1, reserved),
+ *         ENXIO (the domain has no in-kernel irqchip).
+ */
+struct domino_irq_line {
+	__u32 gsi;
+	__u32 level;
+	__u64 reserved;		/* zero */
+};
+
+#define DOMINO_IRQ_LINE		_IOW(DOMINO_IOCTL_TYPE, 0x43, struct domino_irq_line)
 
 /*
  * DOMINO_SET_MEMORY_REGION - domain fd
