@@ -6,6 +6,7 @@ set -euo pipefail
 pkgs=(
     build-essential libc6-dev sparse kmod cpio     # module, tools, static tests
     cppcheck                                       # static checks of userspace
+    acpica-tools                                   # iasl: ACPI table unit test
     linux-image-cloud-amd64 linux-headers-cloud-amd64  # the lab's L1 kernel
     qemu-system-x86                                # SVM+NPT lab (TCG)
     bochs bochsbios vgabios                        # VMX+EPT lab

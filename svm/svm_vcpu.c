@@ -298,6 +298,17 @@ int svm_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 
 	local_irq_disable();
 	/*
+	 * A host reboot or power-off switches SVM off on every CPU (the
+	 * reboot notifier) even while domains still run: CLGI would then #UD
+	 * in the host. Refuse to enter instead.
+	 */
+	if (unlikely(!(native_read_msr(MSR_EFER) & EFER_SVME))) {
+		local_irq_enable();
+		pr_err_ratelimited("CPU%d: SVM was switched off under domain %u (host shutting down?)\n",
+				   raw_smp_processor_id(), v->d->domid);
+		return -EIO;
+	}
+	/*
 	 * A context switch or an interrupt that used the FPU since the guest's
 	 * state was loaded leaves the registers stale (TIF_NEED_FPU_LOAD): the
 	 * guest must get its own back before it runs.
@@ -334,8 +345,17 @@ int svm_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	local_irq_enable();
 	domino_svm_vmrun(s->vmcb_pa, v->gpr, svm_host_save_pa());
 	local_irq_disable();
-	if (xcr0_switch)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, domino_host_xcr0);
+	/*
+	 * Read the guest's XCR0 back: an SVM implementation that does not
+	 * honour the XSETBV intercept (QEMU's) lets the guest change it.
+	 */
+	if (xcr0_switch || (vmcb->save.cr4 & X86_CR4_OSXSAVE)) {
+		u64 xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+
+		v->xcr0 = xcr0;
+		if (xcr0 != domino_host_xcr0)
+			xsetbv(XCR_XFEATURE_ENABLED_MASK, domino_host_xcr0);
+	}
 	asm volatile("stgi" ::: "memory");
 	WRITE_ONCE(v->mode, VCPU_OUTSIDE_GUEST);
 	/* #VMEXIT left DR7 at its reset value: give the host's back. */

@@ -6,6 +6,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/uaccess.h>
+#include <asm/fpu/xstate.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
 
@@ -82,6 +83,11 @@ static void cpuid_mask(struct domino_vcpu *v, struct domino_cpuid_entry *e)
 		break;
 	case 0x8000000a:
 		e->eax = e->ebx = e->ecx = e->edx = 0;
+		break;
+	case 0xd:
+		/* No protection keys (CPUID.7 hides PKU): no PKRU state either. */
+		if (e->index == 0)
+			e->eax &= ~XFEATURE_MASK_PKRU;
 		break;
 	}
 }
@@ -209,6 +215,21 @@ int domino_cpuid_init(struct domino_vcpu *v)
 	return r;
 }
 
+static u32 cpuid_xsave_size(struct domino_vcpu *v)
+{
+	u32 size = 512 + 64, a, b, c, d;	/* legacy area and header */
+	unsigned int i;
+
+	for (i = 2; i < 64; i++) {
+		if (!(v->xcr0 & BIT_ULL(i)))
+			continue;
+		/* Subleaf i: EAX size, EBX offset in the standard format. */
+		domino_cpuid_lookup(v, 0xd, i, &a, &b, &c, &d);
+		size = max(size, a + b);
+	}
+	return size;
+}
+
 void domino_cpuid_lookup(struct domino_vcpu *v, u32 func, u32 index,
 			 u32 *eax, u32 *ebx, u32 *ecx, u32 *edx)
 {
@@ -228,6 +249,12 @@ void domino_cpuid_lookup(struct domino_vcpu *v, u32 func, u32 index,
 		*edx = e->edx;
 		break;
 	}
+	/*
+	 * SDM CPUID.0DH.0: EBX is the XSAVE area size for the features
+	 * enabled in XCR0 now, the guest's, not the host's.
+	 */
+	if (func == 0xd && index == 0)
+		*ebx = cpuid_xsave_size(v);
 	/* OSXSAVE mirrors the guest's CR4 (SDM CPUID.1:ECX[27]). */
 	if (func == 1 && (*ecx & C1_ECX_OSXSAVE) == 0) {
 		struct domino_sregs s;

@@ -82,6 +82,9 @@ static bool xcr0_valid(u64 xcr0)
 {
 	if (!(xcr0 & XFEATURE_MASK_FP) || (xcr0 & ~domino_host_xcr0))
 		return false;
+	/* Guests get no protection keys (CPUID hides PKU and PKRU). */
+	if (xcr0 & XFEATURE_MASK_PKRU)
+		return false;
 	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
 		return false;
 	if ((xcr0 & XFEATURE_MASK_AVX512) &&

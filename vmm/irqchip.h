@@ -46,6 +46,7 @@ bool domino_lapic_take_nmi(struct domino_vcpu *v);
 bool domino_lapic_take_init(struct domino_vcpu *v);
 bool domino_lapic_take_sipi(struct domino_vcpu *v, u8 *vector);
 bool domino_lapic_has_sipi(struct domino_vcpu *v);
+bool domino_lapic_has_init(struct domino_vcpu *v);
 /* xAPIC page accesses; false if @gpa is not this vCPU's APIC page. */
 bool domino_lapic_mmio(struct domino_vcpu *v, u64 gpa, unsigned int len,
 		       bool write, u64 *val);

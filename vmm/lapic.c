@@ -179,6 +179,8 @@ static void lapic_accept(struct domino_vcpu *v, const struct domino_apic_irq *ir
 			break;
 		}
 		a->init_pending = true;
+		/* Only a SIPI after this INIT may start the AP. */
+		a->sipi_pending = false;
 		break;
 	case APIC_DM_STARTUP:
 		a->sipi_vector = irq->vector;
@@ -303,10 +305,14 @@ bool domino_lapic_take_init(struct domino_vcpu *v)
 		bitmap_zero(a->isr, 256);
 		bitmap_zero(a->tmr, 256);
 		a->nmi_pending = false;
-		a->sipi_pending = false;
 	}
 	raw_spin_unlock_irqrestore(&a->lock, flags);
 	return was;
+}
+
+bool domino_lapic_has_init(struct domino_vcpu *v)
+{
+	return READ_ONCE(lapic(v)->init_pending);
 }
 
 bool domino_lapic_has_sipi(struct domino_vcpu *v)

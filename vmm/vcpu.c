@@ -95,14 +95,14 @@ void domino_domain_kick_all(struct domino_domain *d)
 }
 
 static void vcpu_set_segment(struct domino_segment *seg, u16 sel, u64 base,
-			     u8 type)
+			     u8 type, bool system)
 {
 	seg->selector = sel;
 	seg->base = base;
 	seg->limit = 0xffff;
 	seg->type = type;
 	seg->present = 1;
-	seg->s = type != 2 && type != 11;	/* LDT and TSS are system ones */
+	seg->s = !system;	/* type 11 is a code segment or a busy TSS */
 }
 
 /* SDM 9.1.1 table 9-1: the state INIT leaves, CS:IP f000:fff0. */
@@ -111,11 +111,11 @@ static void vcpu_reset_to_init(struct domino_vcpu *v)
 	struct domino_sregs s = {};
 	u32 eax, ebx, ecx, edx;
 
-	vcpu_set_segment(&s.cs, 0xf000, 0xffff0000, 11);
-	vcpu_set_segment(&s.ds, 0, 0, 3);
+	vcpu_set_segment(&s.cs, 0xf000, 0xffff0000, 11, false);
+	vcpu_set_segment(&s.ds, 0, 0, 3, false);
 	s.es = s.fs = s.gs = s.ss = s.ds;
-	vcpu_set_segment(&s.tr, 0, 0, 11);
-	vcpu_set_segment(&s.ldt, 0, 0, 2);
+	vcpu_set_segment(&s.tr, 0, 0, 11, true);
+	vcpu_set_segment(&s.ldt, 0, 0, 2, true);
 	s.gdt.limit = 0xffff;
 	s.idt.limit = 0xffff;
 	s.cr0 = X86_CR0_ET | X86_CR0_CD | X86_CR0_NW;
@@ -149,7 +149,7 @@ static bool vcpu_can_wake(struct domino_vcpu *v)
 	case MP_HALTED:
 		return domino_lapic_wakes_halt(v, v->rflags & X86_EFLAGS_IF);
 	case MP_WAIT_SIPI:
-		return domino_lapic_has_sipi(v);
+		return domino_lapic_has_sipi(v) || domino_lapic_has_init(v);
 	default:
 		return true;
 	}

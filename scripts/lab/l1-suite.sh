@@ -52,7 +52,11 @@ set -- $tests
 nr_tests=$#
 echo "DOMINO-KTAP-BEGIN $vendor"
 echo "TAP version 13"
-echo "1..$((nr_tests + 10))"
+# Linux guests on Domino (l1-guests.sh): LAB_GUESTS=0 leaves them out.
+[ -f "$root/lab.env" ] && . "$root/lab.env"
+guest_tests=0
+[ "${LAB_GUESTS:-1}" = 1 ] && [ -f "$root/l1-guests.sh" ] && guest_tests=$(sed -n 's/^GUEST_TESTS=//p' "$root/l1-guests.sh")
+echo "1..$((nr_tests + 10 + guest_tests))"
 echo "# kernel $(uname -r), cpu flag: $vendor, $(grep -c ^processor /proc/cpuinfo) CPUs"
 
 # Reports from the boot itself belong to the emulator, not to Domino (Bochs's
@@ -123,6 +127,10 @@ fi
 # 5..: the selftests, numbered on in this document.
 KTAP_HEADER=0 KTAP_FIRST=$((n + 1)) "$st/run_tests.sh" || failed=1
 n=$((n + nr_tests))
+
+if [ "$guest_tests" -gt 0 ]; then
+	. "$root/l1-guests.sh"
+fi
 
 # Nothing left over once every fd is closed.
 objs=$(cat /sys/class/misc/domino/alloc_objects 2>/dev/null)

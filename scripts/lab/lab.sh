@@ -39,6 +39,11 @@ cp "$top/domino.ko" "$payload/"
 cp "$top/build/userspace/domino" "$payload/bin/"
 # The L1 kernel doubles as the guest kernel for PVH tests (lab-notes.md).
 cp "/boot/vmlinuz-$kver" "$payload/vmlinuz"
+# ...booted as PVH domains with this initramfs (scripts/lab/guest/init).
+"$here/mkguest.sh" "$kver" "$payload/guest.cpio"
+cp "$here/l1-guests.sh" "$payload/"
+# Settings for the suite in L1, which sees no host environment.
+echo "LAB_GUESTS=${LAB_GUESTS:-1}" > "$payload/lab.env"
 cp "$top"/build/selftests/* "$payload/selftests/" 2>/dev/null || true
 rm -rf "$payload/selftests/lib"
 script=${LAB_SCRIPT:-l1-suite.sh}

@@ -3,6 +3,8 @@
 #ifndef DOMINO_TOOL_H
 #define DOMINO_TOOL_H
 
+#include <stdint.h>
+
 struct domino_cmd {
 	const char *name;
 	const char *summary;
@@ -14,7 +16,19 @@ struct domino_cmd {
 #define DOMINO_EXIT_FAIL	1
 #define DOMINO_EXIT_USAGE	2
 
+int cmd_create(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_console(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_unpause(int argc, char **argv);
+int cmd_shutdown(int argc, char **argv);
+int cmd_destroy(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+
+/* Relay the terminal to domain @domid's console until it ends or ^]. */
+int console_attach(uint32_t domid);
+/* "domino: no domain 'DOM'" for -ENOENT, else the error. */
+void domino_report_domain(const char *dom, int err);
 
 /* Print "domino: <msg>: <strerror(-err)>" and a hint for common errnos. */
 void domino_report_error(const char *what, int err);

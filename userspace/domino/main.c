@@ -11,6 +11,13 @@
 static int cmd_help(int argc, char **argv);
 
 static const struct domino_cmd commands[] = {
+	{ "create", "create a domain from an xl.cfg file", "create CFG [-c] [KEY=VALUE ...]", cmd_create },
+	{ "list", "list the domains", "list [-l] [DOMAIN ...]", cmd_list },
+	{ "console", "attach to a domain's console (Ctrl-] detaches)", "console DOMAIN", cmd_console },
+	{ "pause", "pause a domain's vCPUs", "pause DOMAIN", cmd_pause },
+	{ "unpause", "let a paused domain run again", "unpause DOMAIN", cmd_unpause },
+	{ "shutdown", "press a domain's power button", "shutdown DOMAIN [-w]", cmd_shutdown },
+	{ "destroy", "end a domain at once", "destroy DOMAIN", cmd_destroy },
 	{ "info", "show the hypervisor's backend and capabilities", "info", cmd_info },
 	{ "help", "list the commands", "help [COMMAND]", cmd_help },
 };

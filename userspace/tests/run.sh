@@ -4,7 +4,7 @@
 # top-level result, its own output nested behind "# ".
 # Needs OUT (build dir) and TOP (source root) in the environment.
 set -u
-tests="feature_names_test uapi_layout_test x86_insn_test guest_walk_test domcfg_test pvh_loader_test uapi_header_standalone cli_usage cli_info_without_module"
+tests="feature_names_test uapi_layout_test x86_insn_test guest_walk_test domcfg_test pvh_loader_test acpi_tables_test uart16550_test platform_test domctl_test uapi_header_standalone cli_usage cli_info_without_module cli_create_bad_cfg cli_list_empty cli_ctl_nosuch"
 set -- $tests
 echo "TAP version 13"
 echo "1..$#"
@@ -33,6 +33,47 @@ cli_info_without_module() {
 	DOMINO_DEVICE=/nonexistent/domino "$OUT/domino" info 2>"$OUT/tests/err"; rc=$?
 	cat "$OUT/tests/err"
 	[ "$rc" -eq 1 ] && grep -q 'is domino.ko loaded' "$OUT/tests/err"
+}
+
+# The domain commands, as far as they go without a VM: no daemon starts.
+domains_env() {
+	rm -rf "$OUT/tests/run" && mkdir -p "$OUT/tests/run" &&
+	DOMINO_RUN_DIR="$OUT/tests/run" DOMINO_LOG_DIR="$OUT/tests/log" "$@"
+}
+
+# A config error names the file and line; other types than pvh are refused.
+cli_create_bad_cfg() {
+	printf 'name = "t"\nbogus = 1\n' > "$OUT/tests/bad.cfg"
+	domains_env "$OUT/domino" create "$OUT/tests/bad.cfg" 2>"$OUT/tests/err"; rc=$?
+	cat "$OUT/tests/err"
+	[ "$rc" -eq 1 ] && grep -q "bad.cfg:2: " "$OUT/tests/err" || return 1
+	printf 'name = "t"\ntype = "hvm"\nkernel = "/k"\n' > "$OUT/tests/hvm.cfg"
+	domains_env "$OUT/domino" create "$OUT/tests/hvm.cfg" 2>"$OUT/tests/err"; rc=$?
+	cat "$OUT/tests/err"
+	[ "$rc" -eq 1 ] && grep -q 'PVH guests only' "$OUT/tests/err" || return 1
+	domains_env "$OUT/domino" create "$OUT/tests/hvm.cfg" 'type="pv' 2>"$OUT/tests/err"; rc=$?
+	[ "$rc" -eq 1 ] && grep -q 'hvm.cfg:5: ' "$OUT/tests/err" || return 1
+	domains_env "$OUT/domino" create "$OUT/tests/nonexistent.cfg" 2>/dev/null; [ $? -eq 1 ] || return 1
+	domains_env "$OUT/domino" create 2>/dev/null; [ $? -eq 2 ]
+}
+
+# Without domains, list shows the host as Domain-0 under xl's header.
+cli_list_empty() {
+	domains_env "$OUT/domino" list > "$OUT/tests/out" || return 1
+	cat "$OUT/tests/out"
+	[ "$(wc -l < "$OUT/tests/out")" -eq 2 ] &&
+	head -n 1 "$OUT/tests/out" | grep -q '^Name  *ID   Mem VCPUs.State.Time(s)$' &&
+	grep -Eq '^Domain-0  +0 +[0-9]+ +[0-9]+     r-----  +[0-9]+\.[0-9]$' "$OUT/tests/out" || return 1
+	domains_env "$OUT/domino" list nosuch 2>/dev/null; [ $? -eq 1 ]
+}
+
+# Commands on a domain that does not exist fail cleanly.
+cli_ctl_nosuch() {
+	for c in destroy pause unpause shutdown console; do
+		domains_env "$OUT/domino" $c nosuch 2>"$OUT/tests/err"; rc=$?
+		[ "$rc" -eq 1 ] && grep -q "no domain 'nosuch'" "$OUT/tests/err" || return 1
+	done
+	domains_env "$OUT/domino" destroy 2>/dev/null; [ $? -eq 2 ]
 }
 
 for t in $tests; do

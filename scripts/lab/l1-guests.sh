@@ -1,0 +1,169 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by l1-suite.sh after the selftests, with domino.ko loaded: boots
+# the lab's Debian kernel as PVH domains through the `domino` toolstack and
+# checks their life cycle. Uses result(), $root; adds GUEST_TESTS results.
+# The guest's /init is scripts/lab/guest/init (modes: boot/panic/reboot/idle).
+GUEST_TESTS=5
+
+guest_dir=/tmp/guests
+mkdir -p "$guest_dir" /run/domino /var/log/domino
+dom="$root/bin/domino"
+uptime_cs() { awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime; }
+
+# The host's CPU model decides whether a 2-CPU guest can trust its TSC.
+host_tsc=0
+dmesg | grep -q 'Marking TSC unstable due to TSCs unsynchronized' && host_tsc=1
+
+guest_cfg() {	# guest_cfg NAME MODE [EXTRA-ARGS]: writes $guest_dir/NAME.cfg
+	cat > "$guest_dir/$1.cfg" <<CFG
+# An xl.cfg(5) file, as a Xen user would write it.
+name = "$1"
+type = "pvh"
+memory = 256
+vcpus = 2
+kernel = "$root/vmlinuz"
+ramdisk = "$root/guest.cpio"
+extra = "console=ttyS0 quiet domino.test=$2 domino.hosttime=$(date +%s) domino.host_tsc_unsync=$host_tsc ${3:-}"
+on_poweroff = "destroy"
+on_reboot = "restart"
+on_crash = "preserve"
+CFG
+}
+
+# wait_log FILE PATTERN SECONDS: 0 once PATTERN shows up in FILE
+wait_log() {
+	i=0
+	while [ $i -lt $(($3 * 5)) ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.2; i=$((i + 1))
+	done
+	return 1
+}
+
+# wait_gone NAME SECONDS: 0 once `domino list` no longer shows NAME
+wait_gone() {
+	i=0
+	while [ $i -lt $(($2 * 5)) ]; do
+		"$dom" list 2>/dev/null | grep -q "^$1 " || return 0
+		sleep 0.2; i=$((i + 1))
+	done
+	return 1
+}
+
+counters() { echo "$(cat /sys/class/misc/domino/domains) $(cat /sys/class/misc/domino/alloc_objects) $(cat /sys/class/misc/domino/alloc_pages)"; }
+
+show_log() { tr -d '\r' < "$1" | tail -n "${2:-25}" | sed 's/^/#   /'; }
+
+# G1: the acceptance boot. 2 vCPUs, 256 MiB, to /init, checks, ACPI power off.
+base=$(counters)
+guest_cfg g1 boot
+t0=$(uptime_cs)
+if "$dom" create "$guest_dir/g1.cfg" > "$guest_dir/g1.create" 2>&1; then
+	"$dom" console g1 < /dev/null > "$guest_dir/g1.log" 2>&1 &
+	con=$!
+	listed=no
+	wait_log "$guest_dir/g1.log" "DOMINO-GUEST: init" 600 && t1=$(uptime_cs)
+	"$dom" list > "$guest_dir/g1.list" 2>&1
+	grep -Eq '^g1 +[0-9]+ +256 +2 ' "$guest_dir/g1.list" && listed=yes
+	wait_log "$guest_dir/g1.log" "DOMINO-GUEST: result" 300
+	wait_gone g1 120; gone=$?
+	kill "$con" 2>/dev/null; wait "$con" 2>/dev/null
+	sed 's/^/#   /' "$guest_dir/g1.list"
+	grep -a "DOMINO-GUEST:" "$guest_dir/g1.log" | tr -d '\r' | sed 's/^/#   /'
+	[ -n "${t1:-}" ] && echo "# bench: pvh-boot-to-init vendor=$vendor seconds=$(((t1 - t0) / 100)).$(((t1 - t0) % 100 / 10))"
+	if grep -aq "DOMINO-GUEST: result pass" "$guest_dir/g1.log" && [ "$listed" = yes ] &&
+	   [ "$gone" = 0 ] && [ "$(counters)" = "$base" ]; then
+		result PASS "PVH guest: Debian kernel, 2 vCPUs, 256 MiB, reaches /init, checks CPUs/time/log, powers off; listed while running"
+	else
+		show_log "$guest_dir/g1.log" 40
+		result FAIL "PVH guest: Debian kernel, 2 vCPUs, 256 MiB, reaches /init, checks CPUs/time/log, powers off; listed while running" "listed=$listed gone=$gone counters=$(counters) (were $base)"
+	fi
+else
+	sed 's/^/#   /' "$guest_dir/g1.create"
+	result FAIL "PVH guest: Debian kernel, 2 vCPUs, 256 MiB, reaches /init, checks CPUs/time/log, powers off; listed while running" "domino create failed"
+fi
+
+# G2: destroy in the middle of the boot gives back every page and object.
+guest_cfg g2 idle
+if "$dom" create "$guest_dir/g2.cfg" > "$guest_dir/g2.create" 2>&1; then
+	sleep 3
+	"$dom" destroy g2; rc=$?
+	wait_gone g2 30
+	after=$(counters)
+	if [ "$rc" = 0 ] && [ "$after" = "$base" ]; then
+		result PASS "domino destroy during boot reclaims everything (domains objects pages: $after)"
+	else
+		result FAIL "domino destroy during boot reclaims everything" "rc=$rc counters $after, were $base"
+	fi
+else
+	sed 's/^/#   /' "$guest_dir/g2.create"
+	result FAIL "domino destroy during boot reclaims everything" "domino create failed"
+fi
+
+# G3: a panicking guest is kept as crashed (on_crash=preserve) with its log.
+guest_cfg g3 panic
+if "$dom" create "$guest_dir/g3.cfg" > "$guest_dir/g3.create" 2>&1; then
+	"$dom" console g3 < /dev/null > "$guest_dir/g3.log" 2>&1 &
+	con=$!
+	i=0; state=
+	while [ $i -lt 300 ]; do
+		state=$("$dom" list g3 2>/dev/null | awk '$1 == "g3" { print $5 }')
+		case "$state" in *c*) break ;; esac
+		sleep 1; i=$((i + 1))
+	done
+	"$dom" list g3 2>&1 | sed 's/^/#   /'
+	kept=no
+	grep -q "stopped: crash" /var/log/domino/g3.log 2>/dev/null &&
+		grep -aq "DOMINO-GUEST: panicking" /var/log/domino/g3.log && kept=yes
+	"$dom" destroy g3
+	wait_gone g3 30
+	kill "$con" 2>/dev/null; wait "$con" 2>/dev/null
+	case "$state" in
+	*c*) [ "$kept" = yes ] && [ "$(counters)" = "$base" ] &&
+		result PASS "guest panic: domain kept as crashed (on_crash=preserve), console log kept, destroy reclaims" ||
+		result FAIL "guest panic: domain kept as crashed (on_crash=preserve), console log kept, destroy reclaims" "log kept=$kept counters=$(counters)" ;;
+	*) show_log "$guest_dir/g3.log"
+	   result FAIL "guest panic: domain kept as crashed (on_crash=preserve), console log kept, destroy reclaims" "state '$state'" ;;
+	esac
+else
+	result FAIL "guest panic: domain kept as crashed (on_crash=preserve), console log kept, destroy reclaims" "domino create failed"
+fi
+
+# G4: reboot through the ACPI reset register: on_reboot=restart boots it again.
+guest_cfg g4 reboot
+if "$dom" create "$guest_dir/g4.cfg" > "$guest_dir/g4.create" 2>&1; then
+	boots=0; i=0
+	while [ $i -lt 600 ]; do
+		boots=$(grep -ac "DOMINO-GUEST: rebooting" /var/log/domino/g4.log 2>/dev/null)
+		[ "${boots:-0}" -ge 2 ] && break
+		sleep 1; i=$((i + 1))
+	done
+	"$dom" destroy g4
+	wait_gone g4 30
+	grep -a "stopped\|DOMINO-GUEST" /var/log/domino/g4.log | tr -d '\r' | sed 's/^/#   /'
+	if [ "${boots:-0}" -ge 2 ] && grep -q "stopped: reboot" /var/log/domino/g4.log &&
+	   [ "$(counters)" = "$base" ]; then
+		result PASS "guest reboot: on_reboot=restart boots the domain again"
+	else
+		result FAIL "guest reboot: on_reboot=restart boots the domain again" "boots=$boots counters=$(counters)"
+	fi
+else
+	result FAIL "guest reboot: on_reboot=restart boots the domain again" "domino create failed"
+fi
+
+# G5: a triple fault (Linux's reboot=t) is a crash; on_crash=destroy ends it.
+guest_cfg g5 reboot "reboot=t"
+sed -i 's/^on_crash = .*/on_crash = "destroy"/' "$guest_dir/g5.cfg"
+if "$dom" create "$guest_dir/g5.cfg" > "$guest_dir/g5.create" 2>&1; then
+	wait_gone g5 600; gone=$?
+	grep -a "stopped" /var/log/domino/g5.log | sed 's/^/#   /'
+	if [ "$gone" = 0 ] && grep -q "stopped: crash (triple fault" /var/log/domino/g5.log &&
+	   [ "$(counters)" = "$base" ]; then
+		result PASS "guest triple fault: crashed, on_crash=destroy reclaims it"
+	else
+		"$dom" destroy g5 2>/dev/null
+		result FAIL "guest triple fault: crashed, on_crash=destroy reclaims it" "gone=$gone counters=$(counters)"
+	fi
+else
+	result FAIL "guest triple fault: crashed, on_crash=destroy reclaims it" "domino create failed"
+fi
