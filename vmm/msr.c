@@ -48,6 +48,10 @@ int domino_msr_get(struct domino_vcpu *v, u32 index, u64 *val, bool host)
 	case MSR_IA32_UCODE_REV:
 		*val = 0;
 		return 0;
+	case MSR_K8_INT_PENDING_MSG:
+		/* No C1E: Linux's AMD E400 check reads it unguarded. */
+		*val = 0;
+		return 0;
 	default:
 		return -ENOENT;
 	}
@@ -98,6 +102,8 @@ int domino_msr_set(struct domino_vcpu *v, u32 index, u64 val, bool host)
 	case MSR_IA32_UCODE_REV:
 		/* Writing 0 before CPUID is how the SDM reads the revision. */
 		return 0;
+	case MSR_K8_INT_PENDING_MSG:
+		return val ? -EINVAL : 0;
 	default:
 		return -ENOENT;
 	}
