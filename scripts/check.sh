@@ -41,7 +41,8 @@ parts+=("build:$res/ktap-build.txt")
     echo "1..1"
     if (cd "$top" && cppcheck --enable=warning,style --error-exitcode=1 --quiet \
             --inline-suppr --suppress=missingIncludeSystem -I uapi -I userspace/lib \
-            -I selftests/include userspace/lib/*.c userspace/domino/*.c \
+            -I userspace/vmm -I selftests/include userspace/lib/*.c userspace/domino/*.c \
+            userspace/vmm/*.c \
             selftests/*.c selftests/lib/*.c) > "$res/cppcheck.log" 2>&1; then
         echo "ok 1 static: cppcheck finds nothing in userspace/ and selftests/"
     else

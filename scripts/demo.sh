@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # demo.sh: the README's first command. Boots each lab (SVM under QEMU TCG,
-# VMX under Bochs), loads domino.ko there and shows what it detected.
+# VMX under Bochs), loads domino.ko there, shows what it detected and boots
+# a Debian guest domain on it with its console attached.
 # Env: LABS="svm vmx" selects the labs.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -26,8 +26,8 @@
 #define VM_KICK_SIGNAL	SIGUSR1
 
 /* Below this a stock kernel does not get far; above 3 GiB needs a memory map with high RAM. */
-#define VM_MEM_MIN_MIB	32
-#define VM_MEM_MAX_MIB	3072
+#define VM_MEM_MIN_MIB	32U
+#define VM_MEM_MAX_MIB	3072U
 
 static void vm_kick_handler(int sig)
 {
@@ -51,6 +51,8 @@ static void vm_kick_all(struct vm *vm)
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct vm_vcpu *c = &vm->vcpus[i];
 
+		if (!c->run)
+			continue;
 		__atomic_store_n(&c->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 		if (c->started && !atomic_load(&c->exited))
 			pthread_kill(c->thread, VM_KICK_SIGNAL);
@@ -446,9 +448,8 @@ uint64_t vm_cpu_time_ns(const struct vm *vm)
 {
 	uint64_t total = 0;
 	struct timespec ts;
-	unsigned int i;
 
-	for (i = 0; i < vm->nr_vcpus; i++) {
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		struct vm_vcpu *c = &vm->vcpus[i];
 
 		if (!c->started)
@@ -470,8 +471,6 @@ bool vm_blocked(const struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
-	unsigned int i;
-
 	if (!vm)
 		return;
 	pthread_mutex_lock(&vm->lock);
@@ -479,6 +478,8 @@ void vm_destroy(struct vm *vm)
 	pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
 	if (vm->vcpus) {
+		unsigned int i;
+
 		vm_kick_all(vm);
 		for (i = 0; i < vm->nr_vcpus; i++)
 			if (vm->vcpus[i].started)

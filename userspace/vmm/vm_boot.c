@@ -178,7 +178,7 @@ int vm_boot_load(struct vm *vm, const struct domcfg *cfg, char *err,
 	uint8_t *img = NULL, *elf = NULL, *initrd = NULL;
 	size_t img_len, elf_len, initrd_len = 0;
 	struct pvh_boot boot;
-	int r = -EINVAL;
+	int r;
 
 	if (!cfg->kernel) {
 		snprintf(err, errlen, "%s: no kernel given", cfg->filename);
