@@ -462,8 +462,10 @@ static void lapic_set_tsc_deadline(struct domino_lapic *a, u64 deadline)
 		lapic_timer_fire(a);
 		return;
 	}
+	/* A deadline decades away must not overflow ktime: a year will do. */
 	a->expires = ktime_add_ns(ktime_get(),
-				  mul_u64_u32_div(deadline - now, 1000000, tsc_khz));
+				  min_t(u64, mul_u64_u32_div(deadline - now, 1000000, tsc_khz),
+					365ULL * 24 * 3600 * NSEC_PER_SEC));
 	hrtimer_start(&a->timer, a->expires, HRTIMER_MODE_ABS_HARD);
 }
 
