@@ -135,9 +135,11 @@ if "$dom" create "$guest_dir/g3.cfg" > "$guest_dir/g3.create" 2>&1; then
 		sleep 1; i=$((i + 1))
 	done
 	"$dom" list g3 2>&1 | sed 's/^/#   /'
+	# The daemon writes its log from its own loop: give it a moment.
 	kept=no
-	grep -q "stopped: crash" /var/log/domino/g3.log 2>/dev/null &&
+	wait_log /var/log/domino/g3.log "stopped: crash" 20 &&
 		grep -aq "DOMINO-GUEST: panicking" /var/log/domino/g3.log && kept=yes
+	[ "$kept" = yes ] || show_log /var/log/domino/g3.log 10
 	"$dom" destroy g3
 	wait_gone g3 30
 	kill "$con" 2>/dev/null; wait "$con" 2>/dev/null
