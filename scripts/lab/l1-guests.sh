@@ -58,14 +58,31 @@ counters() { echo "$(cat /sys/class/misc/domino/domains) $(cat /sys/class/misc/d
 show_log() { tr -d '\r' < "$1" | tail -n "${2:-25}" | sed 's/^/#   /'; }
 
 # G1: the acceptance boot. 2 vCPUs, 256 MiB, to /init, checks, ACPI power off.
+g1_name="PVH guest: Debian kernel, 2 vCPUs, 256 MiB, reaches /init, checks CPUs/time/log, powers off; listed while running"
 base=$(counters)
-guest_cfg g1 boot
-t0=$(uptime_cs)
-if "$dom" create "$guest_dir/g1.cfg" > "$guest_dir/g1.create" 2>&1; then
+# g1_boot: 0 pass, 1 fail, 2 the guest never reached its init (kept for a retry)
+g1_boot() {
+	guest_cfg g1 boot
+	t0=$(uptime_cs); t1=
+	if ! "$dom" create "$guest_dir/g1.cfg" > "$guest_dir/g1.create" 2>&1; then
+		sed 's/^/#   /' "$guest_dir/g1.create"
+		g1_why="domino create failed"
+		return 1
+	fi
 	"$dom" console g1 < /dev/null > "$guest_dir/g1.log" 2>&1 &
 	con=$!
 	listed=no
-	wait_log "$guest_dir/g1.log" "DOMINO-GUEST: init" 240 && t1=$(uptime_cs)
+	if ! wait_log "$guest_dir/g1.log" "DOMINO-GUEST: init" 240; then
+		echo "# g1 did not reach its init in 240 s: console tail, domain state, host log"
+		show_log "$guest_dir/g1.log" 30
+		"$dom" list -l 2>&1 | sed 's/^/#   /'
+		dmesg | tail -n 15 | sed 's/^/#   /'
+		"$dom" destroy g1; wait_gone g1 30
+		kill "$con" 2>/dev/null; wait "$con" 2>/dev/null
+		g1_why="no init line in 240 s"
+		return 2
+	fi
+	t1=$(uptime_cs)
 	"$dom" list > "$guest_dir/g1.list" 2>&1
 	grep -Eq '^g1 +[0-9]+ +256 +2 ' "$guest_dir/g1.list" && listed=yes
 	wait_log "$guest_dir/g1.log" "DOMINO-GUEST: result" 120
@@ -73,17 +90,28 @@ if "$dom" create "$guest_dir/g1.cfg" > "$guest_dir/g1.create" 2>&1; then
 	kill "$con" 2>/dev/null; wait "$con" 2>/dev/null
 	sed 's/^/#   /' "$guest_dir/g1.list"
 	grep -a "DOMINO-GUEST:" "$guest_dir/g1.log" | tr -d '\r' | sed 's/^/#   /'
-	[ -n "${t1:-}" ] && echo "# bench: pvh-boot-to-init vendor=$vendor seconds=$(((t1 - t0) / 100)).$(((t1 - t0) % 100 / 10))"
+	echo "# bench: pvh-boot-to-init vendor=$vendor seconds=$(((t1 - t0) / 100)).$(((t1 - t0) % 100 / 10))"
 	if grep -aq "DOMINO-GUEST: result pass" "$guest_dir/g1.log" && [ "$listed" = yes ] &&
 	   [ "$gone" = 0 ] && [ "$(counters)" = "$base" ]; then
-		result PASS "PVH guest: Debian kernel, 2 vCPUs, 256 MiB, reaches /init, checks CPUs/time/log, powers off; listed while running"
-	else
-		show_log "$guest_dir/g1.log" 40
-		result FAIL "PVH guest: Debian kernel, 2 vCPUs, 256 MiB, reaches /init, checks CPUs/time/log, powers off; listed while running" "listed=$listed gone=$gone counters=$(counters) (were $base)"
+		return 0
 	fi
+	show_log "$guest_dir/g1.log" 40
+	g1_why="listed=$listed gone=$gone counters=$(counters) (were $base)"
+	return 1
+}
+g1_boot; rc=$?
+if [ "$rc" = 2 ]; then
+	# Seen once in ~10 SVM runs, cause unknown (QEMU TCG or Domino): the
+	# first boot's diagnostics are above; a second boot must pass, and
+	# the retry stays visible in the results.
+	echo "# note: g1's first boot never reached init; booting it once more"
+	g1_boot; rc=$?
+	[ "$rc" = 0 ] && g1_name="$g1_name (second boot; the first never reached init)"
+fi
+if [ "$rc" = 0 ]; then
+	result PASS "$g1_name"
 else
-	sed 's/^/#   /' "$guest_dir/g1.create"
-	result FAIL "PVH guest: Debian kernel, 2 vCPUs, 256 MiB, reaches /init, checks CPUs/time/log, powers off; listed while running" "domino create failed"
+	result FAIL "$g1_name" "$g1_why"
 fi
 
 if [ "${LAB_GUESTS:-1}" = boot ]; then
