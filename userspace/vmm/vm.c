@@ -175,7 +175,8 @@ static bool vm_handle_exit(struct vm_vcpu *c)
 			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
 		return true;
 	case DOMINO_EXIT_SHUTDOWN:
-		vm_stop(vm, VM_STOP_CRASH, "triple fault on vCPU %u", c->id);
+		vm_stop(vm, VM_STOP_CRASH, "triple fault on vCPU %u at rip 0x%llx",
+			c->id, (unsigned long long)run->rip);
 		return false;
 	case DOMINO_EXIT_FAIL_ENTRY:
 		vm_stop(vm, VM_STOP_CRASH, "vCPU %u: entry failed (hardware reason 0x%llx)",
