@@ -125,6 +125,31 @@ int domino_tdp_map(struct domino_tdp *tdp, struct domino_tdp_cache *cache,
 	return 0;
 }
 
+/*
+ * The host physical address @gpa translates to, or 0 if nothing maps it.
+ * Under the caller's table lock. @level: the leaf's level (1: 4 KiB).
+ */
+u64 domino_tdp_lookup(struct domino_tdp *tdp, u64 gpa, unsigned int *level)
+{
+	const struct domino_tdp_format *fmt = tdp->fmt;
+	u64 *table = page_address(tdp->root);
+	unsigned int l;
+
+	for (l = tdp->levels; l >= 1; l--) {
+		u64 e = READ_ONCE(table[tdp_index(gpa, l)]);
+		u64 span = 1ULL << (12 + 9 * (l - 1));
+
+		if (!fmt->present(e))
+			return 0;
+		if (l == 1 || fmt->large(e)) {
+			*level = l;
+			return (e & TDP_PA_MASK & ~(span - 1)) | (gpa & (span - 1));
+		}
+		table = tdp_table_va(e);
+	}
+	return 0;
+}
+
 static bool tdp_unmap_level(struct domino_tdp *tdp, u64 *table,
 			    unsigned int level, u64 base, u64 start, u64 end)
 {

@@ -50,5 +50,6 @@ int domino_tdp_map(struct domino_tdp *tdp, struct domino_tdp_cache *cache,
 		   u64 gpa, u64 pa, unsigned int level, bool writable);
 /* Clears leaves in [start, end); true if anything was present. */
 bool domino_tdp_unmap(struct domino_tdp *tdp, u64 start, u64 end);
+u64 domino_tdp_lookup(struct domino_tdp *tdp, u64 gpa, unsigned int *level);
 
 #endif /* DOMINO_TDP_H */

@@ -193,6 +193,7 @@ static void svm_decode_exit(struct domino_vcpu *v, struct domino_exit *e)
 	struct vmcb_control_area *c = &s->vmcb->control;
 	u64 code = ((u64)c->exit_code_hi << 32) | c->exit_code;
 
+	e->code = code;
 	e->hw.reason = code;
 	e->hw.info1 = c->exit_info_1;
 	e->hw.info2 = c->exit_info_2;
@@ -323,6 +324,7 @@ int svm_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 		WRITE_ONCE(v->mode, VCPU_OUTSIDE_GUEST);
 		local_irq_enable();
 		exit->kind = DX_NONE;
+		exit->code = DOMINO_EXIT_CODE_CANCELLED;
 		return 0;
 	}
 	gen = atomic64_read(&v->d->tlb_gen);
@@ -331,6 +333,7 @@ int svm_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 
 	xcr0_switch = (vmcb->save.cr4 & X86_CR4_OSXSAVE) &&
 		      v->xcr0 != domino_host_xcr0;
+	exit->injected = vmcb->control.event_inj;
 	/* APM 15.17: GIF=0 holds interrupts and NMIs off across the switch. */
 	asm volatile("clgi" ::: "memory");
 	if (xcr0_switch)
@@ -369,6 +372,7 @@ int svm_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	v->rflags = vmcb->save.rflags;
 	v->event_pending = false;
 	vmcb->control.event_inj = 0;
+	exit->vectoring = vmcb->control.exit_int_info;
 	svm_requeue_event(s);
 	svm_decode_exit(v, exit);
 	return 0;

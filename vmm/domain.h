@@ -45,6 +45,10 @@ struct domino_domain {
 	struct domino_memslot slots[DOMINO_MAX_MEMORY_SLOTS];
 	unsigned long mmu_seq;		/* bumped when a mapping may be stale */
 	long mmu_in_progress;		/* invalidations under way */
+	/* The last invalidation that zapped something, for post-mortems. */
+	unsigned long zaps;
+	u64 last_zap_start, last_zap_end;
+	ktime_t last_zap_time;
 	struct domino_tdp tdp;
 	atomic64_t tlb_gen;		/* bumped after zapping: vCPUs flush */
 
@@ -80,6 +84,7 @@ int domino_memory_fault(struct domino_domain *d, struct domino_tdp_cache *cache,
 long domino_memory_large_maps(void);
 /* Copy to/from guest-physical memory through the slots (RAM only). */
 int domino_guest_read(struct domino_domain *d, u64 gpa, void *buf, size_t len);
+void domino_memory_audit(struct domino_domain *d, u64 gpa, const char *what);
 int domino_guest_write(struct domino_domain *d, u64 gpa, const void *buf,
 		       size_t len);
 

@@ -172,6 +172,7 @@ int domino_handle_exit(struct domino_vcpu *v, const struct domino_exit *e)
 		run->exit_reason = DOMINO_EXIT_HLT;
 		return 0;
 	case DX_SHUTDOWN:
+		domino_vcpu_dump(v, "shut down (triple fault)");
 		run->exit_reason = DOMINO_EXIT_SHUTDOWN;
 		return 0;
 	case DX_IRQ_WINDOW:

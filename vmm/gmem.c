@@ -118,6 +118,21 @@ int domino_guest_linear_copy(struct domino_vcpu *v, u64 gva, void *buf,
 				true);
 }
 
+/* Where @gva points for a read, as the guest's own page tables say. */
+int domino_guest_translate(struct domino_vcpu *v, u64 gva, u64 *gpa)
+{
+	unsigned int access = GUEST_ACCESS_READ;
+	struct guest_walk_result res;
+	struct guest_paging pg;
+	int r;
+
+	gmem_paging(v, &pg, &access);
+	r = guest_walk(&pg, gva, access, gmem_read_phys, v->d, &res);
+	if (!r)
+		*gpa = res.gpa;
+	return r;
+}
+
 /*
  * Fetch up to @len instruction bytes at @gva. A fault on a later page only
  * shortens the fetch: the instruction may end before it. Returns the

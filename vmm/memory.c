@@ -48,7 +48,13 @@ static bool memory_zap_hva(struct domino_domain *d, unsigned long start,
 			continue;
 		lo = max_t(u64, start, s->hva) - s->hva + s->gpa;
 		hi = min_t(u64, end, s->hva + s->size) - s->hva + s->gpa;
-		zapped |= domino_tdp_unmap(&d->tdp, lo, hi);
+		if (domino_tdp_unmap(&d->tdp, lo, hi)) {
+			zapped = true;
+			d->zaps++;
+			d->last_zap_start = lo;
+			d->last_zap_end = hi;
+			d->last_zap_time = ktime_get();
+		}
 	}
 	return zapped;
 }
@@ -342,6 +348,41 @@ int domino_memory_fault(struct domino_domain *d, struct domino_tdp_cache *cache,
 			atomic_long_inc(&domino_large_maps);
 		return r ? r : DOMINO_FAULT_MAPPED;
 	}
+}
+
+/*
+ * Does the nested mapping of @gpa still point at the page that backs it
+ * in the VMM? For post-mortems (a guest that died): prints both, and the
+ * first bytes the guest sees there. From the VMM's context.
+ */
+void domino_memory_audit(struct domino_domain *d, u64 gpa, const char *what)
+{
+	const struct domino_memslot *s;
+	unsigned int level = 0;
+	struct page *page;
+	unsigned long hva = 0;
+	u64 mapped, backing = 0, seen = 0;
+
+	spin_lock(&d->mmu_lock);
+	mapped = domino_tdp_lookup(&d->tdp, gpa, &level);
+	s = memslot_find(d, gpa);
+	if (s)
+		hva = s->hva + ((gpa & PAGE_MASK) - s->gpa);
+	spin_unlock(&d->mmu_lock);
+	if (hva && get_user_pages_unlocked(hva, 1, &page, 0) == 1) {
+		backing = page_to_phys(page) | (gpa & ~PAGE_MASK);
+		put_page(page);
+	}
+	if (mapped && pfn_valid(PHYS_PFN(mapped)))
+		seen = *(u64 *)phys_to_virt(mapped & ~7ULL);
+	if (!strcmp(what, "cr3"))
+		pr_info("d%u nested mappings zapped %lu times, last %lld ms ago: gpa %#llx-%#llx\n",
+			d->domid, d->zaps,
+			ktime_ms_delta(ktime_get(), d->last_zap_time),
+			d->last_zap_start, d->last_zap_end);
+	pr_info("d%u %s gpa %#llx: nested map -> %#llx (level %u), VMM backing -> %#llx%s, reads %#llx\n",
+		d->domid, what, gpa, mapped, level, backing,
+		mapped && backing && mapped != backing ? " MISMATCH" : "", seen);
 }
 
 /*

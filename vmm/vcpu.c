@@ -9,6 +9,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/ratelimit.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -223,6 +224,77 @@ static void vcpu_deliver_interrupts(struct domino_vcpu *v)
 	}
 }
 
+static void vcpu_trace_exit(struct domino_vcpu *v, const struct domino_exit *e)
+{
+	struct domino_exit_record *t = &v->trace[v->trace_next];
+
+	t->code = e->code;
+	t->rip = v->rip;
+	t->rflags = v->rflags;
+	t->injected = e->injected;
+	t->vectoring = e->vectoring;
+	v->trace_next = (v->trace_next + 1) % DOMINO_EXIT_TRACE_LEN;
+}
+
+/*
+ * The memory a dying guest needed to deliver its exception: its page
+ * tables' root, the code, the stack and the IDT, each checked against the
+ * VMM's backing (a stale nested mapping would show as a mismatch).
+ */
+static void vcpu_dump_memory(struct domino_vcpu *v, const struct domino_sregs *s)
+{
+	const struct { const char *name; u64 la; } at[] = {
+		{ "rip", v->rip }, { "rsp", v->gpr[GPR_RSP] }, { "idt", s->idt.base },
+	};
+	unsigned int i;
+	u64 gpa;
+
+	if (!(s->cr0 & X86_CR0_PG))
+		return;
+	domino_memory_audit(v->d, s->cr3 & PHYSICAL_PAGE_MASK, "cr3");
+	for (i = 0; i < ARRAY_SIZE(at); i++) {
+		if (domino_guest_translate(v, at[i].la, &gpa))
+			pr_info("d%u %s %#llx: the guest's page tables do not map it\n",
+				v->d->domid, at[i].name, at[i].la);
+		else
+			domino_memory_audit(v->d, gpa, at[i].name);
+	}
+}
+
+/*
+ * Explain a guest's death in the host log, as Xen does on a triple fault:
+ * the registers that matter for exception delivery and the last exits,
+ * oldest first. Events print in the DOMINO_EVENT_INFO layout.
+ */
+void domino_vcpu_dump(struct domino_vcpu *v, const char *why)
+{
+	static DEFINE_RATELIMIT_STATE(rs, 10 * HZ, 2);
+	struct domino_sregs s;
+	unsigned int i;
+
+	if (!__ratelimit(&rs))
+		return;
+	domino_vendor->get_sregs(v, &s);
+	pr_info("d%u vCPU %u %s: rip %#llx rsp %#llx rflags %#llx\n",
+		v->d->domid, v->id, why, v->rip, v->gpr[GPR_RSP], v->rflags);
+	pr_info("d%u vCPU %u  cr0 %#llx cr2 %#llx cr3 %#llx cr4 %#llx efer %#llx\n",
+		v->d->domid, v->id, s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
+	pr_info("d%u vCPU %u  cs %#x ss %#x tr %#x idt %#llx+%#x gdt %#llx+%#x\n",
+		v->d->domid, v->id, s.cs.selector, s.ss.selector, s.tr.selector,
+		s.idt.base, s.idt.limit, s.gdt.base, s.gdt.limit);
+	vcpu_dump_memory(v, &s);
+	for (i = 0; i < DOMINO_EXIT_TRACE_LEN; i++) {
+		const struct domino_exit_record *t =
+			&v->trace[(v->trace_next + i) % DOMINO_EXIT_TRACE_LEN];
+
+		if (!t->code && !t->rip)
+			continue;
+		pr_info("d%u vCPU %u  exit %#llx rip %#llx rflags %#x injected %#x vectoring %#x\n",
+			v->d->domid, v->id, t->code, t->rip, t->rflags,
+			t->injected, t->vectoring);
+	}
+}
+
 static int vcpu_run(struct domino_vcpu *v)
 {
 	struct domino_exit exit;
@@ -254,6 +326,7 @@ static int vcpu_run(struct domino_vcpu *v)
 		r = domino_vendor->vcpu_enter(v, &exit);
 		if (r)
 			break;
+		vcpu_trace_exit(v, &exit);
 		r = domino_handle_exit(v, &exit);
 		if (r <= 0)
 			break;

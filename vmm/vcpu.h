@@ -37,9 +37,22 @@ enum domino_hw_exit {
 	DX_UNHANDLED,
 };
 
+/*
+ * Events in the layout SVM's EVENTINJ/EXITINTINFO and VMX's entry
+ * interruption / IDT-vectoring information share: vector in 7:0, type in
+ * 10:8, error code valid in 11, valid in 31.
+ */
+#define DOMINO_EVENT_INFO_VALID		(1U << 31)
+
+/* exit.code of an entry abandoned before the guest ran (a kick raced). */
+#define DOMINO_EXIT_CODE_CANCELLED	(~0ULL)
+
 struct domino_exit {
 	enum domino_hw_exit kind;
 	u32 insn_len;		/* 0: unknown */
+	u64 code;		/* the vendor's exit reason, for traces */
+	u32 injected;		/* event the entry delivered (EVENT_INFO) */
+	u32 vectoring;		/* event whose delivery the exit interrupted */
 	union {
 		struct {
 			u16 port;
@@ -90,6 +103,19 @@ enum domino_mp_state {
 
 struct domino_lapic;
 
+/*
+ * The last exits of a vCPU, kept so that a guest's death (a triple fault)
+ * can be explained from the host log.
+ */
+#define DOMINO_EXIT_TRACE_LEN	16
+
+struct domino_exit_record {
+	u64 code;
+	u64 rip;			/* after the exit */
+	u32 rflags;
+	u32 injected, vectoring;	/* DOMINO_EVENT_INFO layout */
+};
+
 struct domino_vcpu {
 	struct domino_domain *d;
 	u32 id;
@@ -136,6 +162,9 @@ struct domino_vcpu {
 
 	struct domino_tdp_cache tdp_cache;	/* pages for nested faults */
 
+	struct domino_exit_record trace[DOMINO_EXIT_TRACE_LEN];
+	unsigned int trace_next;
+
 	void *arch;			/* vendor state (VMCB, VMCS, ...) */
 };
 
@@ -178,6 +207,7 @@ static inline bool domino_vcpu_entry_cancelled(struct domino_vcpu *v)
 }
 void domino_vcpu_queue_exception(struct domino_vcpu *v, u8 vector,
 				 bool has_error, u32 error);
+void domino_vcpu_dump(struct domino_vcpu *v, const char *why);
 extern u64 domino_host_xcr0;
 
 /* vmm/cpuid.c */
@@ -220,6 +250,7 @@ int domino_guest_seg_linear(struct domino_vcpu *v, int seg, u64 offset,
 int domino_guest_linear_copy(struct domino_vcpu *v, u64 gva, void *buf,
 			     size_t len, bool write);
 size_t domino_guest_fetch(struct domino_vcpu *v, u64 gva, u8 *buf, size_t len);
+int domino_guest_translate(struct domino_vcpu *v, u64 gva, u64 *gpa);
 size_t domino_guest_fetch_insn(struct domino_vcpu *v, u8 bytes[15],
 			       struct domino_sregs *s);
 bool domino_guest_long64(const struct domino_sregs *s);

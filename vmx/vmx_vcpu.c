@@ -294,6 +294,7 @@ static void vmx_decode_exit(struct domino_vcpu *v, struct vmx_vcpu *x,
 	u64 qual = vmcs_read(EXIT_QUALIFICATION);
 
 	e->insn_len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+	e->code = reason;
 	e->hw.reason = reason;
 	e->hw.info1 = qual;
 	if (e->insn_len > 15)
@@ -434,6 +435,7 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 		WRITE_ONCE(v->mode, VCPU_OUTSIDE_GUEST);
 		local_irq_enable();
 		exit->kind = DX_NONE;
+		exit->code = DOMINO_EXIT_CODE_CANCELLED;
 		return 0;
 	}
 	gen = atomic64_read(&v->d->tlb_gen);
@@ -468,6 +470,7 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	if (read_cr2() != x->cr2)
 		write_cr2(x->cr2);
 
+	exit->injected = vmcs_read(VM_ENTRY_INTR_INFO_FIELD);
 	err = vmx_take_error();
 	failed = err ? 1 : domino_vmx_vmlaunch(v->gpr);
 
@@ -499,6 +502,7 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 			 (vmcs_read(CR4_READ_SHADOW) & X86_CR4_VMXE);
 		v->event_pending = false;
 		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+		exit->vectoring = vmcs_read(IDT_VECTORING_INFO_FIELD);
 		vmx_requeue_event();
 		vmx_decode_exit(v, x, exit, reason);
 		/* A CR write or INVD moved RIP on inside the decode. */
@@ -518,6 +522,7 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 		/* SDM 30.4: report the VM-instruction error number. */
 		x->insn_error = err;
 		exit->kind = DX_FAIL_ENTRY;
+		exit->code = 0xffffffff;
 		exit->hw.reason = 0xffffffff;
 		exit->hw.info1 = err;
 	}
