@@ -6,6 +6,10 @@
 #                        then the SVM (QEMU TCG) and VMX (Bochs) labs
 #   make check-native    (root, real VT-x/SVM) the selftests on this host
 #   make demo            boot both labs and show `domino info` there
+#   make soak            boot the Debian guest SOAK_RUNS times with a chatty
+#                        console in one L1 (LAB=svm|vmx, SOAK_NOKASLR=1
+#                        names guest RIPs through L1's kallsyms, SOAK_VMM=kvm
+#                        boots it under QEMU+KVM instead, the anchor)
 #   make exit-cost       CPUID and I/O exit cost, Domino vs KVM, in L1
 #                        instructions (QEMU -icount, SVM lab)
 #   make deps            install the Debian packages the build and lab need
@@ -58,6 +62,11 @@ check-native: all
 demo: lab-module userspace selftests
 	$(TOP)/scripts/demo.sh
 
+soak: lab-module userspace selftests
+	LAB_SCRIPT=l1-soak.sh $(if $(filter 1,$(SOAK_NOKASLR)),LAB_APPEND=nokaslr) \
+		$(if $(filter kvm,$(SOAK_VMM)),LAB_STAGE_QEMU=1) \
+		$(TOP)/scripts/lab/lab.sh $(or $(LAB),svm) $(TOP)/lab-results/soak
+
 # SVM under QEMU -icount (TSC = L1 instructions); VMX under Bochs, whose
 # TSC follows its instruction count too (clock sync=none).
 exit-cost: lab-module userspace selftests
@@ -78,4 +87,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build lab-results
 
-.PHONY: all module userspace selftests lab-module check check-native demo exit-cost deps clean
+.PHONY: all module userspace selftests lab-module check check-native demo exit-cost soak deps clean

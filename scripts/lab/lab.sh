@@ -11,7 +11,8 @@
 #                        hung, crashed or ended early
 # Exit 0 only if the run completed and every test passed.
 # Env: LAB_TIMEOUT_S (total, default 1500), LAB_STALL_S (see common.sh),
-#      LAB_SCRIPT (what L1 runs: l1-suite.sh, the default, or l1-demo.sh).
+#      LAB_SCRIPT (what L1 runs: l1-suite.sh, the default, l1-demo.sh or
+#      l1-soak.sh), LAB_APPEND (more L1 kernel arguments, e.g. nokaslr).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -53,6 +54,15 @@ if [ "$vendor" = vmx ] && [ -z "${LAB_GUESTS:-}" ]; then
     why="Linux guests under Bochs take more than 10 minutes to boot; LAB_GUESTS=boot runs one"
 fi
 printf 'LAB_GUESTS=%s\nLAB_GUESTS_WHY="%s"\n' "$guests" "$why" > "$payload/lab.env"
+# `make soak` (l1-soak.sh): how many boots, how many vCPUs, named RIPs.
+for v in SOAK_RUNS SOAK_VCPUS SOAK_NOKASLR SOAK_ATTACH SOAK_VMM; do
+    eval "val=\${$v:-}"
+    [ -z "$val" ] || printf '%s=%s\n' "$v" "$val" >> "$payload/lab.env"
+done
+# The anchor VMM (QEMU on L1's /dev/kvm), for benchmarks and soak runs.
+if [ -n "${LAB_STAGE_QEMU:-}" ]; then
+    "$here/stage-qemu.sh" "$payload/qemu"
+fi
 cp "$top"/build/selftests/* "$payload/selftests/" 2>/dev/null || true
 rm -rf "$payload/selftests/lib"
 script=${LAB_SCRIPT:-l1-suite.sh}
@@ -72,7 +82,7 @@ runner=$here/qemu-svm.sh
 [ "$vendor" = vmx ] && runner=$here/bochs-vmx.sh
 echo "lab $vendor: booting $kver ($(basename "$runner")), console in $log" >&2
 rc=0
-"$runner" "$kver" "$cpio" "$log" "${LAB_TIMEOUT_S:-1500}" || rc=$?
+"$runner" "$kver" "$cpio" "$log" "${LAB_TIMEOUT_S:-1500}" "${LAB_APPEND:-}" || rc=$?
 # A stalled L1 (QEMU's SVM emulation wedges now and then, lab-notes.md) gets
 # one more boot; the stalled run's logs and CPU dump are kept and the
 # retry is reported, so a stall never passes unseen and two fail the run.
@@ -84,10 +94,10 @@ if [ "$rc" -eq 124 ] && [ "${LAB_RETRY_STALL:-1}" = 1 ]; then
     wedged=$(grep -a 'DOMINO-LAB: WATCHDOG' "$out/stalled-$vendor.log" | tr -d '\r' | head -n 1)
     echo "lab $vendor: first boot stalled ($wedged); CPU state in $out/stalled-$vendor.log.cpus; booting a fresh L1" >&2
     rc=0
-    "$runner" "$kver" "$cpio" "$log" "${LAB_TIMEOUT_S:-1500}" || rc=$?
+    "$runner" "$kver" "$cpio" "$log" "${LAB_TIMEOUT_S:-1500}" "${LAB_APPEND:-}" || rc=$?
 fi
 
-if [ "$script" != l1-suite.sh ]; then
+if [ "$script" = l1-demo.sh ]; then
     exit "$rc"
 fi
 ktap=$out/ktap-$vendor.txt
