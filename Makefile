@@ -10,8 +10,9 @@
 #                        console in one L1 (LAB=svm|vmx, SOAK_NOKASLR=1
 #                        names guest RIPs through L1's kallsyms, SOAK_VMM=kvm
 #                        boots it under QEMU+KVM instead, the anchor)
-#   make exit-cost       CPUID and I/O exit cost, Domino vs KVM, in L1
-#                        instructions (QEMU -icount, SVM lab)
+#   make bench           Domino vs KVM in the same lab boots: exit costs,
+#                        Linux boot to /init, memory; table, CSV, plots in
+#                        lab-results/bench/ (docs/performance.md)
 #   make deps            install the Debian packages the build and lab need
 #   make C=2 / W=1       sparse / extra warnings, passed to kbuild
 #
@@ -67,16 +68,10 @@ soak: lab-module userspace selftests
 		$(if $(filter kvm,$(SOAK_VMM)),LAB_STAGE_QEMU=1) \
 		$(TOP)/scripts/lab/lab.sh $(or $(LAB),svm) $(TOP)/lab-results/soak
 
-# SVM under QEMU -icount (TSC = L1 instructions); VMX under Bochs, whose
-# TSC follows its instruction count too (clock sync=none).
-exit-cost: lab-module userspace selftests
-	LAB_SCRIPT=l1-exit-cost.sh LAB_QEMU_SMP=1 \
-	LAB_QEMU_ARGS="-icount shift=0,sleep=off" \
-		$(TOP)/scripts/lab/lab.sh svm $(TOP)/lab-results/exit-cost
-	LAB_SCRIPT=l1-exit-cost.sh \
-		$(TOP)/scripts/lab/lab.sh vmx $(TOP)/lab-results/exit-cost
-	@for v in svm vmx; do sed -n '/^DOMINO-BENCH-BEGIN/,/^DOMINO-BENCH-END/p' \
-		$(TOP)/lab-results/exit-cost/console-$$v.log | tr -d '\r' | sed '1d;$$d'; done
+# Domino vs KVM in the same L1 boots: exit costs (QEMU -icount: L1
+# instructions; Bochs: its instruction count), boot to /init, memory.
+bench: lab-module userspace selftests
+	$(TOP)/scripts/bench.sh
 
 deps:
 	$(TOP)/scripts/install-deps.sh
@@ -87,4 +82,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build lab-results
 
-.PHONY: all module userspace selftests lab-module check check-native demo exit-cost soak deps clean
+.PHONY: all module userspace selftests lab-module check check-native demo bench soak deps clean

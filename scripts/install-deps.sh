@@ -12,6 +12,7 @@ pkgs=(
     bochs bochsbios vgabios                        # VMX+EPT lab
     isolinux syslinux-common xorriso               # Bochs boots an ISO
     busybox-static                                 # the lab's initramfs
+    gnuplot-nox                                    # make bench: plots
     zlib1g-dev liblzma-dev liblz4-dev libzstd-dev  # PVH loader: bzImage payloads
 )
 missing=()

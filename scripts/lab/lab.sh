@@ -54,8 +54,9 @@ if [ "$vendor" = vmx ] && [ -z "${LAB_GUESTS:-}" ]; then
     why="Linux guests under Bochs take more than 10 minutes to boot; LAB_GUESTS=boot runs one"
 fi
 printf 'LAB_GUESTS=%s\nLAB_GUESTS_WHY="%s"\n' "$guests" "$why" > "$payload/lab.env"
-# `make soak` (l1-soak.sh): how many boots, how many vCPUs, named RIPs.
-for v in SOAK_RUNS SOAK_VCPUS SOAK_NOKASLR SOAK_ATTACH SOAK_VMM; do
+# `make soak` (l1-soak.sh) and `make bench` (l1-bench.sh) settings.
+for v in SOAK_RUNS SOAK_VCPUS SOAK_NOKASLR SOAK_ATTACH SOAK_VMM \
+         BENCH_PHASE BENCH_REPS BENCH_EXIT_N; do
     eval "val=\${$v:-}"
     [ -z "$val" ] || printf '%s=%s\n' "$v" "$val" >> "$payload/lab.env"
 done
@@ -97,9 +98,11 @@ if [ "$rc" -eq 124 ] && [ "${LAB_RETRY_STALL:-1}" = 1 ]; then
     "$runner" "$kver" "$cpio" "$log" "${LAB_TIMEOUT_S:-1500}" "${LAB_APPEND:-}" || rc=$?
 fi
 
-if [ "$script" = l1-demo.sh ]; then
-    exit "$rc"
-fi
+# Only the suite and the soak print KTAP; the demo and bench say their own.
+case $script in
+l1-suite.sh|l1-soak.sh) ;;
+*) exit "$rc" ;;
+esac
 ktap=$out/ktap-$vendor.txt
 tr -d '\r' < "$log" | sed -n '/^DOMINO-KTAP-BEGIN/,/^DOMINO-KTAP-END/p' > "$ktap"
 [ -z "$wedged" ] || echo "# note: an earlier boot stalled and was retried ($wedged); logs: stalled-$vendor.log*" >> "$ktap"

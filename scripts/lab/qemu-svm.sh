@@ -6,7 +6,7 @@
 # output to LOG.emu. Exit 0: QEMU ended and LOG has
 # "DOMINO-LAB: END"; 1: no END (crash/panic); 124: watchdog kill (no output
 # for LAB_STALL_S=120 s, or TIMEOUT_S=900 s total). Wall time on stderr.
-# Env: LAB_QEMU_CPU (max), LAB_QEMU_SMP (2), LAB_QEMU_MEM (1G),
+# Env: LAB_QEMU_CPU (max), LAB_QEMU_SMP (2), LAB_QEMU_MEM (1G), LAB_QEMU_ACCEL (tcg),
 #      LAB_QEMU_ARGS (extra words, e.g. "-icount shift=0,sleep=off").
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,7 +46,7 @@ lab_dump_state() {
 
 # shellcheck disable=SC2086 # LAB_QEMU_ARGS is a word list on purpose
 lab_run "$log" "$log.emu" "$timeout" \
-    qemu-system-x86_64 -accel tcg -cpu "${LAB_QEMU_CPU:-max}" \
+    qemu-system-x86_64 -accel "${LAB_QEMU_ACCEL:-tcg}" -cpu "${LAB_QEMU_CPU:-max}" \
     -smp "${LAB_QEMU_SMP:-2}" -m "${LAB_QEMU_MEM:-1G}" \
     -nographic -no-reboot -monitor "tcp:127.0.0.1:$mon_port,server=on,wait=off" -serial "file:$log" -serial "file:$log.kernel" -nic none \
     -kernel "$kernel" -initrd "$cpio" -append "$append" ${LAB_QEMU_ARGS:-}

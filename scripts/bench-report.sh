@@ -1,0 +1,123 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# bench-report.sh RAW OUTDIR: turn the "bench" lines that scripts/bench.sh
+# collected into OUTDIR/bench.csv, OUTDIR/table.md (printed too) and PNG
+# plots (gnuplot, when installed). Each row: median and range over the
+# repetitions for Domino and for the anchor, and the ratio Domino/anchor.
+# Rows for what Domino has not built yet say so instead of missing.
+set -euo pipefail
+raw=$1 out=$2
+mkdir -p "$out"
+csv=$out/bench.csv table=$out/table.md
+
+awk -v csv="$csv" -v table="$table" -v plotdir="$out" '
+function sortn(a, n,    i, j, t) {	# insertion sort, a[1..n] numeric
+	for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+}
+function stat(key,    n, a, m) {	# "median min max" of vals[key]
+	n = split(vals[key], a, " ")
+	if (n == 0) return ""
+	sortn(a, n)
+	m = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	return m " " a[1] " " a[n]
+}
+function fmt(v) { return v == int(v) ? sprintf("%d", v) : sprintf("%.2f", v) }
+function add(row, unit, hv, v) {
+	if (!(row in unit_of)) { order[++nrows] = row; unit_of[row] = unit }
+	vals[row SUBSEP hv] = vals[row SUBSEP hv] " " v
+}
+function note(row, unit, hv, text,    t) {
+	if (!(row in unit_of)) { order[++nrows] = row; unit_of[row] = unit }
+	t = hv ": " text
+	if (index(notes[row], t)) return	# the same note from every repetition
+	notes[row] = notes[row] (notes[row] ? "; " : "") t
+}
+function kv(s, k,    i, p) {		# value of k=... in the line
+	for (i = 1; i <= NF; i++) { p = index($i, "="); if (p && substr($i, 1, p - 1) == k) return substr($i, p + 1) }
+	return ""
+}
+function quoted(    s) { s = $0; sub(/^[^"]*"/, "", s); sub(/"$/, "", s); return s }
+{
+	lab = $1; phase = $2; kind = $3; name = $4; hv = $5
+	if (kind == "exit") {
+		if (phase == "exits") { unit = lab == "svm" ? "L1 instructions" : "Bochs instructions"; key = "tsc" }
+		else { unit = "ns"; key = "ns" }
+		row = lab " exit " name " (" (phase == "exits" ? "insns" : "wall") ")"
+		if ($6 == "none" || $6 == "failed") note(row, unit, hv, quoted())
+		else add(row, unit, hv, kv($0, key))
+	} else if (kind == "boot") {
+		row = lab " Linux boot to /init (2 vCPUs, 256 MiB)"
+		if ($6 == "failed") note(row, "s", hv, quoted())
+		else add(row, "s", hv, kv($0, "seconds"))
+	} else if (kind == "memory") {
+		if ($6 == "failed") { note(lab " memory: host, one idle guest", "KiB", hv, quoted()); next }
+		add(lab " memory: host, one idle guest", "KiB", hv, kv($0, "host_kb"))
+		add(lab " memory: VMM RSS, one idle guest", "KiB", hv, kv($0, "vmm_rss_kb"))
+		if (hv == "domino") add(lab " memory: module allocations, one idle guest", "KiB", hv, kv($0, "module_kb"))
+	}
+}
+END {
+	# Capabilities not built yet: present, and saying so.
+	nnb = split("svm exit evtchn-ping-pong (insns)|L1 instructions|event channels arrive with the Xen guest ABI (its KVM anchor, eventfd/irqfd, is measured then)" \
+		"#svm net: netfront/netback vs virtio-net+vhost, throughput|Mbit/s|netback" \
+		"#svm net: netfront/netback vs virtio-net+vhost, request rate|req/s|netback" \
+		"#svm blk: blkfront/blkback vs virtio-blk, 4 KiB random read|IOPS|blkback" \
+		"#svm blk: blkfront/blkback vs virtio-blk, 4 KiB random write|IOPS|blkback" \
+		"#svm blk: blkfront/blkback vs virtio-blk, sequential|MB/s|blkback", nbl, "#")
+	for (i = 1; i <= nnb; i++) { split(nbl[i], p, "|"); notbuilt[i] = p[1]; nbunit[p[1]] = p[2]; nbwhy[p[1]] = p[3] }
+	print "benchmark,unit,domino_median,domino_min,domino_max,kvm_median,kvm_min,kvm_max,ratio,note" > csv
+	print "| benchmark | unit | Domino median (range) | KVM median (range) | Domino/KVM | note |" > table
+	print "|---|---|---|---|---|---|" > table
+	for (i = 1; i <= nrows; i++) {
+		r = order[i]
+		split(stat(r SUBSEP "domino"), d, " "); split(stat(r SUBSEP "kvm"), k, " ")
+		ratio = (d[1] != "" && k[1] != "" && k[1] + 0 > 0) ? sprintf("%.2f", d[1] / k[1]) : ""
+		ds = d[1] != "" ? fmt(d[1]) " (" fmt(d[2]) "-" fmt(d[3]) ")" : "-"
+		ks = k[1] != "" ? fmt(k[1]) " (" fmt(k[2]) "-" fmt(k[3]) ")" : "-"
+		printf "\"%s\",%s,%s,%s,%s,%s,%s,%s,%s,\"%s\"\n", r, unit_of[r], d[1], d[2], d[3], k[1], k[2], k[3], ratio, notes[r] > csv
+		printf "| %s | %s | %s | %s | %s | %s |\n", r, unit_of[r], ds, ks, ratio == "" ? "-" : ratio, notes[r] > table
+		if (r ~ /^svm exit .*\(insns\)$/ && d[1] != "" && k[1] != "") {
+			n = r; sub(/^svm exit /, "", n); sub(/ \(insns\)$/, "", n)
+			printf "%s %s %s\n", n, d[1], k[1] > (plotdir "/exits-icount.dat")
+		}
+		if (r ~ /^svm exit .*\(wall\)$/ && d[1] != "" && k[1] != "") {
+			n = r; sub(/^svm exit /, "", n); sub(/ \(wall\)$/, "", n)
+			printf "%s %s %s\n", n, d[1], k[1] > (plotdir "/exits-wall.dat")
+		}
+		if (r ~ /boot to \/init/ && d[1] != "" && k[1] != "")
+			printf "boot-to-init %s %s\n", d[1], k[1] > (plotdir "/boot.dat")
+		if (r ~ /memory: host/ && d[1] != "" && k[1] != "")
+			printf "host-memory %s %s\n", d[1] / 1024, k[1] / 1024 > (plotdir "/memory.dat")
+	}
+	for (i = 1; i <= nnb; i++) {
+		r = notbuilt[i]
+		printf "\"%s\",%s,,,,,,,,\"not built yet: %s\"\n", r, nbunit[r], nbwhy[r] > csv
+		printf "| %s | %s | - | - | - | not built yet: %s |\n", r, nbunit[r], nbwhy[r] > table
+	}
+}' "$raw"
+
+cat "$table"
+
+command -v gnuplot > /dev/null || { echo "(gnuplot missing: no plots; make deps installs it)"; exit 0; }
+plot() {	# plot NAME TITLE YLABEL
+    [ -s "$out/$1.dat" ] || return 0
+    gnuplot <<GP
+set terminal pngcairo size 900,500
+set output "$out/$1.png"
+set title "$2"
+set ylabel "$3"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set xtics rotate by -30
+set key top left
+set yrange [0:*]
+plot "$out/$1.dat" using 2:xtic(1) title "Domino", "" using 3 title "KVM"
+GP
+}
+plot exits-icount "Exit cost, SVM lab (QEMU -icount)" "L1 instructions per iteration"
+plot exits-wall "Exit cost, SVM lab (wall time)" "ns per iteration"
+plot boot "Linux boot to /init, SVM lab" "seconds"
+plot memory "Host memory for one idle 256 MiB guest, SVM lab" "MiB"
+ls "$out"/*.png 2>/dev/null | sed 's/^/plot: /'
