@@ -253,6 +253,7 @@ const struct domino_vendor_ops domino_svm_ops = {
 	.set_msr	= svm_set_msr,
 	.inject_event	= svm_inject_event,
 	.irq_window_open = svm_irq_window_open,
+	.in_interrupt_shadow = svm_in_interrupt_shadow,
 	.set_irq_window_exit = svm_set_irq_window_exit,
 	.clear_interrupt_shadow = svm_clear_interrupt_shadow,
 	.set_cr2	= svm_set_cr2,

@@ -262,6 +262,11 @@ void svm_clear_interrupt_shadow(struct domino_vcpu *v)
 	to_svm(v)->vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
 }
 
+bool svm_in_interrupt_shadow(struct domino_vcpu *v)
+{
+	return to_svm(v)->vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK;
+}
+
 void svm_set_cr2(struct domino_vcpu *v, u64 cr2)
 {
 	to_svm(v)->vmcb->save.cr2 = cr2;

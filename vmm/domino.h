@@ -70,6 +70,8 @@ struct domino_vendor_ops {
 	bool (*irq_window_open)(struct domino_vcpu *v);
 	void (*set_irq_window_exit)(struct domino_vcpu *v, bool on);
 	void (*clear_interrupt_shadow)(struct domino_vcpu *v);
+	/* After STI or MOV SS: interrupts wait one more instruction. */
+	bool (*in_interrupt_shadow)(struct domino_vcpu *v);
 	/* CR2 for a #PF the module queues (guest page walks). */
 	void (*set_cr2)(struct domino_vcpu *v, u64 cr2);
 };

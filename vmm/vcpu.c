@@ -199,6 +199,29 @@ static void vcpu_queue_event(struct domino_vcpu *v, u8 type, u8 vector)
 }
 
 /*
+ * `sti; hlt` with an interrupt pending: hardware executes the HLT (the
+ * STI shadow covers it) and the interrupt then wakes it, returning after
+ * the HLT. An exit inside that shadow would have us wait for the window,
+ * and an implementation that drops the shadow across VMRUN (QEMU's SVM)
+ * opens it before the HLT: the interrupt lands first, and the HLT then
+ * sleeps with nothing left to wake it. Doing the HLT's part here keeps
+ * the hardware's order: step over it, and the window is open.
+ */
+static bool vcpu_complete_sti_hlt(struct domino_vcpu *v)
+{
+	struct domino_sregs s;
+	u8 insn[15];
+
+	if (!(v->rflags & X86_EFLAGS_IF) || v->event_pending ||
+	    !domino_vendor->in_interrupt_shadow(v))
+		return false;
+	if (!domino_guest_fetch_insn(v, insn, &s) || insn[0] != 0xf4)
+		return false;
+	domino_vcpu_skip(v, 1);
+	return true;
+}
+
+/*
  * Deliver what the local APIC has for the guest, or ask the hardware to
  * exit as soon as the guest can take it (SDM 6.8.1 / APM 15.21.4).
  * NMIs wait for an open window too: without virtual-NMI tracking that is
@@ -216,6 +239,8 @@ static void vcpu_deliver_interrupts(struct domino_vcpu *v)
 	vec = domino_lapic_pending_vector(v);
 	if (vec < 0)
 		return;
+	if (!open && vcpu_complete_sti_hlt(v))
+		open = domino_vendor->irq_window_open(v);
 	if (open) {
 		domino_lapic_ack(v, vec);
 		vcpu_queue_event(v, DOMINO_EVENT_INTERRUPT, vec);

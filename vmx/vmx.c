@@ -343,6 +343,7 @@ const struct domino_vendor_ops domino_vmx_ops = {
 	.set_msr	= vmx_set_msr,
 	.inject_event	= vmx_inject_event,
 	.irq_window_open = vmx_irq_window_open,
+	.in_interrupt_shadow = vmx_in_interrupt_shadow,
 	.set_irq_window_exit = vmx_set_irq_window_exit,
 	.clear_interrupt_shadow = vmx_clear_interrupt_shadow,
 	.set_cr2	= vmx_set_cr2,

@@ -337,6 +337,19 @@ void vmx_set_irq_window_exit(struct domino_vcpu *v, bool on)
 	vmx_end(x, flags);
 }
 
+bool vmx_in_interrupt_shadow(struct domino_vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	unsigned long flags;
+	bool shadow;
+
+	flags = vmx_begin(x);
+	shadow = vmcs_read(GUEST_INTERRUPTIBILITY_INFO) &
+		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+	vmx_end(x, flags);
+	return shadow;
+}
+
 void vmx_clear_interrupt_shadow(struct domino_vcpu *v)
 {
 	struct vmx_vcpu *x = to_vmx(v);
