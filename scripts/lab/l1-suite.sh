@@ -56,7 +56,7 @@ echo "TAP version 13"
 [ -f "$root/lab.env" ] && . "$root/lab.env"
 guest_tests=0
 [ -f "$root/l1-guests.sh" ] && guest_tests=$(sed -n 's/^GUEST_TESTS=//p' "$root/l1-guests.sh")
-echo "1..$((nr_tests + 10 + guest_tests))"
+echo "1..$((nr_tests + 11 + guest_tests))"
 echo "# kernel $(uname -r), cpu flag: $vendor, $(grep -c ^processor /proc/cpuinfo) CPUs"
 
 # Reports from the boot itself belong to the emulator, not to Domino (Bochs's
@@ -127,6 +127,16 @@ fi
 # 5..: the selftests, numbered on in this document.
 KTAP_HEADER=0 KTAP_FIRST=$((n + 1)) "$st/run_tests.sh" || failed=1
 n=$((n + nr_tests))
+
+# sti; hlt with a one-shot timer, 1000 times: every round's interrupt must
+# wake its HLT (an interrupt taken before the HLT would leave it asleep).
+if out=$(timeout 60 "$st/bench_exits" domino 1000 hlt-wake 2>&1); then
+	echo "# $out"
+	result PASS "1000 rounds of timer, sti; hlt, wake-up, EOI complete (no lost wake-up)"
+else
+	echo "$out" | tail -n 3 | sed 's/^/# /'
+	result FAIL "1000 rounds of timer, sti; hlt, wake-up, EOI complete (no lost wake-up)" "not done in 60 s"
+fi
 
 if [ "$guest_tests" -gt 0 ] && [ "${LAB_GUESTS:-1}" != 0 ]; then
 	. "$root/l1-guests.sh"
