@@ -32,8 +32,8 @@ run_phase() {
         tail -n 5 "$dir.err" >&2
         rc=1
     fi
-    tr -d '\r' < "$dir/console-$lab.log" 2>/dev/null |
-        sed -n '/^DOMINO-BENCH-BEGIN/,/^DOMINO-BENCH-END/p' |
+    # A boot that stalled and was retried (lab.sh) keeps what it measured.
+    cat "$dir/stalled-$lab.log" "$dir/console-$lab.log" 2>/dev/null | tr -d '\r' |
         sed -n "s/^bench /$lab $phase /p" >> "$raw"
 }
 
