@@ -13,6 +13,7 @@
 set -u
 root=${DOMINO_ROOT:-$(cd "$(dirname "$0")" && pwd)}
 [ -f "$root/lab.env" ] && . "$root/lab.env"
+. "$root/l1-lib.sh"	# wait_log
 phase=${BENCH_PHASE:-exits}
 reps=${BENCH_REPS:-3}
 dom="$root/bin/domino"
@@ -52,17 +53,6 @@ if [ "$phase" = boot ]; then
 	dmesg | grep -q 'Marking TSC unstable due to TSCs unsynchronized' && unsync=1
 	args="console=ttyS0 quiet domino.host_tsc_unsync=$unsync"
 
-	# wait_for FILE PATTERN MAX_S: 0 once PATTERN is in FILE. A line
-	# every 20 s keeps the lab's stall watchdog off a slow guest.
-	wait_for() {
-		w=0
-		while [ $w -lt $(($3 * 20)) ]; do
-			grep -aq "$2" "$1" 2>/dev/null && return 0
-			sleep 0.05; w=$((w + 1))
-			[ $((w % 400)) = 0 ] && echo "# waiting for '$2' ($((w / 20)) s)"
-		done
-		return 1
-	}
 	domino_cfg() {	# domino_cfg NAME MODE
 		cat > /tmp/bench/$1.cfg <<CFG
 name = "$1"
@@ -90,22 +80,22 @@ CFG
 		domino_cfg bd$i boot
 		t0=$(uptime_cs)
 		"$dom" create /tmp/bench/bd$i.cfg > /dev/null 2>&1
-		if wait_for /var/log/domino/bd$i.log "DOMINO-GUEST: init" 100; then
+		if wait_log /var/log/domino/bd$i.log "DOMINO-GUEST: init" 100; then
 			echo "bench boot linux-to-init domino seconds=$(secs $(($(uptime_cs) - t0)))"
 		else
 			echo "bench boot linux-to-init domino failed \"no init line in 240 s\""
 		fi
-		wait_for /var/log/domino/bd$i.log "DOMINO-GUEST: powering off" 60
+		wait_log /var/log/domino/bd$i.log "DOMINO-GUEST: powering off" 60
 		"$dom" destroy bd$i > /dev/null 2>&1
 		sleep 1
 		t0=$(uptime_cs)
 		qemu_boot bk$i boot
-		if wait_for /tmp/bench/bk$i.log "DOMINO-GUEST: init" 100; then
+		if wait_log /tmp/bench/bk$i.log "DOMINO-GUEST: init" 100; then
 			echo "bench boot linux-to-init kvm seconds=$(secs $(($(uptime_cs) - t0)))"
 		else
 			echo "bench boot linux-to-init kvm failed \"no init line in 240 s\""
 		fi
-		wait_for /tmp/bench/bk$i.log "DOMINO-GUEST: powering off" 60
+		wait_log /tmp/bench/bk$i.log "DOMINO-GUEST: powering off" 60
 		sleep 1
 		kill "$qpid" 2>/dev/null; wait "$qpid" 2>/dev/null
 	done
@@ -116,7 +106,7 @@ CFG
 	p0=$(cat /sys/class/misc/domino/alloc_pages)
 	domino_cfg idle idle
 	"$dom" create /tmp/bench/idle.cfg > /dev/null 2>&1
-	if wait_for /var/log/domino/idle.log "DOMINO-GUEST: init" 100; then
+	if wait_log /var/log/domino/idle.log "DOMINO-GUEST: init" 100; then
 		sleep 3
 		a1=$(mem_avail_kb)
 		p1=$(cat /sys/class/misc/domino/alloc_pages)
@@ -131,7 +121,7 @@ CFG
 	sync; echo 3 > /proc/sys/vm/drop_caches
 	a0=$(mem_avail_kb)
 	qemu_boot idlek idle
-	if wait_for /tmp/bench/idlek.log "DOMINO-GUEST: init" 100; then
+	if wait_log /tmp/bench/idlek.log "DOMINO-GUEST: init" 100; then
 		sleep 3
 		a1=$(mem_avail_kb)
 		rss=$(awk '$1 == "VmRSS:" { print $2 }' /proc/"$qpid"/status 2>/dev/null)

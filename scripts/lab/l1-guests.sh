@@ -30,18 +30,8 @@ on_crash = "preserve"
 CFG
 }
 
-# wait_log FILE PATTERN SECONDS: 0 once PATTERN shows up in FILE. A line
-# a minute keeps the lab's stall watchdog from mistaking a slow guest
-# (Bochs) for a hung L1.
-wait_log() {
-	i=0
-	while [ $i -lt $(($3 * 5)) ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.2; i=$((i + 1))
-		[ $((i % 300)) = 0 ] && echo "# still waiting for '$2' ($((i / 5)) s)"
-	done
-	return 1
-}
+# wait_log: scripts/lab/l1-lib.sh
+. "$root/l1-lib.sh"
 
 # wait_gone NAME SECONDS: 0 once `domino list` no longer shows NAME
 wait_gone() {

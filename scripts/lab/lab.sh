@@ -42,7 +42,7 @@ cp "$top/build/userspace/domino" "$payload/bin/"
 cp "/boot/vmlinuz-$kver" "$payload/vmlinuz"
 # ...booted as PVH domains with this initramfs (scripts/lab/guest/init).
 "$here/mkguest.sh" "$kver" "$payload/guest.cpio"
-cp "$here/l1-guests.sh" "$payload/"
+cp "$here/l1-guests.sh" "$here/l1-lib.sh" "$payload/"
 # Settings for the suite in L1, which sees no host environment.
 # Linux guests under Bochs run at a few million guest instructions per
 # second: a boot to init takes far longer than a CI run may, so the VMX lab

@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers the scripts that run inside L1 share (sourced; busybox sh).
+
+# wait_log FILE PATTERN SECONDS: 0 once PATTERN shows up in FILE. A line
+# every 20 s keeps the lab's stall watchdog from mistaking a slow guest
+# (Bochs) for a hung L1.
+wait_log() {
+	_w=0
+	while [ $_w -lt $(($3 * 10)) ]; do
+		grep -aq "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1; _w=$((_w + 1))
+		[ $((_w % 200)) = 0 ] && echo "# still waiting for '$2' ($((_w / 10)) s)"
+	done
+	return 1
+}
