@@ -257,4 +257,5 @@ const struct domino_vendor_ops domino_svm_ops = {
 	.set_irq_window_exit = svm_set_irq_window_exit,
 	.clear_interrupt_shadow = svm_clear_interrupt_shadow,
 	.set_cr2	= svm_set_cr2,
+	.set_cr		= svm_set_cr,
 };

@@ -43,6 +43,7 @@ bool svm_in_interrupt_shadow(struct domino_vcpu *v);
 void svm_set_irq_window_exit(struct domino_vcpu *v, bool on);
 void svm_clear_interrupt_shadow(struct domino_vcpu *v);
 void svm_set_cr2(struct domino_vcpu *v, u64 cr2);
+int svm_set_cr(struct domino_vcpu *v, unsigned int cr, u64 val);
 
 /* vmenter.S */
 void domino_svm_vmrun(u64 vmcb_pa, u64 *gprs, u64 host_save_pa);

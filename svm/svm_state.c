@@ -97,6 +97,33 @@ static u64 svm_cr4_allowed(void)
 	return ok;
 }
 
+/*
+ * MOV to CR4 (APM 3.1.3, SDM vol. 2B MOV CR): #GP for a bit Domino does
+ * not virtualize, for clearing PAE or changing LA57 in long mode, and for
+ * setting PCIDE outside long mode or with CR3[11:0] not zero. A change to
+ * a bit that shapes translations drops the guest's TLB entries, as the CPU
+ * would have (SDM 4.10.4.1): the vCPU takes a fresh ASID.
+ */
+int svm_set_cr(struct domino_vcpu *v, unsigned int cr, u64 val)
+{
+	struct vmcb_save_area *save = &to_svm(v)->vmcb->save;
+	u64 old = save->cr4;
+	bool lma = save->efer & EFER_LMA;
+
+	if (cr != 4 || (val & ~svm_cr4_allowed()))
+		return -EINVAL;
+	if (lma && (!(val & X86_CR4_PAE) || ((val ^ old) & X86_CR4_LA57)))
+		return -EINVAL;
+	if ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	    (!lma || (save->cr3 & 0xfff)))
+		return -EINVAL;
+	save->cr4 = val;
+	if ((val ^ old) & (X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PCIDE |
+			   X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_LA57))
+		to_svm(v)->asid_cpu = -1;
+	return 0;
+}
+
 int svm_set_sregs(struct domino_vcpu *v, const struct domino_sregs *sr)
 {
 	struct vmcb *vmcb = to_svm(v)->vmcb;

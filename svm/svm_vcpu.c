@@ -98,6 +98,8 @@ static void vmcb_init_control(struct domino_vcpu *v, struct vmcb *vmcb)
 		INTERCEPT_SKINIT, INTERCEPT_INVLPGA, INTERCEPT_RDPRU,
 		INTERCEPT_MONITOR, INTERCEPT_MWAIT, INTERCEPT_MWAIT_COND,
 		INTERCEPT_XSETBV, INTERCEPT_TASK_SWITCH,
+		/* CR4: only the bits Domino virtualizes (svm_set_cr). */
+		INTERCEPT_CR4_WRITE,
 	};
 	struct vmcb_control_area *c = &vmcb->control;
 	unsigned int i;
@@ -193,6 +195,13 @@ static void svm_decode_exit(struct domino_vcpu *v, struct domino_exit *e)
 	struct vmcb_control_area *c = &s->vmcb->control;
 	u64 code = ((u64)c->exit_code_hi << 32) | c->exit_code;
 
+	/*
+	 * APM 15.5.1: a VMRUN that fails its consistency checks exits with
+	 * VMEXIT_INVALID (-1); some implementations (QEMU) store only the
+	 * low 32 bits of it.
+	 */
+	if (c->exit_code == (u32)SVM_EXIT_ERR)
+		code = SVM_EXIT_ERR;
 	e->code = code;
 	e->hw.reason = code;
 	e->hw.info1 = c->exit_info_1;
@@ -264,6 +273,13 @@ static void svm_decode_exit(struct domino_vcpu *v, struct domino_exit *e)
 		e->dr.dr = code & 7;
 		/* APM 15.33 decode assists: EXITINFO1[3:0] is the GPR. */
 		e->dr.gpr = svm_has_decode_assists ? c->exit_info_1 & 0xf : -1;
+		break;
+	case SVM_EXIT_WRITE_CR4:
+		e->kind = DX_CR_WRITE;
+		e->cr.cr = 4;
+		/* APM 15.33: with decode assists, EXITINFO1[63] valid, [3:0] GPR. */
+		e->cr.gpr = svm_has_decode_assists && (c->exit_info_1 & BIT_ULL(63)) ?
+			    c->exit_info_1 & 0xf : -1;
 		break;
 	case SVM_EXIT_ERR:
 		e->kind = DX_FAIL_ENTRY;

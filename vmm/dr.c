@@ -12,6 +12,7 @@
 #include "domino.h"
 #include "domain.h"
 #include "vcpu.h"
+#include "x86_insn.h"
 
 #define DR6_RESET	0xffff0ff0ULL
 #define DR7_RESET	0x400ULL
@@ -23,36 +24,20 @@ void domino_dr_reset(struct domino_vcpu *v)
 	v->dr7 = DR7_RESET;
 }
 
-/*
- * MOV DRn, r / MOV r, DRn (0F 21 /r, 0F 23 /r): the ModRM r/m field names
- * the GPR whatever mod says (SDM vol. 2B MOV-Move to/from Debug Registers).
- * Returns the GPR and instruction length, or -EINVAL.
- */
+/* MOV DRn, r / MOV r, DRn (0F 21 /r, 0F 23 /r): the GPR and the length. */
 static int dr_decode(struct domino_vcpu *v, bool long64, u32 *len)
 {
 	struct domino_sregs s;
+	unsigned int reg;
 	u8 b[15];
-	size_t n, i;
-	u8 rex = 0;
+	size_t n;
+	int gpr;
 
 	n = domino_guest_fetch_insn(v, b, &s);
-	for (i = 0; i < n; i++) {
-		if (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf2 || b[i] == 0xf3 ||
-		    b[i] == 0x26 || b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e ||
-		    b[i] == 0x64 || b[i] == 0x65) {
-			rex = 0;
-			continue;
-		}
-		if (long64 && (b[i] & 0xf0) == 0x40) {
-			rex = b[i];
-			continue;
-		}
-		break;
-	}
-	if (i + 3 > n || b[i] != 0x0f || (b[i + 1] != 0x21 && b[i + 1] != 0x23))
+	gpr = x86_decode_mov_ctl(b, n, long64, 0, len, &reg);
+	if (gpr < 0 || (b[*len - 2] != 0x21 && b[*len - 2] != 0x23))
 		return -EINVAL;
-	*len = i + 3;
-	return (b[i + 2] & 7) | (rex & 1 ? 8 : 0);
+	return gpr;
 }
 
 int domino_dr_exit(struct domino_vcpu *v, const struct domino_exit *e)

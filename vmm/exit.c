@@ -187,6 +187,8 @@ int domino_handle_exit(struct domino_vcpu *v, const struct domino_exit *e)
 		return 1;
 	case DX_DR:
 		return domino_dr_exit(v, e);
+	case DX_CR_WRITE:
+		return domino_cr_write_exit(v, e);
 	case DX_GP:
 		domino_vcpu_queue_exception(v, X86_TRAP_GP, true, 0);
 		return 1;

@@ -32,6 +32,7 @@ enum domino_hw_exit {
 	DX_XSETBV,
 	DX_UD,			/* an instruction the guest may not use: #UD */
 	DX_DR,			/* MOV to/from a debug register */
+	DX_CR_WRITE,		/* MOV to a control register, to check */
 	DX_GP,			/* the instruction takes #GP(0) */
 	DX_FAIL_ENTRY,
 	DX_UNHANDLED,
@@ -70,6 +71,10 @@ struct domino_exit {
 			bool write;
 			s8 gpr;		/* -1: decode it from the instruction */
 		} dr;
+		struct {
+			u8 cr;		/* 0 or 4 */
+			s8 gpr;		/* -1: decode it from the instruction */
+		} cr;
 		struct {
 			u64 reason, info1, info2;
 		} hw;
@@ -230,6 +235,7 @@ int domino_complete_userspace_exit(struct domino_vcpu *v);
 
 /* vmm/dr.c */
 int domino_dr_exit(struct domino_vcpu *v, const struct domino_exit *e);
+int domino_cr_write_exit(struct domino_vcpu *v, const struct domino_exit *e);
 void domino_dr_reset(struct domino_vcpu *v);
 
 /* vmm/io.c */

@@ -633,3 +633,32 @@ void x86_mmio_string_advance(const struct x86_mmio_insn *insn, u64 *gprs,
 		x86_step_index(&gprs[X86_RDI], insn->size, df,
 			       insn->addr_size);
 }
+
+int x86_decode_mov_ctl(const u8 *b, unsigned int avail, bool long64,
+		       u8 opcode, unsigned int *len, unsigned int *reg)
+{
+	unsigned int i;
+	u8 rex = 0;
+
+	if (avail > X86_MAX_INSN_LEN)
+		avail = X86_MAX_INSN_LEN;
+	for (i = 0; i < avail; i++) {
+		if (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf2 || b[i] == 0xf3 ||
+		    b[i] == 0x26 || b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e ||
+		    b[i] == 0x64 || b[i] == 0x65) {
+			rex = 0;	/* a REX before a prefix is ignored */
+			continue;
+		}
+		if (long64 && (b[i] & 0xf0) == 0x40) {
+			rex = b[i];
+			continue;
+		}
+		break;
+	}
+	if (i + 3 > avail || b[i] != 0x0f || b[i + 1] < 0x20 || b[i + 1] > 0x23 ||
+	    (opcode && b[i + 1] != opcode))
+		return -EINVAL;
+	*len = i + 3;
+	*reg = ((b[i + 2] >> 3) & 7) | (rex & 4 ? 8 : 0);
+	return (b[i + 2] & 7) | (rex & 1 ? 8 : 0);
+}

@@ -131,4 +131,15 @@ void x86_mmio_complete_read(const struct x86_mmio_insn *insn, u64 *gprs,
 void x86_mmio_string_advance(const struct x86_mmio_insn *insn, u64 *gprs,
 			     bool df);
 
+/*
+ * MOV to/from a control or debug register (0F 20-23 /r): @opcode is the
+ * second opcode byte, 0x20-0x23, or 0 for any of them. Skips legacy prefixes
+ * (and REX in 64-bit mode); the ModRM r/m field names the GPR whatever mod
+ * says (SDM vol. 2B, MOV-Move to/from Control/Debug Registers). Returns the
+ * GPR (X86_RAX..X86_R15) and sets *@len and *@reg (the CR/DR number, REX.R
+ * included), or -EINVAL.
+ */
+int x86_decode_mov_ctl(const u8 *bytes, unsigned int avail, bool long64,
+		       u8 opcode, unsigned int *len, unsigned int *reg);
+
 #endif /* DOMINO_X86_INSN_H */

@@ -347,4 +347,5 @@ const struct domino_vendor_ops domino_vmx_ops = {
 	.set_irq_window_exit = vmx_set_irq_window_exit,
 	.clear_interrupt_shadow = vmx_clear_interrupt_shadow,
 	.set_cr2	= vmx_set_cr2,
+	.set_cr		= vmx_set_cr,
 };

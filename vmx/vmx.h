@@ -58,6 +58,7 @@ bool vmx_in_interrupt_shadow(struct domino_vcpu *v);
 void vmx_set_irq_window_exit(struct domino_vcpu *v, bool on);
 void vmx_clear_interrupt_shadow(struct domino_vcpu *v);
 void vmx_set_cr2(struct domino_vcpu *v, u64 cr2);
+int vmx_set_cr(struct domino_vcpu *v, unsigned int cr, u64 val);
 /* With the VMCS current: a guest MOV to CR0/CR4. */
 int vmx_cr_write(struct domino_vcpu *v, unsigned int cr, u64 val);
 

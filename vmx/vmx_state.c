@@ -361,6 +361,21 @@ void vmx_clear_interrupt_shadow(struct domino_vcpu *v)
 	vmx_end(x, flags);
 }
 
+/* The vendor op: VMX handles its CR exits itself, the VMCS loaded. */
+int vmx_set_cr(struct domino_vcpu *v, unsigned int cr, u64 val)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	unsigned long flags;
+	int r;
+
+	if (cr != 0 && cr != 4)
+		return -EINVAL;
+	flags = vmx_begin(x);
+	r = vmx_cr_write(v, cr, val);
+	vmx_end(x, flags);
+	return r;
+}
+
 void vmx_set_cr2(struct domino_vcpu *v, u64 cr2)
 {
 	to_vmx(v)->cr2 = cr2;

@@ -575,6 +575,34 @@ static void run_fuzz(void)
 	       "%lu pseudo-random byte strings decode within bounds", iter);
 }
 
+/* MOV to/from CR/DR: the GPR, the register, the length; junk refused. */
+static void run_mov_ctl_cases(void)
+{
+	static const u8 cr4_rax[] = { 0x0f, 0x22, 0xe0 };	/* mov %rax,%cr4 */
+	static const u8 cr4_r11[] = { 0x41, 0x0f, 0x22, 0xe3 };	/* mov %r11,%cr4 */
+	static const u8 cr8_rcx[] = { 0x44, 0x0f, 0x22, 0xc1 };	/* mov %rcx,%cr8 */
+	static const u8 dr7_rdx[] = { 0x66, 0x0f, 0x23, 0xfa };	/* mov %edx,%dr7 */
+	static const u8 not_mov[] = { 0x0f, 0x24, 0xe0 };
+	unsigned int len = 0, reg = 0;
+	bool ok;
+
+	ok = x86_decode_mov_ctl(cr4_rax, 3, true, 0x22, &len, &reg) == X86_RAX &&
+	     len == 3 && reg == 4;
+	ok = ok && x86_decode_mov_ctl(cr4_r11, 4, true, 0x22, &len, &reg) == X86_R11 &&
+	     len == 4 && reg == 4;
+	ok = ok && x86_decode_mov_ctl(cr8_rcx, 4, true, 0x22, &len, &reg) == X86_RCX &&
+	     reg == 8;
+	/* outside 64-bit mode 0x41 is INC, not a REX prefix */
+	ok = ok && x86_decode_mov_ctl(cr4_r11, 4, false, 0x22, &len, &reg) < 0;
+	ok = ok && x86_decode_mov_ctl(dr7_rdx, 4, false, 0, &len, &reg) == X86_RDX &&
+	     len == 4 && reg == 7;
+	ok = ok && x86_decode_mov_ctl(dr7_rdx, 4, false, 0x22, &len, &reg) < 0;
+	ok = ok && x86_decode_mov_ctl(not_mov, 3, true, 0, &len, &reg) < 0;
+	ok = ok && x86_decode_mov_ctl(cr4_rax, 2, true, 0x22, &len, &reg) < 0;
+	report(ok, "MOV CR/DR decoding: GPR, register and length; REX only in 64-bit mode; "
+	       "other opcodes and truncated bytes refused");
+}
+
 int main(void)
 {
 	if (setup_guard_page()) {
@@ -582,8 +610,9 @@ int main(void)
 		return 1;
 	}
 	printf("TAP version 13\n");
-	printf("1..%zu\n", ARRAY_SIZE(cases) + ARRAY_SIZE(stos_cases) + 3);
+	printf("1..%zu\n", ARRAY_SIZE(cases) + ARRAY_SIZE(stos_cases) + 4);
 	run_cases();
+	run_mov_ctl_cases();
 	run_stos_cases();
 	run_fuzz();
 	return failures ? 1 : 0;

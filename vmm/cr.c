@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest writes to control registers that the vendor code intercepts so
+ * that a guest can only set what Domino virtualizes: on SVM, CR4 (left
+ * alone, a guest could set bits the hardware has but Domino hides from
+ * CPUID, such as PKE, or hand VMRUN a state it refuses).
+ */
+#include <linux/kernel.h>
+#include <asm/trapnr.h>
+
+#include "domino.h"
+#include "domain.h"
+#include "vcpu.h"
+#include "x86_insn.h"
+
+int domino_cr_write_exit(struct domino_vcpu *v, const struct domino_exit *e)
+{
+	struct domino_sregs s;
+	unsigned int len = e->insn_len, dlen = 0, reg = e->cr.cr;
+	int gpr = e->cr.gpr;
+	bool long64;
+	u64 val;
+
+	domino_vendor->get_sregs(v, &s);
+	long64 = domino_guest_long64(&s);
+	if (gpr < 0) {
+		u8 b[X86_MAX_INSN_LEN];
+		size_t n = domino_guest_fetch_insn(v, b, &s);
+
+		/* MOV CRn, r (0F 22 /r); the exit already named the CR. */
+		gpr = x86_decode_mov_ctl(b, n, long64, 0x22, &dlen, &reg);
+		if (gpr < 0 || reg != e->cr.cr) {
+			domino_vcpu_queue_exception(v, X86_TRAP_UD, false, 0);
+			return 1;
+		}
+		if (!len)
+			len = dlen;
+	}
+	/* Only CPL 0 may write control registers (SDM: #GP(0)). */
+	if (s.ss.dpl) {
+		domino_vcpu_queue_exception(v, X86_TRAP_GP, true, 0);
+		return 1;
+	}
+	/* Outside 64-bit mode the operand is 32 bits (SDM vol. 2B MOV CR). */
+	val = long64 ? v->gpr[gpr] : (u32)v->gpr[gpr];
+	if (domino_vendor->set_cr(v, e->cr.cr, val)) {
+		domino_vcpu_queue_exception(v, X86_TRAP_GP, true, 0);
+		return 1;
+	}
+	domino_vcpu_skip(v, len);
+	return 1;
+}
