@@ -6,6 +6,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
+#include <linux/mm.h>
 #include <linux/fs.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -56,7 +57,14 @@ void domino_domain_put(struct domino_domain *d)
 
 static long domino_domain_get_info(struct domino_domain *d, void __user *uarg)
 {
-	struct domino_domain_info info = { .domid = d->domid, .flags = d->flags };
+	struct domino_domain_info info = {
+		.domid = d->domid, .flags = d->flags,
+		.max_memory = d->max_memory, .max_vcpus = d->max_vcpus,
+	};
+
+	mutex_lock(&d->slots_lock);
+	info.memory = d->memory;
+	mutex_unlock(&d->slots_lock);
 
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
@@ -129,7 +137,9 @@ static int domino_domain_check_args(const struct domino_create_domain *args)
 	for (i = 0; i < ARRAY_SIZE(args->reserved); i++)
 		if (args->reserved[i])
 			return -EINVAL;
-	if (args->domid > DOMINO_DOMID_MAX)
+	if (args->pad || args->domid > DOMINO_DOMID_MAX)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(args->max_memory) || args->max_vcpus > DOMINO_MAX_VCPUS)
 		return -EINVAL;
 	return 0;
 }
@@ -180,6 +190,8 @@ int domino_domain_create(struct domino_create_domain __user *uarg)
 	kref_init(&d->ref);
 	d->domid = args.domid;
 	d->flags = args.flags;
+	d->max_memory = args.max_memory;
+	d->max_vcpus = args.max_vcpus ? args.max_vcpus : DOMINO_MAX_VCPUS;
 	mutex_init(&d->vcpus_lock);
 	spin_lock_init(&d->vcpus_kick_lock);
 	/* The guest's TSC starts near zero, the same on every vCPU. */

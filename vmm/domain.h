@@ -36,6 +36,9 @@ struct domino_domain {
 	struct kref ref;
 	u32 domid;
 	u32 flags;			/* DOMINO_DOMAIN_* from creation */
+	/* Limits from creation (Xen's maxmem, max_vcpus); 0 memory: none. */
+	u64 max_memory;
+	u32 max_vcpus;
 
 	struct mm_struct *mm;		/* the creating VMM's; ioctls only from it */
 	struct mmu_notifier mn;
@@ -43,6 +46,7 @@ struct domino_domain {
 	struct mutex slots_lock;
 	spinlock_t mmu_lock;
 	struct domino_memslot slots[DOMINO_MAX_MEMORY_SLOTS];
+	u64 memory;			/* bytes the slots map (slots_lock) */
 	unsigned long mmu_seq;		/* bumped when a mapping may be stale */
 	long mmu_in_progress;		/* invalidations under way */
 	/* The last invalidation that zapped something, for post-mortems. */

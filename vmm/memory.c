@@ -193,8 +193,14 @@ int domino_memory_set_region(struct domino_domain *d,
 	err = memory_check_region(d, &r);
 	if (err)
 		goto out;
-
 	s = &d->slots[r.slot];
+	/* The domain's own limit, over all its slots (Xen's maxmem). */
+	if (d->max_memory && d->memory - s->size + r.memory_size > d->max_memory) {
+		err = -ENOSPC;
+		goto out;
+	}
+	d->memory += r.memory_size - s->size;
+
 	spin_lock(&d->mmu_lock);
 	old_gpa = s->gpa;
 	old_size = s->size;

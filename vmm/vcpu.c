@@ -293,15 +293,28 @@ static void vcpu_dump_memory(struct domino_vcpu *v, const struct domino_sregs *s
  */
 void domino_vcpu_dump(struct domino_vcpu *v, const char *why)
 {
-	static DEFINE_RATELIMIT_STATE(rs, 10 * HZ, 2);
+	/*
+	 * Guests can crash at will: two dumps per 10 s, and the count of those
+	 * left out goes into the next one (at info level, as the dump: the
+	 * ratelimit's own "callbacks suppressed" line would be a warning).
+	 */
+	static struct ratelimit_state rs = {
+		.lock = __RAW_SPIN_LOCK_UNLOCKED(rs.lock),
+		.interval = 10 * HZ, .burst = 2,
+		.flags = RATELIMIT_MSG_ON_RELEASE,
+	};
+	static atomic_t skipped = ATOMIC_INIT(0);
 	struct domino_sregs s;
 	unsigned int i;
 
-	if (!__ratelimit(&rs))
+	if (!__ratelimit(&rs)) {
+		atomic_inc(&skipped);
 		return;
+	}
 	domino_vendor->get_sregs(v, &s);
-	pr_info("d%u vCPU %u %s: rip %#llx rsp %#llx rflags %#llx\n",
-		v->d->domid, v->id, why, v->rip, v->gpr[GPR_RSP], v->rflags);
+	pr_info("d%u vCPU %u %s: rip %#llx rsp %#llx rflags %#llx (%d dumps left out before)\n",
+		v->d->domid, v->id, why, v->rip, v->gpr[GPR_RSP], v->rflags,
+		atomic_xchg(&skipped, 0));
 	pr_info("d%u vCPU %u  cr0 %#llx cr2 %#llx cr3 %#llx cr4 %#llx efer %#llx\n",
 		v->d->domid, v->id, s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
 	pr_info("d%u vCPU %u  cs %#x ss %#x tr %#x idt %#llx+%#x gdt %#llx+%#x\n",
@@ -406,8 +419,14 @@ static long vcpu_set_regs(struct domino_vcpu *v, void __user *uarg)
 	v->rip = r.rip;
 	/* Bit 1 is always 1; the reserved bits must stay 0 (SDM 3.4.3). */
 	v->rflags = (r.rflags & 0x3f7fd5ULL) | X86_EFLAGS_FIXED;
-	/* New registers abandon a half-done userspace exit. */
+	/*
+	 * New registers abandon a half-done userspace exit, and a HLT the
+	 * vCPU sleeps in: the VMM moved it on (a vCPU waiting for SIPI keeps
+	 * waiting; only a SIPI starts it).
+	 */
 	v->pending = PENDING_NONE;
+	if (v->mp_state == MP_HALTED)
+		v->mp_state = MP_RUNNABLE;
 	return 0;
 }
 
@@ -696,7 +715,7 @@ int domino_vcpu_create(struct domino_domain *d,
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
 	if (args.flags || args.reserved[0] || args.reserved[1] ||
-	    args.vcpu_id >= DOMINO_MAX_VCPUS)
+	    args.vcpu_id >= d->max_vcpus)
 		return -EINVAL;
 
 	mutex_lock(&d->vcpus_lock);

@@ -29,6 +29,9 @@
  * Versioning: DOMINO_GET_API_VERSION returns DOMINO_API_VERSION. A new
  * version only adds ioctls, flags and meanings for reserved fields; what is
  * documented here keeps its meaning.
+ *   1  the first.
+ *   2  per-domain limits: max_memory and max_vcpus in struct
+ *      domino_create_domain (were reserved) and in domino_domain_info.
  */
 #ifndef _UAPI_LINUX_DOMINO_H
 #define _UAPI_LINUX_DOMINO_H
@@ -36,7 +39,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define DOMINO_API_VERSION	1
+#define DOMINO_API_VERSION	2
 
 /* The ioctl type byte of every Domino ioctl. */
 #define DOMINO_IOCTL_TYPE	0xDE
@@ -132,10 +135,17 @@ struct domino_caps {
  *        once), or a specific id in 1..DOMINO_DOMID_MAX (restore and
  *        migration keep ids). Out: the domain's id.
  *
- * Errors: EINVAL (bad flags, reserved bits, domid out of range),
+ * max_memory: the most guest memory its slots may map together, in bytes
+ *        (a multiple of 4096); 0: no limit of its own. Like Xen's maxmem.
+ * max_vcpus: vCPU ids are below it (1..DOMINO_MAX_VCPUS); 0: the
+ *        maximum, DOMINO_MAX_VCPUS.
+ *
+ * Errors: EINVAL (bad flags, reserved bits, domid out of range, limits
+ *         malformed),
  *         EEXIST (that domid is taken), ENOSPC (max_domains reached),
  *         EBUSY (another hypervisor holds VMX/SVM on some CPU; the kernel
- *         log names it and the fix), ENOMEM.
+ *         log names it and the fix), ENOMEM, EINTR (a signal arrived while
+ *         the module registered with the caller's address space; retry).
  *
  * The first domain switches hardware virtualization on, on every CPU; when
  * the last domain is gone it is switched off again.
@@ -143,7 +153,10 @@ struct domino_caps {
 struct domino_create_domain {
 	__u32 flags;		/* DOMINO_DOMAIN_*, below */
 	__u32 domid;		/* in/out, see above */
-	__u64 reserved[4];	/* zero */
+	__u64 max_memory;	/* bytes; 0: no limit (API version 2) */
+	__u32 max_vcpus;	/* 0: DOMINO_MAX_VCPUS (API version 2) */
+	__u32 pad;		/* zero */
+	__u64 reserved[2];	/* zero */
 };
 
 #define DOMINO_CREATE_DOMAIN	_IOWR(DOMINO_IOCTL_TYPE, 0x02, struct domino_create_domain)
@@ -154,8 +167,12 @@ struct domino_create_domain {
  */
 struct domino_domain_info {
 	__u32 domid;
-	__u32 flags;		/* none defined yet: 0 */
-	__u64 reserved[6];	/* written as zero */
+	__u32 flags;		/* DOMINO_DOMAIN_* it was created with */
+	__u64 max_memory;	/* its limits, as created (0: none) */
+	__u32 max_vcpus;
+	__u32 pad;
+	__u64 memory;		/* bytes its slots map now */
+	__u64 reserved[3];	/* written as zero */
 };
 
 #define DOMINO_DOMAIN_GET_INFO	_IOR(DOMINO_IOCTL_TYPE, 0x40, struct domino_domain_info)
@@ -216,7 +233,8 @@ struct domino_irq_line {
  *
  * Errors: EINVAL (alignment, size, wrap, flags, reserved, slot number),
  *         EEXIST (overlaps another slot), EFAULT (userspace range not
- *         within the caller's address space), ENOSPC (domain memory limit).
+ *         within the caller's address space), ENOSPC (the slots would map
+ *         more than the domain's max_memory).
  */
 struct domino_memory_region {
 	__u32 slot;
@@ -235,7 +253,8 @@ struct domino_memory_region {
 
 /*
  * DOMINO_CREATE_VCPU - domain fd
- * Creates vCPU vcpu_id (0..DOMINO_MAX_VCPUS-1, each once) and returns its
+ * Creates vCPU vcpu_id (below the domain's max_vcpus, each once; EINVAL
+ * otherwise, EEXIST for an id taken) and returns its
  * fd (O_CLOEXEC). The vCPU holds a reference on its domain. Its state
  * starts as after INIT (real mode at f000:fff0), with the default CPUID
  * policy derived from the host.
@@ -353,6 +372,11 @@ struct domino_regs {
 	__u64 rip, rflags;
 };
 
+/*
+ * DOMINO_GET_REGS / DOMINO_SET_REGS - vCPU fd
+ * SET_REGS also ends a HLT the vCPU sleeps in (DOMINO_DOMAIN_IRQCHIP): the
+ * VMM has moved it on. A vCPU waiting for INIT/SIPI keeps waiting.
+ */
 #define DOMINO_GET_REGS		_IOR(DOMINO_IOCTL_TYPE, 0x81, struct domino_regs)
 #define DOMINO_SET_REGS		_IOW(DOMINO_IOCTL_TYPE, 0x82, struct domino_regs)
 

@@ -25,12 +25,18 @@ _Static_assert(sizeof(struct domino_caps) == 104, "domino_caps size");
 
 LAYOUT(domino_create_domain, flags, 0);
 LAYOUT(domino_create_domain, domid, 4);
-LAYOUT(domino_create_domain, reserved, 8);
+LAYOUT(domino_create_domain, max_memory, 8);
+LAYOUT(domino_create_domain, max_vcpus, 16);
+LAYOUT(domino_create_domain, pad, 20);
+LAYOUT(domino_create_domain, reserved, 24);
 _Static_assert(sizeof(struct domino_create_domain) == 40, "create_domain size");
 
 LAYOUT(domino_domain_info, domid, 0);
 LAYOUT(domino_domain_info, flags, 4);
-LAYOUT(domino_domain_info, reserved, 8);
+LAYOUT(domino_domain_info, max_memory, 8);
+LAYOUT(domino_domain_info, max_vcpus, 16);
+LAYOUT(domino_domain_info, memory, 24);
+LAYOUT(domino_domain_info, reserved, 32);
 _Static_assert(sizeof(struct domino_domain_info) == 56, "domain_info size");
 
 LAYOUT(domino_memory_region, slot, 0);
