@@ -98,18 +98,25 @@ static u64 svm_cr4_allowed(void)
 }
 
 /*
- * MOV to CR4 (APM 3.1.3, SDM vol. 2B MOV CR): #GP for a bit Domino does
- * not virtualize, for clearing PAE or changing LA57 in long mode, and for
- * setting PCIDE outside long mode or with CR3[11:0] not zero. A change to
- * a bit that shapes translations drops the guest's TLB entries, as the CPU
- * would have (SDM 4.10.4.1): the vCPU takes a fresh ASID.
+ * MOV to CR8: the virtual TPR. MOV to CR4 (APM 3.1.3, SDM vol. 2B MOV
+ * CR): #GP for a bit Domino does not virtualize, for clearing PAE or
+ * changing LA57 in long mode, and for setting PCIDE outside long mode or
+ * with CR3[11:0] not zero. A change to a bit that shapes translations
+ * drops the guest's TLB entries, as the CPU would have (SDM 4.10.4.1):
+ * the vCPU takes a fresh ASID.
  */
 int svm_set_cr(struct domino_vcpu *v, unsigned int cr, u64 val)
 {
-	struct vmcb_save_area *save = &to_svm(v)->vmcb->save;
+	struct vmcb *vmcb = to_svm(v)->vmcb;
+	struct vmcb_save_area *save = &vmcb->save;
 	u64 old = save->cr4;
 	bool lma = save->efer & EFER_LMA;
 
+	/* CR8 (checked 0-15 by the caller) is V_TPR (APM 15.21.1). */
+	if (cr == 8) {
+		vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) | (val & 0xf);
+		return 0;
+	}
 	if (cr != 4 || (val & ~svm_cr4_allowed()))
 		return -EINVAL;
 	if (lma && (!(val & X86_CR4_PAE) || ((val ^ old) & X86_CR4_LA57)))

@@ -98,8 +98,8 @@ static void vmcb_init_control(struct domino_vcpu *v, struct vmcb *vmcb)
 		INTERCEPT_SKINIT, INTERCEPT_INVLPGA, INTERCEPT_RDPRU,
 		INTERCEPT_MONITOR, INTERCEPT_MWAIT, INTERCEPT_MWAIT_COND,
 		INTERCEPT_XSETBV, INTERCEPT_TASK_SWITCH,
-		/* CR4: only the bits Domino virtualizes (svm_set_cr). */
-		INTERCEPT_CR4_WRITE,
+		/* CR4: only the bits Domino virtualizes; CR8: the APIC's TPR. */
+		INTERCEPT_CR4_WRITE, INTERCEPT_CR8_WRITE,
 	};
 	struct vmcb_control_area *c = &vmcb->control;
 	unsigned int i;
@@ -275,8 +275,9 @@ static void svm_decode_exit(struct domino_vcpu *v, struct domino_exit *e)
 		e->dr.gpr = svm_has_decode_assists ? c->exit_info_1 & 0xf : -1;
 		break;
 	case SVM_EXIT_WRITE_CR4:
+	case SVM_EXIT_WRITE_CR8:
 		e->kind = DX_CR_WRITE;
-		e->cr.cr = 4;
+		e->cr.cr = code - SVM_EXIT_WRITE_CR0;
 		/* APM 15.33: with decode assists, EXITINFO1[63] valid, [3:0] GPR. */
 		e->cr.gpr = svm_has_decode_assists && (c->exit_info_1 & BIT_ULL(63)) ?
 			    c->exit_info_1 & 0xf : -1;

@@ -3,13 +3,17 @@
  * Guest writes to control registers that the vendor code intercepts so
  * that a guest can only set what Domino virtualizes: on SVM, CR4 (left
  * alone, a guest could set bits the hardware has but Domino hides from
- * CPUID, such as PKE, or hand VMRUN a state it refuses).
+ * CPUID, such as PKE, or hand VMRUN a state it refuses), and CR8, the
+ * local APIC's task priority, which the in-kernel APIC must see (and
+ * QEMU's SVM, written by a guest with a virtual interrupt pending, aborts
+ * on: docs/lab.md, "Traps").
  */
 #include <linux/kernel.h>
 #include <asm/trapnr.h>
 
 #include "domino.h"
 #include "domain.h"
+#include "irqchip.h"
 #include "vcpu.h"
 #include "x86_insn.h"
 
@@ -43,10 +47,17 @@ int domino_cr_write_exit(struct domino_vcpu *v, const struct domino_exit *e)
 	}
 	/* Outside 64-bit mode the operand is 32 bits (SDM vol. 2B MOV CR). */
 	val = long64 ? v->gpr[gpr] : (u32)v->gpr[gpr];
+	/* SDM 10.8.6.1: CR8 is TPR[7:4]; bits 63:4 are reserved, #GP. */
+	if (e->cr.cr == 8 && val > 15) {
+		domino_vcpu_queue_exception(v, X86_TRAP_GP, true, 0);
+		return 1;
+	}
 	if (domino_vendor->set_cr(v, e->cr.cr, val)) {
 		domino_vcpu_queue_exception(v, X86_TRAP_GP, true, 0);
 		return 1;
 	}
+	if (e->cr.cr == 8 && v->lapic)
+		domino_lapic_set_cr8(v, val);
 	domino_vcpu_skip(v, len);
 	return 1;
 }

@@ -753,6 +753,14 @@ int domino_lapic_msr_set(struct domino_vcpu *v, u32 index, u64 val)
 	return lapic_write(a, off, val) ? 0 : -EINVAL;
 }
 
+void domino_lapic_set_cr8(struct domino_vcpu *v, u64 cr8)
+{
+	struct domino_lapic *a = lapic(v);
+
+	if (a)
+		WRITE_ONCE(a->reg[R(APIC_TASKPRI)], (cr8 & 0xf) << 4);
+}
+
 int domino_lapic_set_base(struct domino_vcpu *v, u64 val, bool host)
 {
 	struct domino_lapic *a = lapic(v);

@@ -72,7 +72,7 @@ struct domino_exit {
 			s8 gpr;		/* -1: decode it from the instruction */
 		} dr;
 		struct {
-			u8 cr;		/* 0 or 4 */
+			u8 cr;		/* 0, 4 or 8 */
 			s8 gpr;		/* -1: decode it from the instruction */
 		} cr;
 		struct {

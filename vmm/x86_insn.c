@@ -638,11 +638,17 @@ int x86_decode_mov_ctl(const u8 *b, unsigned int avail, bool long64,
 		       u8 opcode, unsigned int *len, unsigned int *reg)
 {
 	unsigned int i;
+	bool lock = false;
 	u8 rex = 0;
 
 	if (avail > X86_MAX_INSN_LEN)
 		avail = X86_MAX_INSN_LEN;
 	for (i = 0; i < avail; i++) {
+		if (b[i] == 0xf0) {
+			lock = true;
+			rex = 0;
+			continue;
+		}
 		if (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf2 || b[i] == 0xf3 ||
 		    b[i] == 0x26 || b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e ||
 		    b[i] == 0x64 || b[i] == 0x65) {
@@ -660,5 +666,11 @@ int x86_decode_mov_ctl(const u8 *b, unsigned int avail, bool long64,
 		return -EINVAL;
 	*len = i + 3;
 	*reg = ((b[i + 2] >> 3) & 7) | (rex & 4 ? 8 : 0);
+	/* AMD's LOCK MOV CR0 is MOV CR8 (APM vol. 3, MOV CRn); LOCK on DRs #UDs */
+	if (lock) {
+		if ((b[i + 1] & 1) || *reg)
+			return -EINVAL;
+		*reg = 8;
+	}
 	return (b[i + 2] & 7) | (rex & 1 ? 8 : 0);
 }

@@ -137,7 +137,7 @@ void x86_mmio_string_advance(const struct x86_mmio_insn *insn, u64 *gprs,
  * (and REX in 64-bit mode); the ModRM r/m field names the GPR whatever mod
  * says (SDM vol. 2B, MOV-Move to/from Control/Debug Registers). Returns the
  * GPR (X86_RAX..X86_R15) and sets *@len and *@reg (the CR/DR number, REX.R
- * included), or -EINVAL.
+ * included; LOCK MOV CR0, AMD's alternative encoding, is CR8), or -EINVAL.
  */
 int x86_decode_mov_ctl(const u8 *bytes, unsigned int avail, bool long64,
 		       u8 opcode, unsigned int *len, unsigned int *reg);

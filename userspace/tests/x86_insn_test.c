@@ -583,6 +583,8 @@ static void run_mov_ctl_cases(void)
 	static const u8 cr8_rcx[] = { 0x44, 0x0f, 0x22, 0xc1 };	/* mov %rcx,%cr8 */
 	static const u8 dr7_rdx[] = { 0x66, 0x0f, 0x23, 0xfa };	/* mov %edx,%dr7 */
 	static const u8 not_mov[] = { 0x0f, 0x24, 0xe0 };
+	static const u8 lock_cr0[] = { 0xf0, 0x0f, 0x22, 0xc2 };	/* mov %rdx,%cr8 (AMD) */
+	static const u8 lock_dr0[] = { 0xf0, 0x0f, 0x23, 0xc2 };
 	unsigned int len = 0, reg = 0;
 	bool ok;
 
@@ -598,9 +600,12 @@ static void run_mov_ctl_cases(void)
 	     len == 4 && reg == 7;
 	ok = ok && x86_decode_mov_ctl(dr7_rdx, 4, false, 0x22, &len, &reg) < 0;
 	ok = ok && x86_decode_mov_ctl(not_mov, 3, true, 0, &len, &reg) < 0;
+	ok = ok && x86_decode_mov_ctl(lock_cr0, 4, true, 0x22, &len, &reg) == X86_RDX &&
+	     reg == 8 && len == 4;
+	ok = ok && x86_decode_mov_ctl(lock_dr0, 4, true, 0, &len, &reg) < 0;
 	ok = ok && x86_decode_mov_ctl(cr4_rax, 2, true, 0x22, &len, &reg) < 0;
 	report(ok, "MOV CR/DR decoding: GPR, register and length; REX only in 64-bit mode; "
-	       "other opcodes and truncated bytes refused");
+	       "LOCK MOV CR0 is CR8; other opcodes and truncated bytes refused");
 }
 
 int main(void)
