@@ -13,6 +13,10 @@
 #   make bench           Domino vs KVM in the same lab boots: exit costs,
 #                        Linux boot to /init, memory; table, CSV, plots in
 #                        lab-results/bench/ (docs/performance.md)
+#   make fuzz            the UAPI and guest fuzzers for FUZZ_SECONDS (300)
+#                        each, and the isolation tests, in both labs; then
+#                        the leak, unload and kernel-log checks
+#                        (FUZZ_SEED=S replays a seed; LABS=svm|vmx)
 #   make deps            install the Debian packages the build and lab need
 #   make C=2 / W=1       sparse / extra warnings, passed to kbuild
 #
@@ -73,6 +77,9 @@ soak: lab-module userspace selftests
 bench: lab-module userspace selftests
 	$(TOP)/scripts/bench.sh
 
+fuzz: lab-module userspace selftests
+	$(TOP)/scripts/fuzz.sh
+
 deps:
 	$(TOP)/scripts/install-deps.sh
 
@@ -82,4 +89,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build lab-results
 
-.PHONY: all module userspace selftests lab-module check check-native demo bench soak deps clean
+.PHONY: all module userspace selftests lab-module check check-native demo bench soak fuzz deps clean

@@ -18,14 +18,50 @@ if [ "${KTAP_HEADER:-1}" = 1 ]; then
 fi
 n=$((${KTAP_FIRST:-1} - 1))
 failed=0
+
+# After each test: every domain gone and the module's counters back where
+# they were (its allocations, not the host's), and the kernel log free of
+# oops, WARN, BUG, lockdep and RCU reports. A test that leaks fails.
+sysfs=/sys/class/misc/domino
+bad='WARNING:|BUG:|Oops|general protection fault|Call Trace|rcu_sched self-detected|rcu: INFO|possible circular locking|blocked for more than|cut here'
+counters() { [ -d $sysfs ] && echo "$(cat $sysfs/domains)/$(cat $sysfs/alloc_objects)/$(cat $sysfs/alloc_pages)"; }
+after_test() {	# after_test BEFORE LOGLINES: prints what is wrong, if anything
+	i=0
+	while [ "$(counters)" != "$1" ] && [ $i -lt 30 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	[ "$(counters)" = "$1" ] || echo "leak: domains/objects/pages $1 before, $(counters) after"
+	dmesg 2>/dev/null | tail -n +"$(($2 + 1))" | grep -Eq "$bad" && echo "kernel log report"
+}
+
 for t in $tests; do
 	n=$((n + 1))
 	echo "# selftests: domino: $t"
 	out=$(mktemp)
-	timeout "$timeout_s" "$dir/$t" >"$out" 2>&1
+	before=$(counters)
+	loglines=$(dmesg 2>/dev/null | wc -l)
+	timeout "$timeout_s" "$dir/$t" >"$out" 2>&1 &
+	pid=$!
+	# A line every 5 s while a long test (a fuzzer) runs: the lab's
+	# watchdog takes 120 s of silence for a hang, and under Bochs one
+	# second of L1's time takes over ten.
+	s=0
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		s=$((s + 1))
+		[ $((s % 5)) -eq 0 ] && echo "# $t: running for ${s}s"
+	done
+	wait "$pid"
 	rc=$?
 	sed 's/^/# /' "$out"
 	rm -f "$out"
+	broken=$(after_test "$before" "$loglines" | tr '\n' ';')
+	if [ -n "$broken" ] && [ "$rc" -ne 124 ] && [ "$rc" -ne 143 ]; then
+		dmesg | tail -n +"$((loglines + 1))" | grep -E -A3 "$bad" | head -n 40 | sed 's/^/# /'
+		echo "not ok $n selftests: domino: $t # ${broken%;}"
+		failed=1
+		continue
+	fi
 	case $rc in
 	0) echo "ok $n selftests: domino: $t" ;;
 	4) echo "ok $n selftests: domino: $t # SKIP" ;;

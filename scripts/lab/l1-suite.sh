@@ -47,13 +47,20 @@ elif grep -qw vmx /proc/cpuinfo; then
 else
 	vendor=none kvm_vendor=
 fi
-tests=$(cat "$st/TESTS")
+# Linux guests on Domino (l1-guests.sh): LAB_GUESTS=0 leaves them out.
+# LAB_TESTS picks selftests (`make fuzz`); FUZZ_SECONDS and FUZZ_SEED are
+# the fuzzers' budget and seed.
+[ -f "$root/lab.env" ] && . "$root/lab.env"
+tests=${LAB_TESTS:-$(cat "$st/TESTS")}
 set -- $tests
 nr_tests=$#
+# Under Bochs L1's clock runs at about a tenth of real time: the fuzzers'
+# budget there is FUZZ_SECONDS_VMX (default 3 s of L1 time, ~1 min).
+[ "$vendor" = vmx ] && FUZZ_SECONDS=${FUZZ_SECONDS_VMX:-3}
+export DOMINO_FUZZ_SECONDS=${FUZZ_SECONDS:-} DOMINO_FUZZ_SEED=${FUZZ_SEED:-}
+[ -n "${FUZZ_SECONDS:-}" ] && export DOMINO_TEST_TIMEOUT=$((FUZZ_SECONDS + 120))
 echo "DOMINO-KTAP-BEGIN $vendor"
 echo "TAP version 13"
-# Linux guests on Domino (l1-guests.sh): LAB_GUESTS=0 leaves them out.
-[ -f "$root/lab.env" ] && . "$root/lab.env"
 guest_tests=0
 [ -f "$root/l1-guests.sh" ] && guest_tests=$(sed -n 's/^GUEST_TESTS=//p' "$root/l1-guests.sh")
 echo "1..$((nr_tests + 11 + guest_tests))"
@@ -65,6 +72,10 @@ echo "# kernel $(uname -r), cpu flag: $vendor, $(grep -c ^processor /proc/cpuinf
 boot_lines=$(dmesg | wc -l)
 dmesg | grep -q 'WARNING: CPU:' && echo "# boot-time kernel WARN before the suite started (emulator):" &&
 	dmesg | grep 'WARNING: CPU:' | sed 's/^/#   /'
+
+# A task blocked for 30 s is reported (and fails the log check) well before
+# the lab's watchdog (120 s of silence) kills L1 with nothing said.
+echo 30 > /proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
 
 # msr.ko lets tests compare the module's findings with the MSRs.
 load_kmod msr 2>/dev/null
@@ -125,7 +136,7 @@ else
 fi
 
 # 5..: the selftests, numbered on in this document.
-KTAP_HEADER=0 KTAP_FIRST=$((n + 1)) "$st/run_tests.sh" || failed=1
+KTAP_HEADER=0 KTAP_FIRST=$((n + 1)) "$st/run_tests.sh" $tests || failed=1
 n=$((n + nr_tests))
 
 # sti; hlt with a one-shot timer, 1000 times: every round's interrupt must

@@ -48,17 +48,19 @@ cp "$here/l1-guests.sh" "$here/l1-lib.sh" "$payload/"
 # second: a boot to init takes far longer than a CI run may, so the VMX lab
 # skips them unless LAB_GUESTS asks (docs/lab.md).
 guests=${LAB_GUESTS:-1}
-why=
+why=${LAB_GUESTS_WHY:-}
 if [ "$vendor" = vmx ] && [ -z "${LAB_GUESTS:-}" ]; then
     guests=0
     why="Linux guests under Bochs take more than 10 minutes to boot; LAB_GUESTS=boot runs one"
 fi
 printf 'LAB_GUESTS=%s\nLAB_GUESTS_WHY="%s"\n' "$guests" "$why" > "$payload/lab.env"
-# `make soak` (l1-soak.sh) and `make bench` (l1-bench.sh) settings.
+# `make soak` (l1-soak.sh), `make bench` (l1-bench.sh) and `make fuzz`
+# (l1-suite.sh with LAB_TESTS and the fuzzers' budget and seed) settings.
 for v in SOAK_RUNS SOAK_VCPUS SOAK_NOKASLR SOAK_ATTACH SOAK_VMM \
-         BENCH_PHASE BENCH_REPS BENCH_EXIT_N; do
+         BENCH_PHASE BENCH_REPS BENCH_EXIT_N LAB_TESTS FUZZ_SECONDS FUZZ_SECONDS_VMX \
+         FUZZ_SEED; do
     eval "val=\${$v:-}"
-    [ -z "$val" ] || printf '%s=%s\n' "$v" "$val" >> "$payload/lab.env"
+    [ -z "$val" ] || printf '%s="%s"\n' "$v" "$val" >> "$payload/lab.env"
 done
 # The anchor VMM (QEMU on L1's /dev/kvm), for benchmarks and soak runs.
 if [ -n "${LAB_STAGE_QEMU:-}" ]; then

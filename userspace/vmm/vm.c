@@ -341,6 +341,9 @@ struct vm *vm_create(const struct domcfg *cfg, const struct vm_callbacks *cb,
 	/* No SA_RESTART: the kick must make DOMINO_RUN return EINTR. */
 	sigaction(VM_KICK_SIGNAL, &sa, NULL);
 
+	/* xl's maxmem and maxvcpus are the domain's limits, as in Xen. */
+	args.max_memory = cfg->maxmem << 20;
+	args.max_vcpus = cfg->maxvcpus;
 	vm->dev = domino_dev_open();
 	if (vm->dev < 0) {
 		snprintf(err, errlen, "%s: %s%s", domino_device_path(),
