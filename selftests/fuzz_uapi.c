@@ -18,6 +18,7 @@
  * documented errno. With -j 1 a seed replays the same sequence of calls.
  */
 #define _GNU_SOURCE
+#include <execinfo.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -324,7 +325,13 @@ static void op_backing(uint64_t *s)
 		TEST_ASSERT(b->addr != MAP_FAILED, "mmap");
 		break;
 	case 1:
-		munmap(b->addr + off, 4096);
+		/*
+		 * The page is unmapped under the guests (the notifier fires)
+		 * but its address stays reserved: a hole could be handed to
+		 * another thread's mmap, which the mprotect below would hit.
+		 */
+		mmap(b->addr + off, 4096, PROT_NONE,
+		     MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		break;
 	case 2:
 		madvise(b->addr + off, 4096, MADV_DONTNEED);
@@ -801,6 +808,27 @@ static double now_s(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
+static __thread int current_op = -1;
+static uint64_t run_seed;
+
+/* The fuzzer itself crashing must still say what it was doing. */
+static void on_fatal(int sig, siginfo_t *si, void *uc)
+{
+	char msg[160];
+	void *bt[32];
+	int n;
+
+	(void)uc;
+	n = snprintf(msg, sizeof(msg), "# fuzz_uapi: signal %d at %p during %s (seed %#llx)\n",
+		     sig, si->si_addr, current_op >= 0 ? op_names[current_op] : "setup",
+		     (unsigned long long)run_seed);
+	if (write(1, msg, n) < 0)
+		_exit(3);
+	n = backtrace(bt, 32);
+	backtrace_symbols_fd(bt, n, 1);
+	_exit(3);
+}
+
 static void *worker(void *arg)
 {
 	struct worker *w = arg;
@@ -815,7 +843,9 @@ static void *worker(void *arg)
 
 		for (i = 0; pick >= op_weight[i]; i++)
 			pick -= op_weight[i];
+		current_op = i;
 		ops[i](&s);
+		current_op = -1;
 		__atomic_add_fetch(&stats.calls[i], 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
@@ -892,6 +922,13 @@ int main(int argc, char **argv)
 	fz.helper_sock = sv[0];
 
 	sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART: runs end with EINTR */
+	{
+		struct sigaction fatal = { .sa_sigaction = on_fatal, .sa_flags = SA_SIGINFO };
+
+		run_seed = seed;
+		sigaction(SIGSEGV, &fatal, NULL);
+		sigaction(SIGBUS, &fatal, NULL);
+	}
 	for (i = 0; i < MAX_VCPUS; i++)
 		fz.vcpus[i].fd = -1;
 	for (i = 0; i < MAX_BACKINGS; i++) {

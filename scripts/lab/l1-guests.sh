@@ -3,6 +3,9 @@
 # the lab's Debian kernel as PVH domains through the `domino` toolstack and
 # checks their life cycle. Uses result(), $root; adds GUEST_TESTS results.
 # The guest's /init is scripts/lab/guest/init (modes: boot/panic/reboot/idle).
+# lab.env: GUEST_CONSOLE_ARGS replaces "quiet" on the guest's command line
+# (e.g. "earlyprintk=ttyS0 loglevel=8" to see how far a boot gets),
+# GUEST_INIT_WAIT_S the wait for G1's init (240 s of L1 time).
 GUEST_TESTS=5
 
 guest_dir=/tmp/guests
@@ -23,7 +26,7 @@ memory = 256
 vcpus = 2
 kernel = "$root/vmlinuz"
 ramdisk = "$root/guest.cpio"
-extra = "console=ttyS0 quiet domino.test=$2 domino.hosttime=$(date +%s) domino.host_tsc_unsync=$host_tsc ${3:-}"
+extra = "console=ttyS0 ${GUEST_CONSOLE_ARGS:-quiet} domino.test=$2 domino.hosttime=$(date +%s) domino.host_tsc_unsync=$host_tsc ${3:-}"
 on_poweroff = "destroy"
 on_reboot = "restart"
 on_crash = "preserve"
@@ -62,14 +65,14 @@ g1_boot() {
 	"$dom" console g1 < /dev/null > "$guest_dir/g1.log" 2>&1 &
 	con=$!
 	listed=no
-	if ! wait_log "$guest_dir/g1.log" "DOMINO-GUEST: init" 240; then
-		echo "# g1 did not reach its init in 240 s: console tail, domain state, host log"
+	if ! wait_log "$guest_dir/g1.log" "DOMINO-GUEST: init" "${GUEST_INIT_WAIT_S:-240}"; then
+		echo "# g1 did not reach its init in ${GUEST_INIT_WAIT_S:-240} s: console tail, domain state, host log"
 		show_log "$guest_dir/g1.log" 30
 		"$dom" list -l 2>&1 | sed 's/^/#   /'
 		dmesg | tail -n 15 | sed 's/^/#   /'
 		"$dom" destroy g1; wait_gone g1 30
 		kill "$con" 2>/dev/null; wait "$con" 2>/dev/null
-		g1_why="no init line in 240 s"
+		g1_why="no init line in ${GUEST_INIT_WAIT_S:-240} s"
 		return 2
 	fi
 	t1=$(uptime_cs)
