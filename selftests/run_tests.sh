@@ -42,14 +42,14 @@ for t in $tests; do
 	loglines=$(dmesg 2>/dev/null | wc -l)
 	timeout "$timeout_s" "$dir/$t" >"$out" 2>&1 &
 	pid=$!
-	# A line every 5 s while a long test (a fuzzer) runs: the lab's
-	# watchdog takes 120 s of silence for a hang, and under Bochs one
-	# second of L1's time takes over ten.
+	# A line every 2 s while a long test (a fuzzer) runs: the lab's
+	# watchdog takes 120 s of silence for a hang, and under Bochs a busy
+	# second of L1's time can take forty.
 	s=0
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
 		s=$((s + 1))
-		[ $((s % 5)) -eq 0 ] && echo "# $t: running for ${s}s"
+		[ $((s % 2)) -eq 0 ] && echo "# $t: running for ${s}s"
 	done
 	wait "$pid"
 	rc=$?
