@@ -54,8 +54,8 @@ fi
 tests=${LAB_TESTS:-$(cat "$st/TESTS")}
 set -- $tests
 nr_tests=$#
-# Under Bochs L1's clock runs at about a tenth of real time: the fuzzers'
-# budget there is FUZZ_SECONDS_VMX (default 3 s of L1 time, ~1 min).
+# Under Bochs a busy second of L1's clock takes 30-40 s: the fuzzers'
+# budget there is FUZZ_SECONDS_VMX (default 3 s of L1 time, ~2 min).
 [ "$vendor" = vmx ] && FUZZ_SECONDS=${FUZZ_SECONDS_VMX:-3}
 export DOMINO_FUZZ_SECONDS=${FUZZ_SECONDS:-} DOMINO_FUZZ_SEED=${FUZZ_SEED:-}
 [ -n "${FUZZ_SECONDS:-}" ] && export DOMINO_TEST_TIMEOUT=$((FUZZ_SECONDS + 120))
