@@ -25,7 +25,6 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -683,15 +682,6 @@ struct witness {
 	bool failed;
 };
 
-static void pin_cpu0(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 static void *witness_thread(void *arg)
 {
 	struct witness *w = arg;
@@ -701,7 +691,7 @@ static void *witness_thread(void *arg)
 	struct domino_regs r;
 	struct ucall uc;
 
-	pin_cpu0();
+	pin_to_cpu(0);
 	dvcpu_setup_long64(vcpu, (void (*)(void))guest_witness);
 	dvcpu_get_regs(vcpu, &r);
 	r.rdi = magic;
@@ -986,7 +976,7 @@ int main(int argc, char **argv)
 	ro_page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	TEST_ASSERT(ro_page != MAP_FAILED, "mmap");
 	sigaction(SIGALRM, &sa, NULL);
-	pin_cpu0();
+	pin_to_cpu(0);
 	/* The witness runs with SIGALRM blocked: the ticks are the fuzzer's. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGALRM);
@@ -1043,11 +1033,7 @@ int main(int argc, char **argv)
 	ktap_test_result(!w.failed && w.rounds > 0 && w.bad == 0,
 			 "a witness domain ran %llu rounds beside it, its memory and registers intact (%llu bad)",
 			 (unsigned long long)w.rounds, (unsigned long long)w.bad);
-	for (i = 0; i < 50 && domino_sysfs_num("domains") != 0; i++)
-		usleep(100000);
-	ktap_test_result(domino_sysfs_num("domains") == 0 &&
-			 domino_sysfs_num("alloc_objects") == objs0 &&
-			 domino_sysfs_num("alloc_pages") == pages0,
+	ktap_test_result(domino_counters_back(objs0, pages0),
 			 "every domain destroyed: 0 domains, objects and pages back to %lld/%lld",
 			 objs0, pages0);
 	munmap(ro_page, 4096);

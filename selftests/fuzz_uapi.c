@@ -981,11 +981,7 @@ int main(int argc, char **argv)
 			 "fds inherited (%llu) or passed by SCM_RIGHTS (%llu) gave another process nothing",
 			 (unsigned long long)stats.calls[OP_CHILD],
 			 (unsigned long long)stats.calls[OP_PASS_FD]);
-	for (i = 0; i < 50 && domino_sysfs_num("domains") != 0; i++)
-		usleep(100000);
-	ktap_test_result(domino_sysfs_num("domains") == 0 &&
-			 domino_sysfs_num("alloc_objects") == objs0 &&
-			 domino_sysfs_num("alloc_pages") == pages0,
+	ktap_test_result(domino_counters_back(objs0, pages0),
 			 "every domain destroyed with its last fd: objects and pages back to %lld/%lld",
 			 objs0, pages0);
 	ktap_finished();

@@ -8,7 +8,6 @@
  * (max_vcpus, max_memory) hold.
  */
 #define _GNU_SOURCE
-#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -91,15 +90,6 @@ static bool holds_secret(const void *p, size_t len)
 	return false;
 }
 
-static void pin_cpu0(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 /* Probes: RAM and the slot read their own bytes, everything else exits. */
 static void test_edges_and_holes(void)
 {
@@ -176,7 +166,7 @@ static void test_scrubbed(void)
 	int round;
 
 	TEST_ASSERT(xs, "calloc");
-	pin_cpu0();
+	pin_to_cpu(0);
 	for (round = 0; round < 4; round++) {
 		struct dvm *vm = dvm_create(0);
 		struct dvcpu *vcpu = dvcpu_add(vm, 0);
@@ -369,9 +359,7 @@ int main(void)
 	test_scrubbed();
 	test_passed_fds();
 	test_limits();
-	ktap_test_result(domino_sysfs_num("domains") == 0 &&
-			 domino_sysfs_num("alloc_objects") == objs &&
-			 domino_sysfs_num("alloc_pages") == pages,
+	ktap_test_result(domino_counters_back(objs, pages),
 			 "nothing left: 0 domains, objects and pages back to %lld/%lld", objs, pages);
 	ktap_finished();
 }

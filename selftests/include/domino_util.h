@@ -50,6 +50,15 @@ int domino_domain_create_raw(int dev, struct domino_create_domain *args);
 long long domino_sysfs_num(const char *name);
 void domino_sysfs_str(const char *name, char *buf, size_t len);
 
+/*
+ * Whether every domain is gone (waiting up to 5 s for the last references)
+ * and the module's object and page counts are back to @objs and @pages.
+ */
+bool domino_counters_back(long long objs, long long pages);
+
+/* Run the calling thread on CPU @cpu only. */
+void pin_to_cpu(int cpu);
+
 /* Host facts the tests compare the module against. */
 void host_cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b,
 		uint32_t *c, uint32_t *d);

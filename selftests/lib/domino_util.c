@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
 #include <cpuid.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -115,4 +117,24 @@ bool host_rdmsr(int cpu, uint32_t msr, uint64_t *val)
 	n = pread(fd, val, sizeof(*val), msr);
 	close(fd);
 	return n == sizeof(*val);
+}
+
+bool domino_counters_back(long long objs, long long pages)
+{
+	int i;
+
+	for (i = 0; i < 50 && domino_sysfs_num("domains") != 0; i++)
+		usleep(100000);
+	return domino_sysfs_num("domains") == 0 &&
+	       domino_sysfs_num("alloc_objects") == objs &&
+	       domino_sysfs_num("alloc_pages") == pages;
+}
+
+void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
 }
