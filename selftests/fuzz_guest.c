@@ -762,6 +762,7 @@ static void kmsg(const char *fmt, ...)
 {
 	char buf[160];
 	va_list ap;
+	ssize_t n;
 	int fd = open("/dev/kmsg", O_WRONLY);
 
 	if (fd < 0)
@@ -769,8 +770,8 @@ static void kmsg(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (write(fd, buf, strlen(buf)) < 0)
-		buf[0] = 0;
+	n = write(fd, buf, strlen(buf));	/* best effort: a log line */
+	(void)n;
 	close(fd);
 }
 
