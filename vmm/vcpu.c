@@ -394,12 +394,26 @@ static long vcpu_get_regs(struct domino_vcpu *v, void __user *uarg)
 	return copy_to_user(uarg, &r, sizeof(r)) ? -EFAULT : 0;
 }
 
+/*
+ * Virtual-8086 mode exists only in protected mode outside IA-32e mode (SDM
+ * 20.2, 26.3.1.4: a VM entry to IA-32e mode with RFLAGS.VM fails; QEMU's
+ * SVM runs such a state into a CPU that answers nothing, NMIs included).
+ */
+static bool vcpu_rflags_fit(u64 rflags, u64 cr0, u64 efer)
+{
+	return !(rflags & X86_EFLAGS_VM) || ((cr0 & X86_CR0_PE) && !(efer & EFER_LMA));
+}
+
 static long vcpu_set_regs(struct domino_vcpu *v, void __user *uarg)
 {
+	struct domino_sregs s;
 	struct domino_regs r;
 
 	if (copy_from_user(&r, uarg, sizeof(r)))
 		return -EFAULT;
+	domino_vendor->get_sregs(v, &s);
+	if (!vcpu_rflags_fit(r.rflags, s.cr0, s.efer))
+		return -EINVAL;
 	v->gpr[GPR_RAX] = r.rax;
 	v->gpr[GPR_RBX] = r.rbx;
 	v->gpr[GPR_RCX] = r.rcx;
@@ -479,6 +493,8 @@ static long vcpu_set_sregs(struct domino_vcpu *v, void __user *uarg)
 	if (copy_from_user(&s, uarg, sizeof(s)))
 		return -EFAULT;
 	r = vcpu_check_sregs(&s);
+	if (!r && !vcpu_rflags_fit(v->rflags, s.cr0, s.efer))
+		r = -EINVAL;
 	return r ? r : domino_vendor->set_sregs(v, &s);
 }
 

@@ -376,6 +376,8 @@ struct domino_regs {
  * DOMINO_GET_REGS / DOMINO_SET_REGS - vCPU fd
  * SET_REGS also ends a HLT the vCPU sleeps in (DOMINO_DOMAIN_IRQCHIP): the
  * VMM has moved it on. A vCPU waiting for INIT/SIPI keeps waiting.
+ * EINVAL: RFLAGS.VM (virtual-8086 mode) outside 32-bit protected mode;
+ * SET_SREGS refuses such a mode while RFLAGS.VM is set.
  */
 #define DOMINO_GET_REGS		_IOR(DOMINO_IOCTL_TYPE, 0x81, struct domino_regs)
 #define DOMINO_SET_REGS		_IOW(DOMINO_IOCTL_TYPE, 0x82, struct domino_regs)
