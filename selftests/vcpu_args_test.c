@@ -65,7 +65,7 @@ int main(void)
 	ktap_print_header();
 	vm = dvm_create(0);
 	vcpu = dvcpu_add(vm, 0);
-	ktap_set_plan(23);
+	ktap_set_plan(24);
 	objs = domino_sysfs_num("alloc_objects");
 	hva = (uintptr_t)vm->mem;
 
@@ -117,6 +117,14 @@ int main(void)
 	ktap_test_result(ioctl_fails_with(vcpu->fd, DOMINO_GET_REGS, ro, EFAULT) &&
 			 ioctl(vcpu->fd, DOMINO_SET_REGS, ro) == 0,
 			 "GET_REGS into a read-only page -> EFAULT; SET_REGS may read it");
+	{
+		struct domino_regs r;
+
+		dvcpu_get_regs(vcpu, &r);
+		r.rflags |= 1ULL << 17;	/* VM: virtual-8086 mode */
+		ktap_test_result(ioctl_fails_with(vcpu->fd, DOMINO_SET_REGS, &r, EINVAL),
+				 "RFLAGS.VM outside 32-bit protected mode -> EINVAL");
+	}
 	dvcpu_get_sregs(vcpu, &sregs);
 	sregs.cr0 = 0x80000000;	/* PG without PE */
 	ktap_test_result(ioctl_fails_with(vcpu->fd, DOMINO_SET_SREGS, &sregs, EINVAL),
