@@ -75,8 +75,8 @@ struct domino_vendor_ops {
 	/* CR2 for a #PF the module queues (guest page walks). */
 	void (*set_cr2)(struct domino_vcpu *v, u64 cr2);
 	/*
-	 * A guest MOV to CR0/CR4 the vendor intercepted: check @val as the CPU
-	 * would (-EINVAL: the guest takes #GP) and load it.
+	 * A guest MOV to CR0/CR4/CR8 the vendor intercepted: check @val as
+	 * the CPU would (-EINVAL: the guest takes #GP) and load it.
 	 */
 	int (*set_cr)(struct domino_vcpu *v, unsigned int cr, u64 val);
 };
