@@ -98,6 +98,40 @@ static u64 svm_cr4_allowed(void)
 }
 
 /*
+ * MOV to CR0 (SDM vol. 2B MOV CR, 9.8.5; APM 14.6): #GP for bits 63:32,
+ * PG without PE, NW without CD, PG with LME but not PAE, and clearing PG
+ * in 64-bit code or with PCIDE; paging on or off with LME set enters or
+ * leaves long mode (EFER.LMA), as the CPU would. A change to PG, PE, WP,
+ * CD or NW drops the guest's TLB entries (a fresh ASID).
+ */
+static int svm_set_cr0(struct svm_vcpu *s, u64 val)
+{
+	struct vmcb_save_area *save = &s->vmcb->save;
+	u64 old = save->cr0, efer = save->efer;
+
+	if (val >> 32 || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
+	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
+		return -EINVAL;
+	if ((val & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & EFER_LME)) {
+		if (!(save->cr4 & X86_CR4_PAE))
+			return -EINVAL;
+		efer |= EFER_LMA;
+	}
+	if (!(val & X86_CR0_PG) && (old & X86_CR0_PG)) {
+		/* CS.L is attrib bit 9 in the VMCB's segment format. */
+		if (((efer & EFER_LMA) && (save->cs.attrib & BIT(9))) ||
+		    (save->cr4 & X86_CR4_PCIDE))
+			return -EINVAL;
+		efer &= ~EFER_LMA;
+	}
+	save->cr0 = val | X86_CR0_ET;	/* ET is fixed to 1 (SDM 2.5) */
+	save->efer = efer;
+	if ((val ^ old) & (X86_CR0_PG | X86_CR0_PE | X86_CR0_WP | X86_CR0_CD | X86_CR0_NW))
+		s->asid_cpu = -1;
+	return 0;
+}
+
+/*
  * MOV to CR8: the virtual TPR. MOV to CR4 (APM 3.1.3, SDM vol. 2B MOV
  * CR): #GP for a bit Domino does not virtualize, for clearing PAE or
  * changing LA57 in long mode, and for setting PCIDE outside long mode or
@@ -117,6 +151,8 @@ int svm_set_cr(struct domino_vcpu *v, unsigned int cr, u64 val)
 		vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) | (val & 0xf);
 		return 0;
 	}
+	if (cr == 0)
+		return svm_set_cr0(to_svm(v), val);
 	if (cr != 4 || (val & ~svm_cr4_allowed()))
 		return -EINVAL;
 	if (lma && (!(val & X86_CR4_PAE) || ((val ^ old) & X86_CR4_LA57)))

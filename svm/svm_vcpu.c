@@ -98,8 +98,12 @@ static void vmcb_init_control(struct domino_vcpu *v, struct vmcb *vmcb)
 		INTERCEPT_SKINIT, INTERCEPT_INVLPGA, INTERCEPT_RDPRU,
 		INTERCEPT_MONITOR, INTERCEPT_MWAIT, INTERCEPT_MWAIT_COND,
 		INTERCEPT_XSETBV, INTERCEPT_TASK_SWITCH,
-		/* CR4: only the bits Domino virtualizes; CR8: the APIC's TPR. */
-		INTERCEPT_CR4_WRITE, INTERCEPT_CR8_WRITE,
+		/*
+		 * CR0/CR4: only states the CPU accepts and bits Domino
+		 * virtualizes (QEMU's SVM lets a guest load what VMRUN then
+		 * refuses); CR8: the APIC's TPR.
+		 */
+		INTERCEPT_CR0_WRITE, INTERCEPT_CR4_WRITE, INTERCEPT_CR8_WRITE,
 	};
 	struct vmcb_control_area *c = &vmcb->control;
 	unsigned int i;
@@ -274,6 +278,7 @@ static void svm_decode_exit(struct domino_vcpu *v, struct domino_exit *e)
 		/* APM 15.33 decode assists: EXITINFO1[3:0] is the GPR. */
 		e->dr.gpr = svm_has_decode_assists ? c->exit_info_1 & 0xf : -1;
 		break;
+	case SVM_EXIT_WRITE_CR0:
 	case SVM_EXIT_WRITE_CR4:
 	case SVM_EXIT_WRITE_CR8:
 		e->kind = DX_CR_WRITE;

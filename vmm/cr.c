@@ -17,6 +17,44 @@
 #include "vcpu.h"
 #include "x86_insn.h"
 
+/*
+ * The CR0 write intercept also stops CLTS (0F 06) and LMSW (0F 01 /6), which
+ * carry no decode assist. CLTS clears TS; LMSW loads PE (never clearing it),
+ * MP, EM and TS from a register (SDM vol. 2A). LMSW from memory is not
+ * emulated (#UD). Returns false when it handled the instruction.
+ */
+static bool cr0_legacy_write(struct domino_vcpu *v, const struct domino_sregs *s,
+			     const u8 *b, size_t n, bool long64)
+{
+	unsigned int i = 0;
+	u8 rex = 0;
+	u64 val;
+
+	while (i < n && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf2 || b[i] == 0xf3 ||
+			 b[i] == 0x26 || b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e ||
+			 b[i] == 0x64 || b[i] == 0x65 || (long64 && (b[i] & 0xf0) == 0x40))) {
+		rex = (b[i] & 0xf0) == 0x40 ? b[i] : 0;
+		i++;
+	}
+	if (i + 2 <= n && b[i] == 0x0f && b[i + 1] == 0x06) {
+		val = s->cr0 & ~(u64)X86_CR0_TS;
+		i += 2;
+	} else if (i + 3 <= n && b[i] == 0x0f && b[i + 1] == 0x01 &&
+		   (b[i + 2] & 0xf8) == 0xf0) {
+		u64 src = v->gpr[(b[i + 2] & 7) | (rex & 1 ? 8 : 0)];
+
+		val = (s->cr0 & ~0xeULL) | (src & 0xf) | (s->cr0 & X86_CR0_PE);
+		i += 3;
+	} else {
+		return true;
+	}
+	if (s->ss.dpl || domino_vendor->set_cr(v, 0, val))
+		domino_vcpu_queue_exception(v, X86_TRAP_GP, true, 0);
+	else
+		domino_vcpu_skip(v, i);
+	return false;
+}
+
 int domino_cr_write_exit(struct domino_vcpu *v, const struct domino_exit *e)
 {
 	struct domino_sregs s;
@@ -33,6 +71,8 @@ int domino_cr_write_exit(struct domino_vcpu *v, const struct domino_exit *e)
 
 		/* MOV CRn, r (0F 22 /r); the exit already named the CR. */
 		gpr = x86_decode_mov_ctl(b, n, long64, 0x22, &dlen, &reg);
+		if (gpr < 0 && e->cr.cr == 0 && !cr0_legacy_write(v, &s, b, n, long64))
+			return 1;
 		if (gpr < 0 || reg != e->cr.cr) {
 			domino_vcpu_queue_exception(v, X86_TRAP_UD, false, 0);
 			return 1;
