@@ -25,13 +25,19 @@ failed=0
 sysfs=/sys/class/misc/domino
 bad='WARNING:|BUG:|Oops|general protection fault|Call Trace|rcu_sched self-detected|rcu: INFO|possible circular locking|blocked for more than|cut here'
 counters() { [ -d $sysfs ] && echo "$(cat $sysfs/domains)/$(cat $sysfs/alloc_objects)/$(cat $sysfs/alloc_pages)"; }
-after_test() {	# after_test BEFORE LOGLINES: prints what is wrong, if anything
+# The log since a test began: after the mark it wrote (all of the log if
+# the mark rotated out of a full ring buffer).
+log_since() {
+	dmesg 2>/dev/null | awk -v m="$1" 'f { print; next } index($0, m) { f = 1; next }
+		{ held[++n] = $0 } END { if (!f) for (i = 1; i <= n; i++) print held[i] }'
+}
+after_test() {	# after_test BEFORE MARK: prints what is wrong, if anything
 	i=0
 	while [ "$(counters)" != "$1" ] && [ $i -lt 30 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
 	[ "$(counters)" = "$1" ] || echo "leak: domains/objects/pages $1 before, $(counters) after"
-	dmesg 2>/dev/null | tail -n +"$(($2 + 1))" | grep -Eq "$bad" && echo "kernel log report"
+	log_since "$2" | grep -Eq "$bad" && echo "kernel log report"
 }
 
 for t in $tests; do
@@ -39,7 +45,8 @@ for t in $tests; do
 	echo "# selftests: domino: $t"
 	out=$(mktemp)
 	before=$(counters)
-	loglines=$(dmesg 2>/dev/null | wc -l)
+	mark="domino-selftest: $t starts ($n)"
+	echo "$mark" > /dev/kmsg 2>/dev/null
 	timeout "$timeout_s" "$dir/$t" >"$out" 2>&1 &
 	pid=$!
 	# A line every 2 s while a long test (a fuzzer) runs: the lab's
@@ -55,9 +62,9 @@ for t in $tests; do
 	rc=$?
 	sed 's/^/# /' "$out"
 	rm -f "$out"
-	broken=$(after_test "$before" "$loglines" | tr '\n' ';')
+	broken=$(after_test "$before" "$mark" | tr '\n' ';')
 	if [ -n "$broken" ] && [ "$rc" -ne 124 ] && [ "$rc" -ne 143 ]; then
-		dmesg | tail -n +"$((loglines + 1))" | grep -E -A3 "$bad" | head -n 40 | sed 's/^/# /'
+		log_since "$mark" | grep -E -A3 "$bad" | head -n 40 | sed 's/^/# /'
 		echo "not ok $n selftests: domino: $t # ${broken%;}"
 		failed=1
 		continue

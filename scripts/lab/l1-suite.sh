@@ -36,9 +36,17 @@ load_kmod() {	# load_kmod NAME: the kernel's own module, flat dir or modprobe
 }
 
 # The kernel log since the last mark, so each check sees only its own step.
+# A mark is a line written into the log itself: line counts stop growing
+# once the ring buffer is full (a long fuzz run fills it). A mark that has
+# rotated out means everything left came after it.
 log_mark=0
-dmesg_since_mark() { dmesg | tail -n +"$((log_mark + 1))"; }
-mark_log() { log_mark=$(dmesg | wc -l); }
+mark_log() { log_mark=$((log_mark + 1)); echo "domino-lab: mark $log_mark" > /dev/kmsg; }
+dmesg_after() {	# dmesg_after TEXT [dmesg options]: the log after the line holding TEXT
+	m=$1; shift
+	dmesg "$@" | awk -v m="$m" 'f { print; next } index($0, m) { f = 1; next }
+		{ held[++n] = $0 } END { if (!f) for (i = 1; i <= n; i++) print held[i] }'
+}
+dmesg_since_mark() { dmesg_after "domino-lab: mark $log_mark"; }
 
 if grep -qw svm /proc/cpuinfo; then
 	vendor=svm kvm_vendor=kvm_amd
@@ -69,7 +77,7 @@ echo "# kernel $(uname -r), cpu flag: $vendor, $(grep -c ^processor /proc/cpuinf
 # Reports from the boot itself belong to the emulator, not to Domino (Bochs's
 # xstate emulation WARNs in fpu__init_system_xstate on every boot): the
 # final log check covers what happens from here on, and names the others.
-boot_lines=$(dmesg | wc -l)
+echo "domino-lab: suite start" > /dev/kmsg
 dmesg | grep -q 'WARNING: CPU:' && echo "# boot-time kernel WARN before the suite started (emulator):" &&
 	dmesg | grep 'WARNING: CPU:' | sed 's/^/#   /'
 
@@ -190,7 +198,7 @@ else
 fi
 
 # Domino itself logs at WARN or above only for the refusals the tests provoke.
-noisy=$(dmesg -r | tail -n +"$((boot_lines + 1))" | grep -E '^<[0-4]>' | grep 'domino' |
+noisy=$(dmesg_after "domino-lab: suite start" -r | grep -E '^<[0-4]>' | grep 'domino' |
 	grep -v -e 'in use by another hypervisor' -e 'taints kernel' -e 'module verification failed')
 if [ -z "$noisy" ]; then
 	result PASS "domino logged nothing at WARN or above beyond the provoked refusals"
@@ -201,8 +209,8 @@ fi
 
 # The log since the suite started: no oops, WARN, BUG, lockdep or RCU report.
 bad='WARNING:|BUG:|Oops|general protection fault|Call Trace|rcu_sched self-detected|rcu: INFO|possible circular locking|blocked for more than|cut here'
-if dmesg | tail -n +"$((boot_lines + 1))" | grep -Eq "$bad"; then
-	dmesg | tail -n +"$((boot_lines + 1))" | grep -E -A3 "$bad" | sed 's/^/# /'
+if dmesg_after "domino-lab: suite start" | grep -Eq "$bad"; then
+	dmesg_after "domino-lab: suite start" | grep -E -A3 "$bad" | sed 's/^/# /'
 	result FAIL "kernel log free of oops/WARN/BUG/lockdep/RCU reports"
 else
 	result PASS "kernel log free of oops/WARN/BUG/lockdep/RCU reports"
