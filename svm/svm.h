@@ -18,6 +18,13 @@ struct svm_vcpu {
 	u32 asid;
 	u64 asid_gen;
 	int asid_cpu;
+	/*
+	 * An external interrupt handed to the guest through V_IRQ (see
+	 * svm_inject_event) that the guest has not taken yet, and whether an
+	 * interrupt-window exit was asked for meanwhile.
+	 */
+	bool virq_outstanding;
+	bool window_wanted;
 };
 
 
@@ -39,6 +46,7 @@ int svm_get_msr(struct domino_vcpu *v, u32 index, u64 *val);
 int svm_set_msr(struct domino_vcpu *v, u32 index, u64 val, bool host);
 void svm_inject_event(struct domino_vcpu *v, const struct domino_event *e);
 bool svm_irq_window_open(struct domino_vcpu *v);
+void svm_virq_after_exit(struct domino_vcpu *v);
 bool svm_in_interrupt_shadow(struct domino_vcpu *v);
 void svm_set_irq_window_exit(struct domino_vcpu *v, bool on);
 void svm_clear_interrupt_shadow(struct domino_vcpu *v);

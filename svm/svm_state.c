@@ -284,47 +284,124 @@ int svm_set_msr(struct domino_vcpu *v, u32 index, u64 val, bool host)
 	return 0;
 }
 
+static void svm_set_vintr_intercept(struct vmcb *vmcb, bool on)
+{
+	u32 bit = 1U << (INTERCEPT_VINTR % 32);
+
+	if (on)
+		vmcb->control.intercepts[INTERCEPT_VINTR / 32] |= bit;
+	else
+		vmcb->control.intercepts[INTERCEPT_VINTR / 32] &= ~bit;
+}
+
+/*
+ * External interrupts go through the virtual interrupt (V_IRQ with its
+ * vector, APM 15.21.4), not EVENTINJ. The caller injects only when the
+ * guest can take one (IF set, no shadow), so the guest takes it before
+ * its first instruction, as with EVENTINJ, and the processor clears
+ * V_IRQ when it does. V_IGN_TPR: the local APIC model already chose the
+ * vector against the task priority.
+ *
+ * Why not EVENTINJ: QEMU's SVM (7.2 and later) delivers an EVENTINJ
+ * interrupt but leaves it as the vCPU's pending exception, so the next
+ * kick of that emulated CPU before an exit delivers it a second time,
+ * whatever the guest's IF: a Linux guest then takes a nested interrupt
+ * inside an entry path and triple-faults (docs/lab.md). The virtual
+ * interrupt goes through the ordinary interrupt path there.
+ */
+static void svm_inject_virq(struct svm_vcpu *s, u8 vector)
+{
+	struct vmcb_control_area *c = &s->vmcb->control;
+
+	c->int_vector = vector;
+	c->int_ctl = (c->int_ctl & ~V_INTR_PRIO_MASK) | V_IRQ_MASK |
+		     V_IGN_TPR_MASK | ((vector >> 4) << V_INTR_PRIO_SHIFT);
+	/* With the VINTR intercept on, V_IRQ would exit instead of deliver. */
+	svm_set_vintr_intercept(s->vmcb, false);
+	s->virq_outstanding = true;
+}
+
 void svm_inject_event(struct domino_vcpu *v, const struct domino_event *e)
 {
-	struct vmcb_control_area *c = &to_svm(v)->vmcb->control;
+	struct svm_vcpu *s = to_svm(v);
+	struct vmcb_control_area *c = &s->vmcb->control;
 	u32 type = e->type == DOMINO_EVENT_EXCEPTION ? SVM_EVTINJ_TYPE_EXEPT :
-		   e->type == DOMINO_EVENT_NMI ? SVM_EVTINJ_TYPE_NMI :
-		   SVM_EVTINJ_TYPE_INTR;
+		   SVM_EVTINJ_TYPE_NMI;
 
+	if (e->type == DOMINO_EVENT_INTERRUPT) {
+		svm_inject_virq(s, e->vector);
+		return;
+	}
 	/* APM 15.20: EVENTINJ delivers the event at the next VMRUN. */
 	c->event_inj = e->vector | type | SVM_EVTINJ_VALID |
 		       (e->has_error_code ? SVM_EVTINJ_VALID_ERR : 0);
 	c->event_inj_err = e->error_code;
 }
 
+/*
+ * After an exit: V_IRQ still set means the guest did not take the
+ * interrupt (the exit came first); it stays armed for the next entry.
+ * Once taken, an interrupt window asked for meanwhile can be armed.
+ */
+void svm_virq_after_exit(struct domino_vcpu *v)
+{
+	struct svm_vcpu *s = to_svm(v);
+	struct vmcb_control_area *c = &s->vmcb->control;
+
+	if (!s->virq_outstanding)
+		return;
+	/*
+	 * An exit during the delivery itself (a nested page fault on the
+	 * stack or the IDT) reports it in EXITINTINFO, which the requeue has
+	 * put in EVENTINJ; QEMU leaves V_IRQ set as well: one must go.
+	 */
+	if ((c->int_ctl & V_IRQ_MASK) &&
+	    (c->exit_int_info & SVM_EXITINTINFO_VALID) &&
+	    (c->exit_int_info & SVM_EXITINTINFO_VEC_MASK) == c->int_vector)
+		c->int_ctl &= ~V_IRQ_MASK;
+	if (c->int_ctl & V_IRQ_MASK)
+		return;
+	s->virq_outstanding = false;
+	c->int_ctl &= ~(V_IGN_TPR_MASK | V_INTR_PRIO_MASK);
+	if (s->window_wanted) {
+		s->window_wanted = false;
+		svm_set_irq_window_exit(v, true);
+	}
+}
+
 bool svm_irq_window_open(struct domino_vcpu *v)
 {
-	const struct vmcb_control_area *c = &to_svm(v)->vmcb->control;
+	const struct svm_vcpu *s = to_svm(v);
+	const struct vmcb_control_area *c = &s->vmcb->control;
 
 	return (v->rflags & X86_EFLAGS_IF) &&
 	       !(c->int_state & SVM_INTERRUPT_SHADOW_MASK) &&
-	       !(c->event_inj & SVM_EVTINJ_VALID);
+	       !(c->event_inj & SVM_EVTINJ_VALID) && !s->virq_outstanding;
 }
 
 /*
  * APM 15.21.4: a virtual interrupt (V_IRQ) with the VINTR intercept exits
- * as soon as the guest could take an interrupt.
+ * as soon as the guest could take an interrupt. While a real one waits in
+ * V_IRQ, the window is asked for once the guest has taken it.
  */
 void svm_set_irq_window_exit(struct domino_vcpu *v, bool on)
 {
-	struct vmcb *vmcb = to_svm(v)->vmcb;
+	struct svm_vcpu *s = to_svm(v);
+	struct vmcb *vmcb = s->vmcb;
 
+	if (s->virq_outstanding) {
+		s->window_wanted = on;
+		return;
+	}
 	if (on) {
+		vmcb->control.int_vector = 0;
 		vmcb->control.int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK |
 					 (0xf << V_INTR_PRIO_SHIFT);
-		vmcb->control.intercepts[INTERCEPT_VINTR / 32] |=
-			1U << (INTERCEPT_VINTR % 32);
 	} else {
 		vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_IGN_TPR_MASK |
 					   V_INTR_PRIO_MASK);
-		vmcb->control.intercepts[INTERCEPT_VINTR / 32] &=
-			~(1U << (INTERCEPT_VINTR % 32));
 	}
+	svm_set_vintr_intercept(vmcb, on);
 }
 
 void svm_clear_interrupt_shadow(struct domino_vcpu *v)

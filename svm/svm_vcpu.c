@@ -356,6 +356,9 @@ int svm_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	xcr0_switch = (vmcb->save.cr4 & X86_CR4_OSXSAVE) &&
 		      v->xcr0 != domino_host_xcr0;
 	exit->injected = vmcb->control.event_inj;
+	if (s->virq_outstanding)
+		exit->injected = vmcb->control.int_vector | SVM_EVTINJ_VALID |
+				 SVM_EVTINJ_TYPE_INTR;
 	/* APM 15.17: GIF=0 holds interrupts and NMIs off across the switch. */
 	asm volatile("clgi" ::: "memory");
 	if (xcr0_switch)
@@ -396,6 +399,7 @@ int svm_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	vmcb->control.event_inj = 0;
 	exit->vectoring = vmcb->control.exit_int_info;
 	svm_requeue_event(s);
+	svm_virq_after_exit(v);
 	svm_decode_exit(v, exit);
 	return 0;
 }
