@@ -32,6 +32,7 @@
 #define C1_EDX_TM		BIT(29)
 #define C7_EBX_RTM		BIT(11)
 #define C7_EBX_HLE		BIT(4)
+#define CD1_EAX_XSAVES		BIT(3)
 #define C7_ECX_PKU		BIT(3)
 #define C7_ECX_OSPKE		BIT(4)
 #define C7_ECX_WAITPKG		BIT(5)
@@ -51,9 +52,62 @@ static bool leaf_indexed(u32 func)
 	       func == 0x8000001d;
 }
 
+#define FBIT(f)			BIT((f) % 32)
+
+/*
+ * Guests get the XSAVE state components the host enabled in its XCR0,
+ * no more (XSETBV refuses the rest), and no instructions whose state is
+ * missing: a CPU model whose CPUID offers more than its kernel enabled
+ * (Bochs) would otherwise have the guest fault on its own XSETBV.
+ */
+static void cpuid_mask_xstate(struct domino_cpuid_entry *e)
+{
+	u64 xcr0 = domino_host_xcr0 & ~XFEATURE_MASK_PKRU;
+	bool ymm = xcr0 & XFEATURE_MASK_YMM;
+	bool zmm = (xcr0 & XFEATURE_MASK_AVX512) == XFEATURE_MASK_AVX512;
+	u32 a, b, c, d, i;
+
+	if (e->function == 1 && !ymm)
+		e->ecx &= ~(FBIT(X86_FEATURE_AVX) | FBIT(X86_FEATURE_FMA) |
+			    FBIT(X86_FEATURE_F16C));
+	if (e->function == 7 && e->index == 0) {
+		if (!ymm)
+			e->ebx &= ~FBIT(X86_FEATURE_AVX2);
+		if (!(xcr0 & XFEATURE_MASK_BNDREGS))
+			e->ebx &= ~FBIT(X86_FEATURE_MPX);
+		if (!zmm) {
+			e->ebx &= ~(FBIT(X86_FEATURE_AVX512F) | FBIT(X86_FEATURE_AVX512DQ) |
+				    FBIT(X86_FEATURE_AVX512IFMA) | FBIT(X86_FEATURE_AVX512PF) |
+				    FBIT(X86_FEATURE_AVX512ER) | FBIT(X86_FEATURE_AVX512CD) |
+				    FBIT(X86_FEATURE_AVX512BW) | FBIT(X86_FEATURE_AVX512VL));
+			e->ecx &= ~(FBIT(X86_FEATURE_AVX512VBMI) | FBIT(X86_FEATURE_AVX512_VBMI2) |
+				    FBIT(X86_FEATURE_AVX512_VNNI) | FBIT(X86_FEATURE_AVX512_BITALG) |
+				    FBIT(X86_FEATURE_AVX512_VPOPCNTDQ));
+			e->edx &= ~(FBIT(X86_FEATURE_AVX512_4VNNIW) | FBIT(X86_FEATURE_AVX512_4FMAPS) |
+				    FBIT(X86_FEATURE_AVX512_VP2INTERSECT) | FBIT(X86_FEATURE_AVX512_FP16));
+		}
+	}
+	if (e->function == 7 && e->index == 1 && !zmm)
+		e->eax &= ~FBIT(X86_FEATURE_AVX512_BF16);
+	if (e->function == 0xd && e->index == 0) {
+		e->eax &= (u32)xcr0;
+		e->edx &= xcr0 >> 32;
+		/* ECX: the XSAVE area for every component offered. */
+		e->ecx = 512 + 64;
+		for (i = 2; i < 64; i++) {
+			if (!(xcr0 & BIT_ULL(i)))
+				continue;
+			cpuid_count(0xd, i, &a, &b, &c, &d);
+			e->ecx = max(e->ecx, a + b);
+		}
+	}
+}
+
 /* What the guest may not be told: features Domino does not provide. */
 static void cpuid_mask(struct domino_vcpu *v, struct domino_cpuid_entry *e)
 {
+	cpuid_mask_xstate(e);
+
 	switch (e->function) {
 	case 1:
 		e->ecx &= ~(C1_ECX_MONITOR | C1_ECX_VMX | C1_ECX_SMX |
@@ -88,8 +142,16 @@ static void cpuid_mask(struct domino_vcpu *v, struct domino_cpuid_entry *e)
 		/* No protection keys (CPUID.7 hides PKU): no PKRU state either. */
 		if (e->index == 0)
 			e->eax &= ~XFEATURE_MASK_PKRU;
+		/* No IA32_XSS for guests: no XSAVES and no supervisor states. */
+		if (e->index == 1) {
+			e->eax &= ~CD1_EAX_XSAVES;
+			e->ecx = e->edx = 0;
+		}
 		break;
 	}
+	/* What the vendor cannot give guests (instructions needing controls). */
+	if (domino_vendor->cpuid_mask)
+		domino_vendor->cpuid_mask(e);
 }
 
 static int cpuid_add(struct domino_vcpu *v, u32 func, u32 index)

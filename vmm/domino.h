@@ -79,6 +79,12 @@ struct domino_vendor_ops {
 	 * the CPU would (-EINVAL: the guest takes #GP) and load it.
 	 */
 	int (*set_cr)(struct domino_vcpu *v, unsigned int cr, u64 val);
+	/*
+	 * Optional: clear CPUID feature bits of the default policy that
+	 * guests of this vendor cannot use (instructions that #UD without
+	 * a control the CPU does not offer).
+	 */
+	void (*cpuid_mask)(struct domino_cpuid_entry *e);
 };
 
 extern const struct domino_vendor_ops domino_svm_ops;

@@ -60,11 +60,16 @@ static void vmx_probe_ctls(u64 basic, u64 ept_vpid, unsigned int levels)
 			 CPU_BASED_USE_TSC_OFFSETTING |
 			 CPU_BASED_MOV_DR_EXITING | CPU_BASED_MWAIT_EXITING |
 			 CPU_BASED_MONITOR_EXITING | CPU_BASED_RDPMC_EXITING |
+			 /*
+			  * SDM 25.3: without CR8 exiting and a TPR shadow, MOV
+			  * CR8 reaches the physical APIC's TPR: the host's.
+			  */
+			 CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
 			 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, 0, &c->proc);
 	ok &= vmx_adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
 			 SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
-			 SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP,
-			 &c->sec);
+			 SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP |
+			 SECONDARY_EXEC_ENABLE_INVPCID, &c->sec);
 	ok &= vmx_adjust(t ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
 			 VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
 			 VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT |
@@ -96,6 +101,25 @@ static void vmx_probe_ctls(u64 basic, u64 ept_vpid, unsigned int levels)
 	if (!c->ok)
 		pr_warn("VMCS controls Domino needs are not all offered: no vCPUs on this CPU\n");
 }
+/*
+ * SDM 25.3: without "enable RDTSCP" RDTSCP and RDPID raise #UD in the
+ * guest, without "enable INVPCID" INVPCID does: a guest must not be
+ * told they exist when the CPU does not offer the control.
+ */
+static void vmx_cpuid_mask(struct domino_cpuid_entry *e)
+{
+	bool rdtscp = vmx_ctls.sec & SECONDARY_EXEC_ENABLE_RDTSCP;
+
+	if (e->function == 7 && e->index == 0) {
+		if (!(vmx_ctls.sec & SECONDARY_EXEC_ENABLE_INVPCID))
+			e->ebx &= ~BIT(X86_FEATURE_INVPCID % 32);
+		if (!rdtscp)
+			e->ecx &= ~BIT(X86_FEATURE_RDPID % 32);
+	}
+	if (e->function == 0x80000001 && !rdtscp)
+		e->edx &= ~BIT(X86_FEATURE_RDTSCP % 32);
+}
+
 static DEFINE_PER_CPU(struct page *, vmx_vmxon_region);
 
 /* The allowed-1 half of a VMX control capability MSR (SDM A.3). */
@@ -348,4 +372,5 @@ const struct domino_vendor_ops domino_vmx_ops = {
 	.clear_interrupt_shadow = vmx_clear_interrupt_shadow,
 	.set_cr2	= vmx_set_cr2,
 	.set_cr		= vmx_set_cr,
+	.cpuid_mask	= vmx_cpuid_mask,
 };
