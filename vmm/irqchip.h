@@ -55,6 +55,7 @@ int domino_lapic_msr_get(struct domino_vcpu *v, u32 index, u64 *val);
 int domino_lapic_msr_set(struct domino_vcpu *v, u32 index, u64 val);
 /* MOV to CR8 (0-15): TPR[7:4], TPR[3:0] cleared (SDM 10.8.6.1). */
 void domino_lapic_set_cr8(struct domino_vcpu *v, u64 cr8);
+u8 domino_lapic_get_cr8(struct domino_vcpu *v);
 /* IA32_APIC_BASE changed (enable, x2APIC mode, relocation). */
 int domino_lapic_set_base(struct domino_vcpu *v, u64 val, bool host);
 

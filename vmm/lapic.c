@@ -761,6 +761,14 @@ void domino_lapic_set_cr8(struct domino_vcpu *v, u64 cr8)
 		WRITE_ONCE(a->reg[R(APIC_TASKPRI)], (cr8 & 0xf) << 4);
 }
 
+/* SDM 10.8.6.1: CR8 reads TPR[7:4]. */
+u8 domino_lapic_get_cr8(struct domino_vcpu *v)
+{
+	struct domino_lapic *a = lapic(v);
+
+	return a ? (READ_ONCE(a->reg[R(APIC_TASKPRI)]) >> 4) & 0xf : 0;
+}
+
 int domino_lapic_set_base(struct domino_vcpu *v, u64 val, bool host)
 {
 	struct domino_lapic *a = lapic(v);

@@ -40,6 +40,7 @@ struct vmx_vcpu {
 	 * refreshed from the VMCS after every exit.
 	 */
 	u64 cr0, cr4;
+	u8 cr8;			/* without an in-kernel APIC: CR8 as written */
 	struct page *msr_page;	/* guest load/store and host load areas */
 	struct vmx_msr_entry *guest_msrs, *host_msrs;
 	u32 insn_error;		/* last VMX instruction error, for reports */
@@ -50,6 +51,7 @@ void vmx_vcpu_free(struct domino_vcpu *v);
 int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit);
 void vmx_get_sregs(struct domino_vcpu *v, struct domino_sregs *s);
 int vmx_set_sregs(struct domino_vcpu *v, const struct domino_sregs *s);
+u8 vmx_read_cr8(struct domino_vcpu *v);
 int vmx_get_msr(struct domino_vcpu *v, u32 index, u64 *val);
 int vmx_set_msr(struct domino_vcpu *v, u32 index, u64 val, bool host);
 void vmx_inject_event(struct domino_vcpu *v, const struct domino_event *e);

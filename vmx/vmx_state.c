@@ -11,6 +11,7 @@
 
 #include "domino.h"
 #include "domain.h"
+#include "irqchip.h"
 #include "vcpu.h"
 #include "vmx.h"
 
@@ -125,7 +126,13 @@ void vmx_get_sregs(struct domino_vcpu *v, struct domino_sregs *sr)
 	sr->cr0 = x->cr0;
 	sr->cr2 = x->cr2;
 	sr->cr4 = x->cr4;
-	sr->cr8 = 0;
+	sr->cr8 = vmx_read_cr8(v);
+}
+
+/* CR8: the in-kernel APIC's TPR[7:4] where there is one. */
+u8 vmx_read_cr8(struct domino_vcpu *v)
+{
+	return v->lapic ? domino_lapic_get_cr8(v) : to_vmx(v)->cr8;
 }
 
 /* CR0/CR4/EFER into the VMCS: fixed bits added, IA-32e entry kept in step. */
@@ -169,6 +176,7 @@ int vmx_set_sregs(struct domino_vcpu *v, const struct domino_sregs *sr)
 	x->cr0 = sr->cr0;
 	x->cr4 = sr->cr4;
 	x->cr2 = sr->cr2;
+	x->cr8 = sr->cr8 & 0xf;
 	flags = vmx_begin(x);
 	seg_set(0, &sr->es);
 	seg_set(1, &sr->cs);
@@ -368,6 +376,11 @@ int vmx_set_cr(struct domino_vcpu *v, unsigned int cr, u64 val)
 	unsigned long flags;
 	int r;
 
+	/* CR8 (checked 0-15 by the caller): the APIC's part is generic. */
+	if (cr == 8) {
+		x->cr8 = val;
+		return 0;
+	}
 	if (cr != 0 && cr != 4)
 		return -EINVAL;
 	flags = vmx_begin(x);

@@ -348,7 +348,17 @@ static void vmx_decode_exit(struct domino_vcpu *v, struct vmx_vcpu *x,
 		break;
 	case EXIT_REASON_CR_ACCESS:
 		/* SDM 27.2.1 table 27-3: CR, access type, GPR. */
-		if (((qual >> 4) & 3) == 0 && ((qual & 15) == 0 || (qual & 15) == 4)) {
+		if (((qual >> 4) & 3) == 0 && (qual & 15) == 8) {
+			e->kind = DX_CR_WRITE;
+			e->cr.cr = 8;
+			e->cr.gpr = (qual >> 8) & 15;
+		} else if (((qual >> 4) & 3) == 1 && (qual & 15) == 8) {
+			v->gpr[(qual >> 8) & 15] = vmx_read_cr8(v);
+			v->rip += e->insn_len;
+			vmcs_clear_bits(GUEST_INTERRUPTIBILITY_INFO,
+					GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+			e->kind = DX_NONE;
+		} else if (((qual >> 4) & 3) == 0 && ((qual & 15) == 0 || (qual & 15) == 4)) {
 			if (vmx_cr_write(v, qual & 15, v->gpr[(qual >> 8) & 15])) {
 				e->kind = DX_GP;
 				break;
