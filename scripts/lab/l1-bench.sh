@@ -49,9 +49,7 @@ done
 
 if [ "$phase" = boot ]; then
 	mkdir -p /run/domino /var/log/domino /tmp/bench
-	unsync=0
-	dmesg | grep -q 'Marking TSC unstable due to TSCs unsynchronized' && unsync=1
-	args="console=ttyS0 quiet domino.host_tsc_unsync=$unsync"
+	args="console=ttyS0 quiet $(host_facts)"
 
 	domino_cfg() {	# domino_cfg NAME MODE
 		cat > /tmp/bench/$1.cfg <<CFG

@@ -5,6 +5,8 @@
 # attached (`domino create -c`), the way an xl user would, and unload.
 root=${DOMINO_ROOT:-$(cd "$(dirname "$0")" && pwd)}
 dom="$root/bin/domino"
+[ -f "$root/lab.env" ] && . "$root/lab.env"
+. "$root/l1-lib.sh"	# host_facts
 echo "DOMINO-DEMO-BEGIN"
 echo "\$ insmod domino.ko"
 insmod "$root/domino.ko" || { echo "DOMINO-DEMO-END failed"; exit 1; }
@@ -14,8 +16,6 @@ echo "\$ domino info"
 mkdir -p /run/domino /var/log/domino
 # The guest's self-check forgives what the host CPU model also does (see
 # scripts/lab/guest/init).
-unsync=0
-dmesg | grep -q 'Marking TSC unstable due to TSCs unsynchronized' && unsync=1
 cat > /tmp/demo.cfg <<CFG
 name = "debian"
 type = "pvh"
@@ -23,7 +23,7 @@ memory = 256
 vcpus = 2
 kernel = "$root/vmlinuz"
 ramdisk = "$root/guest.cpio"
-extra = "console=ttyS0 domino.test=boot domino.hosttime=$(date +%s) domino.host_tsc_unsync=$unsync"
+extra = "console=ttyS0 ${GUEST_CONSOLE_ARGS:-} domino.test=boot domino.hosttime=$(date +%s) $(host_facts)"
 on_poweroff = "destroy"
 CFG
 if grep -qw vmx /proc/cpuinfo && [ -z "${DEMO_GUEST_ON_VMX:-}" ]; then
@@ -38,7 +38,22 @@ fi
 echo "\$ cat demo.cfg"
 cat /tmp/demo.cfg
 echo "\$ domino create demo.cfg -c"
+# DEMO_WATCH_S: every that many seconds, where each thread of the VMMs
+# is (state, CPU ticks, kernel stack), for diagnosing a stalled guest.
+if [ -n "${DEMO_WATCH_S:-}" ]; then
+	(while sleep "$DEMO_WATCH_S"; do
+		echo "# watch $(cut -d' ' -f1 /proc/uptime)"
+		for p in $(pidof domino); do
+			for t in /proc/$p/task/*; do
+				echo "#  $(cut -d' ' -f2,3,14,15 "$t/stat") $(tr '\n' ' ' < "$t/stack" | cut -c1-300)"
+			done
+		done
+		dmesg | grep domino | tail -n 3 | sed 's/^/#  /'
+	done) &
+	watch=$!
+fi
 "$dom" create /tmp/demo.cfg -c < /dev/null | tr -d '\r'
+[ -n "${watch:-}" ] && kill "$watch"
 echo "\$ domino list"
 "$dom" list
 echo "\$ rmmod domino"

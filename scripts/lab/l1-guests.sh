@@ -13,10 +13,6 @@ mkdir -p "$guest_dir" /run/domino /var/log/domino
 dom="$root/bin/domino"
 uptime_cs() { awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime; }
 
-# The host's CPU model decides whether a 2-CPU guest can trust its TSC.
-host_tsc=0
-dmesg | grep -q 'Marking TSC unstable due to TSCs unsynchronized' && host_tsc=1
-
 guest_cfg() {	# guest_cfg NAME MODE [EXTRA-ARGS]: writes $guest_dir/NAME.cfg
 	cat > "$guest_dir/$1.cfg" <<CFG
 # An xl.cfg(5) file, as a Xen user would write it.
@@ -26,7 +22,7 @@ memory = 256
 vcpus = 2
 kernel = "$root/vmlinuz"
 ramdisk = "$root/guest.cpio"
-extra = "console=ttyS0 ${GUEST_CONSOLE_ARGS:-quiet} domino.test=$2 domino.hosttime=$(date +%s) domino.host_tsc_unsync=$host_tsc ${3:-}"
+extra = "console=ttyS0 ${GUEST_CONSOLE_ARGS:-quiet} domino.test=$2 domino.hosttime=$(date +%s) $(host_facts) ${3:-}"
 on_poweroff = "destroy"
 on_reboot = "restart"
 on_crash = "preserve"

@@ -13,3 +13,15 @@ wait_log() {
 	done
 	return 1
 }
+
+# host_facts: guest kernel arguments naming what L1's own kernel, on the
+# CPU model the guests share, printed, which the guests' self-check
+# (scripts/lab/guest/init) must therefore forgive: a TSC a 2-CPU guest
+# cannot trust (QEMU's AMD model), a CPU vulnerable to RETBleed (Bochs's
+# Skylake).
+host_facts() {
+	_tsc=0 _rb=0
+	dmesg | grep -q 'Marking TSC unstable due to TSCs unsynchronized' && _tsc=1
+	dmesg | grep -q 'RETBleed: WARNING' && _rb=1
+	echo "domino.host_tsc_unsync=$_tsc domino.host_retbleed=$_rb"
+}

@@ -16,6 +16,7 @@ set -u
 root=${DOMINO_ROOT:-$(cd "$(dirname "$0")" && pwd)}
 dom="$root/bin/domino"
 [ -f "$root/lab.env" ] && . "$root/lab.env"
+. "$root/l1-lib.sh"	# host_facts
 runs=${SOAK_RUNS:-10}
 vcpus=${SOAK_VCPUS:-2}
 nokaslr=
@@ -45,8 +46,6 @@ n=0 fails=0
 ok() { n=$((n + 1)); echo "ok $n soak: $*"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n soak: $*"; }
 
-unsync=0
-dmesg | grep -q 'Marking TSC unstable due to TSCs unsynchronized' && unsync=1
 vmm=${SOAK_VMM:-domino}
 if [ "$vmm" = kvm ]; then
 	echo "DOMINO-KTAP-BEGIN $vendor"
@@ -68,7 +67,7 @@ if [ "$vmm" = kvm ]; then
 		fi
 		"$root/qemu/qemu" -M microvm -accel kvm -cpu host -m 256 -smp "$vcpus" \
 			-kernel "$root/vmlinuz" -initrd "$root/guest.cpio" \
-			-append "console=ttyS0 $nokaslr domino.test=boot domino.hosttime=$(date +%s) domino.host_tsc_unsync=$unsync" \
+			-append "console=ttyS0 $nokaslr domino.test=boot domino.hosttime=$(date +%s) $(host_facts)" \
 			-nographic -no-reboot -nodefaults -serial "file:$log" < /dev/null > /tmp/soak/kvm$i.qemu 2>&1
 		rc=$?
 		[ -n "${tailpid:-}" ] && kill "$tailpid" 2>/dev/null
@@ -100,8 +99,6 @@ if ! insmod "$root/domino.ko"; then
 fi
 base=$(counters)
 mkdir -p /run/domino /var/log/domino /tmp/soak
-unsync=0
-dmesg | grep -q 'Marking TSC unstable due to TSCs unsynchronized' && unsync=1
 times=
 i=1
 while [ $i -le "$runs" ]; do
@@ -113,7 +110,7 @@ memory = 256
 vcpus = $vcpus
 kernel = "$root/vmlinuz"
 ramdisk = "$root/guest.cpio"
-extra = "console=ttyS0 $nokaslr domino.test=boot domino.hosttime=$(date +%s) domino.host_tsc_unsync=$unsync"
+extra = "console=ttyS0 $nokaslr domino.test=boot domino.hosttime=$(date +%s) $(host_facts)"
 on_poweroff = "destroy"
 on_reboot = "preserve"
 on_crash = "preserve"
