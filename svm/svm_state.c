@@ -309,7 +309,7 @@ static void svm_set_vintr_intercept(struct vmcb *vmcb, bool on)
  * inside an entry path and triple-faults (docs/lab.md). The virtual
  * interrupt goes through the ordinary interrupt path there.
  */
-static void svm_inject_virq(struct svm_vcpu *s, u8 vector)
+void svm_inject_virq(struct svm_vcpu *s, u8 vector)
 {
 	struct vmcb_control_area *c = &s->vmcb->control;
 
@@ -348,18 +348,11 @@ void svm_virq_after_exit(struct domino_vcpu *v)
 	struct svm_vcpu *s = to_svm(v);
 	struct vmcb_control_area *c = &s->vmcb->control;
 
-	if (!s->virq_outstanding)
-		return;
 	/*
 	 * An exit during the delivery itself (a nested page fault on the
-	 * stack or the IDT) reports it in EXITINTINFO, which the requeue has
-	 * put in EVENTINJ; QEMU leaves V_IRQ set as well: one must go.
+	 * stack or the IDT) has been re-armed from EXITINTINFO: still set.
 	 */
-	if ((c->int_ctl & V_IRQ_MASK) &&
-	    (c->exit_int_info & SVM_EXITINTINFO_VALID) &&
-	    (c->exit_int_info & SVM_EXITINTINFO_VEC_MASK) == c->int_vector)
-		c->int_ctl &= ~V_IRQ_MASK;
-	if (c->int_ctl & V_IRQ_MASK)
+	if (!s->virq_outstanding || (c->int_ctl & V_IRQ_MASK))
 		return;
 	s->virq_outstanding = false;
 	c->int_ctl &= ~(V_IGN_TPR_MASK | V_INTR_PRIO_MASK);

@@ -296,15 +296,27 @@ static void svm_decode_exit(struct domino_vcpu *v, struct domino_exit *e)
 	}
 }
 
-/* An event the exit interrupted must be delivered on the next entry. */
+/*
+ * An event the exit interrupted must be delivered on the next entry.
+ * External interrupts go back through V_IRQ (svm_inject_event says why);
+ * QEMU reports one it was delivering from V_IRQ as an "exception" with
+ * its vector (>= 32), which EVENTINJ would refuse.
+ */
 static void svm_requeue_event(struct svm_vcpu *s)
 {
 	struct vmcb_control_area *c = &s->vmcb->control;
+	u32 info = c->exit_int_info, type = info & SVM_EXITINTINFO_TYPE_MASK;
+	u8 vector = info & SVM_EXITINTINFO_VEC_MASK;
 
-	if (c->exit_int_info & SVM_EXITINTINFO_VALID) {
-		c->event_inj = c->exit_int_info;
-		c->event_inj_err = c->exit_int_info_err;
+	if (!(info & SVM_EXITINTINFO_VALID))
+		return;
+	if (type == SVM_EXITINTINFO_TYPE_INTR ||
+	    (type == SVM_EXITINTINFO_TYPE_EXEPT && vector >= 32)) {
+		svm_inject_virq(s, vector);
+		return;
 	}
+	c->event_inj = info;
+	c->event_inj_err = c->exit_int_info_err;
 }
 
 int svm_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
