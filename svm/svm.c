@@ -258,4 +258,5 @@ const struct domino_vendor_ops domino_svm_ops = {
 	.clear_interrupt_shadow = svm_clear_interrupt_shadow,
 	.set_cr2	= svm_set_cr2,
 	.set_cr		= svm_set_cr,
+	.cancel_events	= svm_cancel_events,
 };

@@ -47,6 +47,7 @@ int svm_set_msr(struct domino_vcpu *v, u32 index, u64 val, bool host);
 void svm_inject_event(struct domino_vcpu *v, const struct domino_event *e);
 bool svm_irq_window_open(struct domino_vcpu *v);
 void svm_virq_after_exit(struct domino_vcpu *v);
+void svm_cancel_events(struct domino_vcpu *v);
 void svm_inject_virq(struct svm_vcpu *s, u8 vector);
 bool svm_in_interrupt_shadow(struct domino_vcpu *v);
 void svm_set_irq_window_exit(struct domino_vcpu *v, bool on);

@@ -397,6 +397,17 @@ void svm_set_irq_window_exit(struct domino_vcpu *v, bool on)
 	svm_set_vintr_intercept(vmcb, on);
 }
 
+void svm_cancel_events(struct domino_vcpu *v)
+{
+	struct svm_vcpu *s = to_svm(v);
+
+	s->vmcb->control.event_inj = 0;
+	s->vmcb->control.int_state = 0;
+	s->virq_outstanding = false;
+	s->window_wanted = false;
+	svm_set_irq_window_exit(v, false);
+}
+
 void svm_clear_interrupt_shadow(struct domino_vcpu *v)
 {
 	to_svm(v)->vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;

@@ -85,6 +85,11 @@ struct domino_vendor_ops {
 	 * a control the CPU does not offer).
 	 */
 	void (*cpuid_mask)(struct domino_cpuid_entry *e);
+	/*
+	 * Drop every event queued for the next entry, an interrupt shadow
+	 * and an interrupt-window request: INIT leaves none of them.
+	 */
+	void (*cancel_events)(struct domino_vcpu *v);
 };
 
 extern const struct domino_vendor_ops domino_svm_ops;

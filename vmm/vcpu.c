@@ -128,6 +128,7 @@ static void vcpu_reset_to_init(struct domino_vcpu *v)
 	v->rflags = X86_EFLAGS_FIXED;
 	v->xcr0 = XFEATURE_MASK_FP;
 	v->event_pending = false;
+	domino_vendor->cancel_events(v);
 	v->pending = PENDING_NONE;
 	domino_dr_reset(v);
 }

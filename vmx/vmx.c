@@ -373,4 +373,5 @@ const struct domino_vendor_ops domino_vmx_ops = {
 	.set_cr2	= vmx_set_cr2,
 	.set_cr		= vmx_set_cr,
 	.cpuid_mask	= vmx_cpuid_mask,
+	.cancel_events	= vmx_cancel_events,
 };

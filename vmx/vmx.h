@@ -56,6 +56,7 @@ int vmx_get_msr(struct domino_vcpu *v, u32 index, u64 *val);
 int vmx_set_msr(struct domino_vcpu *v, u32 index, u64 val, bool host);
 void vmx_inject_event(struct domino_vcpu *v, const struct domino_event *e);
 bool vmx_irq_window_open(struct domino_vcpu *v);
+void vmx_cancel_events(struct domino_vcpu *v);
 bool vmx_in_interrupt_shadow(struct domino_vcpu *v);
 void vmx_set_irq_window_exit(struct domino_vcpu *v, bool on);
 void vmx_clear_interrupt_shadow(struct domino_vcpu *v);

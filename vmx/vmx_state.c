@@ -345,6 +345,18 @@ void vmx_set_irq_window_exit(struct domino_vcpu *v, bool on)
 	vmx_end(x, flags);
 }
 
+void vmx_cancel_events(struct domino_vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	unsigned long flags;
+
+	flags = vmx_begin(x);
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_clear_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
+	vmx_end(x, flags);
+}
+
 bool vmx_in_interrupt_shadow(struct domino_vcpu *v)
 {
 	struct vmx_vcpu *x = to_vmx(v);
