@@ -158,7 +158,16 @@ else
 fi
 
 if [ "$guest_tests" -gt 0 ] && [ "${LAB_GUESTS:-1}" != 0 ]; then
+	# A line every few seconds of L1 time while guests boot in silence
+	# (`quiet`): the lab's watchdog takes 120 s without output for a
+	# hang, and under Bochs 2 s of L1 time can take a minute.
+	tick=20
+	[ "$vendor" = vmx ] && tick=2
+	(while sleep "$tick"; do echo "# guests: L1 up $(cut -d' ' -f1 /proc/uptime) s"; done) &
+	ticker=$!
 	. "$root/l1-guests.sh"
+	kill "$ticker" 2>/dev/null
+	wait "$ticker" 2>/dev/null
 else
 	i=0
 	while [ $i -lt "$guest_tests" ]; do
