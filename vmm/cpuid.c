@@ -67,6 +67,13 @@ static void cpuid_mask_xstate(struct domino_cpuid_entry *e)
 	bool zmm = (xcr0 & XFEATURE_MASK_AVX512) == XFEATURE_MASK_AVX512;
 	u32 a, b, c, d, i;
 
+	/* A host kernel that turned XSAVE off has no XCR0 to share. */
+	if (e->function == 1 && !boot_cpu_has(X86_FEATURE_OSXSAVE))
+		e->ecx &= ~FBIT(X86_FEATURE_XSAVE);
+	if (e->function == 0xd && !boot_cpu_has(X86_FEATURE_OSXSAVE)) {
+		e->eax = e->ebx = e->ecx = e->edx = 0;
+		return;
+	}
 	if (e->function == 1 && !ymm)
 		e->ecx &= ~(FBIT(X86_FEATURE_AVX) | FBIT(X86_FEATURE_FMA) |
 			    FBIT(X86_FEATURE_F16C));
