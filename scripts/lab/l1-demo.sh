@@ -48,6 +48,7 @@ if [ -n "${DEMO_WATCH_S:-}" ]; then
 				echo "#  $(cut -d' ' -f2,3,14,15 "$t/stat") $(tr '\n' ' ' < "$t/stack" | cut -c1-300)"
 			done
 		done
+		grep -E 'LOC|TRM|PMN' /proc/interrupts | tr -s ' ' | sed 's/^/#  /'
 		dmesg | grep domino | tail -n 3 | sed 's/^/#  /'
 	done) &
 	watch=$!

@@ -105,7 +105,7 @@ fi
 
 if [ "${LAB_GUESTS:-1}" = boot ]; then
 	for t in 2 3 4 5; do
-		result SKIP "guest life-cycle test G$t" "LAB_GUESTS=boot: only the boot test runs in this lab"
+		result SKIP "guest life-cycle test G$t" "LAB_GUESTS=boot: ${LAB_GUESTS_WHY:-only the boot test runs in this lab}"
 	done
 	return 0 2>/dev/null
 fi

@@ -18,10 +18,13 @@ wait_log() {
 # CPU model the guests share, printed, which the guests' self-check
 # (scripts/lab/guest/init) must therefore forgive: a TSC a 2-CPU guest
 # cannot trust (QEMU's AMD model), a CPU vulnerable to RETBleed (Bochs's
-# Skylake).
-host_facts() {
+# Skylake). Read from the boot messages once, when an L1 script first
+# sources this file: later, guest consoles and fuzzers can have wrapped
+# the kernel log's ring.
+if [ ! -f /tmp/domino-host-facts ]; then
 	_tsc=0 _rb=0
 	dmesg | grep -q 'Marking TSC unstable due to TSCs unsynchronized' && _tsc=1
 	dmesg | grep -q 'RETBleed: WARNING' && _rb=1
-	echo "domino.host_tsc_unsync=$_tsc domino.host_retbleed=$_rb"
-}
+	echo "domino.host_tsc_unsync=$_tsc domino.host_retbleed=$_rb" > /tmp/domino-host-facts
+fi
+host_facts() { cat /tmp/domino-host-facts; }

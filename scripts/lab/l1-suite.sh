@@ -12,6 +12,8 @@
 #                 empty means use modprobe (native runs)
 set -u
 root=${DOMINO_ROOT:-$(cd "$(dirname "$0")" && pwd)}
+# host_facts (read from the boot messages now), wait_log
+. "$root/l1-lib.sh"
 kmod_dir=${KMOD_DIR-/lib/modules}
 st=$root/selftests
 n=0
@@ -159,10 +161,10 @@ fi
 
 if [ "$guest_tests" -gt 0 ] && [ "${LAB_GUESTS:-1}" != 0 ]; then
 	# A line every few seconds of L1 time while guests boot in silence
-	# (`quiet`): the lab's watchdog takes 120 s without output for a
-	# hang, and under Bochs 2 s of L1 time can take a minute.
+	# (`quiet`): the lab's watchdog takes minutes without output for a
+	# hang, and under Bochs a second of L1 time can take one.
 	tick=20
-	[ "$vendor" = vmx ] && tick=2
+	[ "$vendor" = vmx ] && tick=1
 	(while sleep "$tick"; do echo "# guests: L1 up $(cut -d' ' -f1 /proc/uptime) s"; done) &
 	ticker=$!
 	. "$root/l1-guests.sh"
