@@ -302,21 +302,23 @@ static void svm_decode_exit(struct domino_vcpu *v, struct domino_exit *e)
  * QEMU reports one it was delivering from V_IRQ as an "exception" with
  * its vector (>= 32), which EVENTINJ would refuse.
  */
-static void svm_requeue_event(struct svm_vcpu *s)
+static bool svm_requeue_event(struct svm_vcpu *s)
 {
 	struct vmcb_control_area *c = &s->vmcb->control;
 	u32 info = c->exit_int_info, type = info & SVM_EXITINTINFO_TYPE_MASK;
 	u8 vector = info & SVM_EXITINTINFO_VEC_MASK;
 
 	if (!(info & SVM_EXITINTINFO_VALID))
-		return;
+		return false;
 	if (type == SVM_EXITINTINFO_TYPE_INTR ||
 	    (type == SVM_EXITINTINFO_TYPE_EXEPT && vector >= 32)) {
 		svm_inject_virq(s, vector);
-		return;
+		return false;
 	}
 	c->event_inj = info;
 	c->event_inj_err = c->exit_int_info_err;
+	/* It holds EVENTINJ: nothing else may be queued over it. */
+	return true;
 }
 
 int svm_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
@@ -407,10 +409,9 @@ int svm_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	v->gpr[GPR_RSP] = vmcb->save.rsp;
 	v->rip = vmcb->save.rip;
 	v->rflags = vmcb->save.rflags;
-	v->event_pending = false;
 	vmcb->control.event_inj = 0;
 	exit->vectoring = vmcb->control.exit_int_info;
-	svm_requeue_event(s);
+	v->event_pending = svm_requeue_event(s);
 	svm_virq_after_exit(v);
 	svm_decode_exit(v, exit);
 	return 0;

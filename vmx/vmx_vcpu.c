@@ -408,19 +408,23 @@ static void vmx_decode_exit(struct domino_vcpu *v, struct vmx_vcpu *x,
 	}
 }
 
-/* An event the exit interrupted must be delivered on the next entry. */
-static void vmx_requeue_event(void)
+/*
+ * An event the exit interrupted must be delivered on the next entry; true
+ * if there is one (it holds the event slot, SDM 27.2.4).
+ */
+static bool vmx_requeue_event(void)
 {
 	u32 info = vmcs_read(IDT_VECTORING_INFO_FIELD);
 
 	if (!(info & VECTORING_INFO_VALID_MASK))
-		return;
+		return false;
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_UNBLOCK_NMI);
 	if (info & VECTORING_INFO_DELIVER_CODE_MASK)
 		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE,
 			   vmcs_read(IDT_VECTORING_ERROR_CODE));
 	vmcs_write(VM_ENTRY_INSTRUCTION_LEN,
 		   vmcs_read(VM_EXIT_INSTRUCTION_LEN));
+	return true;
 }
 
 int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
@@ -510,10 +514,9 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 			 (vmcs_read(CR0_READ_SHADOW) & X86_CR0_NE);
 		x->cr4 = (vmcs_read(GUEST_CR4) & ~X86_CR4_VMXE) |
 			 (vmcs_read(CR4_READ_SHADOW) & X86_CR4_VMXE);
-		v->event_pending = false;
 		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 		exit->vectoring = vmcs_read(IDT_VECTORING_INFO_FIELD);
-		vmx_requeue_event();
+		v->event_pending = vmx_requeue_event();
 		vmx_decode_exit(v, x, exit, reason);
 		/* A CR write or INVD moved RIP on inside the decode. */
 		vmcs_write(GUEST_RIP, v->rip);
