@@ -261,7 +261,7 @@ static void svm_decode_exit(struct domino_vcpu *v, struct domino_exit *e)
 		break;
 	case SVM_EXIT_INVD:
 		/* Dropping caches without write-back is not the guest's to do. */
-		v->rip += 2;
+		domino_vcpu_skip(v, 2);
 		e->kind = DX_NONE;
 		break;
 	case SVM_EXIT_VMRUN: case SVM_EXIT_VMMCALL: case SVM_EXIT_VMLOAD:

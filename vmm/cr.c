@@ -26,32 +26,20 @@
 static bool cr0_legacy_write(struct domino_vcpu *v, const struct domino_sregs *s,
 			     const u8 *b, size_t n, bool long64)
 {
-	unsigned int i = 0;
-	u8 rex = 0;
+	unsigned int len;
+	int op = x86_decode_cr0_legacy(b, n, long64, &len);
 	u64 val;
 
-	while (i < n && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf2 || b[i] == 0xf3 ||
-			 b[i] == 0x26 || b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e ||
-			 b[i] == 0x64 || b[i] == 0x65 || (long64 && (b[i] & 0xf0) == 0x40))) {
-		rex = (b[i] & 0xf0) == 0x40 ? b[i] : 0;
-		i++;
-	}
-	if (i + 2 <= n && b[i] == 0x0f && b[i + 1] == 0x06) {
-		val = s->cr0 & ~(u64)X86_CR0_TS;
-		i += 2;
-	} else if (i + 3 <= n && b[i] == 0x0f && b[i + 1] == 0x01 &&
-		   (b[i + 2] & 0xf8) == 0xf0) {
-		u64 src = v->gpr[(b[i + 2] & 7) | (rex & 1 ? 8 : 0)];
-
-		val = (s->cr0 & ~0xeULL) | (src & 0xf) | (s->cr0 & X86_CR0_PE);
-		i += 3;
-	} else {
+	if (op < 0)
 		return true;
-	}
+	if (op == X86_CLTS)
+		val = s->cr0 & ~(u64)X86_CR0_TS;
+	else
+		val = (s->cr0 & ~0xeULL) | (v->gpr[op] & 0xf) | (s->cr0 & X86_CR0_PE);
 	if (s->ss.dpl || domino_vendor->set_cr(v, 0, val))
 		domino_vcpu_queue_exception(v, X86_TRAP_GP, true, 0);
 	else
-		domino_vcpu_skip(v, i);
+		domino_vcpu_skip(v, len);
 	return false;
 }
 

@@ -634,33 +634,72 @@ void x86_mmio_string_advance(const struct x86_mmio_insn *insn, u64 *gprs,
 			       insn->addr_size);
 }
 
-int x86_decode_mov_ctl(const u8 *b, unsigned int avail, bool long64,
-		       u8 opcode, unsigned int *len, unsigned int *reg)
+/*
+ * Legacy prefixes, LOCK and (in 64-bit mode) REX before the opcode of a
+ * control-register instruction: the opcode's offset, with the REX that
+ * counts (the last, if nothing followed it) and whether LOCK was there.
+ */
+static unsigned int x86_skip_ctl_prefixes(const u8 *b, unsigned int avail,
+					  bool long64, u8 *rex, bool *lock)
 {
 	unsigned int i;
-	bool lock = false;
-	u8 rex = 0;
 
-	if (avail > X86_MAX_INSN_LEN)
-		avail = X86_MAX_INSN_LEN;
+	*rex = 0;
+	*lock = false;
 	for (i = 0; i < avail; i++) {
 		if (b[i] == 0xf0) {
-			lock = true;
-			rex = 0;
+			*lock = true;
+			*rex = 0;
 			continue;
 		}
 		if (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf2 || b[i] == 0xf3 ||
 		    b[i] == 0x26 || b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e ||
 		    b[i] == 0x64 || b[i] == 0x65) {
-			rex = 0;	/* a REX before a prefix is ignored */
+			*rex = 0;	/* a REX before a prefix is ignored */
 			continue;
 		}
 		if (long64 && (b[i] & 0xf0) == 0x40) {
-			rex = b[i];
+			*rex = b[i];
 			continue;
 		}
 		break;
 	}
+	return i;
+}
+
+int x86_decode_cr0_legacy(const u8 *b, unsigned int avail, bool long64,
+			  unsigned int *len)
+{
+	unsigned int i;
+	bool lock;
+	u8 rex;
+
+	if (avail > X86_MAX_INSN_LEN)
+		avail = X86_MAX_INSN_LEN;
+	i = x86_skip_ctl_prefixes(b, avail, long64, &rex, &lock);
+	/* LOCK on either is #UD (SDM vol. 2A, CLTS and LMSW). */
+	if (lock || i + 2 > avail || b[i] != 0x0f)
+		return -EINVAL;
+	if (b[i + 1] == 0x06) {
+		*len = i + 2;
+		return X86_CLTS;
+	}
+	if (i + 3 > avail || b[i + 1] != 0x01 || (b[i + 2] & 0xf8) != 0xf0)
+		return -EINVAL;
+	*len = i + 3;
+	return (b[i + 2] & 7) | (rex & 1 ? 8 : 0);
+}
+
+int x86_decode_mov_ctl(const u8 *b, unsigned int avail, bool long64,
+		       u8 opcode, unsigned int *len, unsigned int *reg)
+{
+	unsigned int i;
+	bool lock;
+	u8 rex;
+
+	if (avail > X86_MAX_INSN_LEN)
+		avail = X86_MAX_INSN_LEN;
+	i = x86_skip_ctl_prefixes(b, avail, long64, &rex, &lock);
 	if (i + 3 > avail || b[i] != 0x0f || b[i + 1] < 0x20 || b[i + 1] > 0x23 ||
 	    (opcode && b[i + 1] != opcode))
 		return -EINVAL;

@@ -142,4 +142,14 @@ void x86_mmio_string_advance(const struct x86_mmio_insn *insn, u64 *gprs,
 int x86_decode_mov_ctl(const u8 *bytes, unsigned int avail, bool long64,
 		       u8 opcode, unsigned int *len, unsigned int *reg);
 
+/*
+ * The legacy CR0 writers, after the same prefixes: CLTS (0F 06), returned
+ * as X86_CLTS, and LMSW from a register (0F 01 /6, mod 3), returned as its
+ * source GPR. *@len is the instruction's length. LMSW from memory, LOCK
+ * and anything else: -EINVAL.
+ */
+#define X86_CLTS	16
+int x86_decode_cr0_legacy(const u8 *bytes, unsigned int avail, bool long64,
+			  unsigned int *len);
+
 #endif /* DOMINO_X86_INSN_H */

@@ -334,7 +334,10 @@ static void vmx_decode_exit(struct domino_vcpu *v, struct vmx_vcpu *x,
 		e->kind = DX_HLT;
 		break;
 	case EXIT_REASON_INVD:
+		/* Dropping caches without write-back is not the guest's to do. */
 		v->rip += e->insn_len;
+		vmcs_clear_bits(GUEST_INTERRUPTIBILITY_INFO,
+				GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
 		e->kind = DX_NONE;
 		break;
 	case EXIT_REASON_IO_INSTRUCTION:

@@ -608,6 +608,34 @@ static void run_mov_ctl_cases(void)
 	       "LOCK MOV CR0 is CR8; other opcodes and truncated bytes refused");
 }
 
+/* CLTS and LMSW from a register; LMSW from memory, LOCK and junk refused. */
+static void run_cr0_legacy_cases(void)
+{
+	static const u8 clts[] = { 0x0f, 0x06 };
+	static const u8 clts_66[] = { 0x66, 0x0f, 0x06 };
+	static const u8 lmsw_ax[] = { 0x0f, 0x01, 0xf0 };	/* lmsw %ax */
+	static const u8 lmsw_r9[] = { 0x41, 0x0f, 0x01, 0xf1 };	/* lmsw %r9w */
+	static const u8 lmsw_mem[] = { 0x0f, 0x01, 0x30 };	/* lmsw (%rax) */
+	static const u8 lock_clts[] = { 0xf0, 0x0f, 0x06 };
+	static const u8 smsw_ax[] = { 0x0f, 0x01, 0xe0 };	/* smsw %eax */
+	unsigned int len = 0;
+	bool ok;
+
+	ok = x86_decode_cr0_legacy(clts, 2, true, &len) == X86_CLTS && len == 2;
+	ok = ok && x86_decode_cr0_legacy(clts_66, 3, false, &len) == X86_CLTS && len == 3;
+	ok = ok && x86_decode_cr0_legacy(lmsw_ax, 3, false, &len) == X86_RAX && len == 3;
+	ok = ok && x86_decode_cr0_legacy(lmsw_r9, 4, true, &len) == X86_R9 && len == 4;
+	/* outside 64-bit mode 0x41 is INC, not a REX prefix */
+	ok = ok && x86_decode_cr0_legacy(lmsw_r9, 4, false, &len) < 0;
+	ok = ok && x86_decode_cr0_legacy(lmsw_mem, 3, true, &len) < 0;
+	ok = ok && x86_decode_cr0_legacy(lock_clts, 3, true, &len) < 0;
+	ok = ok && x86_decode_cr0_legacy(smsw_ax, 3, true, &len) < 0;
+	ok = ok && x86_decode_cr0_legacy(lmsw_ax, 2, true, &len) < 0;
+	ok = ok && x86_decode_cr0_legacy(clts, 1, true, &len) < 0;
+	report(ok, "CLTS and LMSW decoding: register source and length, REX.B in 64-bit "
+	       "mode; LMSW from memory, LOCK, SMSW and truncated bytes refused");
+}
+
 int main(void)
 {
 	if (setup_guard_page()) {
@@ -615,9 +643,10 @@ int main(void)
 		return 1;
 	}
 	printf("TAP version 13\n");
-	printf("1..%zu\n", ARRAY_SIZE(cases) + ARRAY_SIZE(stos_cases) + 4);
+	printf("1..%zu\n", ARRAY_SIZE(cases) + ARRAY_SIZE(stos_cases) + 5);
 	run_cases();
 	run_mov_ctl_cases();
+	run_cr0_legacy_cases();
 	run_stos_cases();
 	run_fuzz();
 	return failures ? 1 : 0;
