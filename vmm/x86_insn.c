@@ -636,17 +636,20 @@ void x86_mmio_string_advance(const struct x86_mmio_insn *insn, u64 *gprs,
 
 /*
  * Legacy prefixes, LOCK and (in 64-bit mode) REX before the opcode of a
- * control-register instruction: the opcode's offset, with the REX that
- * counts (the last, if nothing followed it) and whether LOCK was there.
+ * control-register instruction, within the first 15 bytes (*@avail is
+ * cut to that): the opcode's offset, with the REX that counts (the last,
+ * if nothing followed it) and whether LOCK was there.
  */
-static unsigned int x86_skip_ctl_prefixes(const u8 *b, unsigned int avail,
+static unsigned int x86_skip_ctl_prefixes(const u8 *b, unsigned int *avail,
 					  bool long64, u8 *rex, bool *lock)
 {
 	unsigned int i;
 
+	if (*avail > X86_MAX_INSN_LEN)
+		*avail = X86_MAX_INSN_LEN;
 	*rex = 0;
 	*lock = false;
-	for (i = 0; i < avail; i++) {
+	for (i = 0; i < *avail; i++) {
 		if (b[i] == 0xf0) {
 			*lock = true;
 			*rex = 0;
@@ -674,9 +677,7 @@ int x86_decode_cr0_legacy(const u8 *b, unsigned int avail, bool long64,
 	bool lock;
 	u8 rex;
 
-	if (avail > X86_MAX_INSN_LEN)
-		avail = X86_MAX_INSN_LEN;
-	i = x86_skip_ctl_prefixes(b, avail, long64, &rex, &lock);
+	i = x86_skip_ctl_prefixes(b, &avail, long64, &rex, &lock);
 	/* LOCK on either is #UD (SDM vol. 2A, CLTS and LMSW). */
 	if (lock || i + 2 > avail || b[i] != 0x0f)
 		return -EINVAL;
@@ -697,9 +698,7 @@ int x86_decode_mov_ctl(const u8 *b, unsigned int avail, bool long64,
 	bool lock;
 	u8 rex;
 
-	if (avail > X86_MAX_INSN_LEN)
-		avail = X86_MAX_INSN_LEN;
-	i = x86_skip_ctl_prefixes(b, avail, long64, &rex, &lock);
+	i = x86_skip_ctl_prefixes(b, &avail, long64, &rex, &lock);
 	if (i + 3 > avail || b[i] != 0x0f || b[i + 1] < 0x20 || b[i + 1] > 0x23 ||
 	    (opcode && b[i + 1] != opcode))
 		return -EINVAL;

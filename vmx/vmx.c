@@ -101,6 +101,7 @@ static void vmx_probe_ctls(u64 basic, u64 ept_vpid, unsigned int levels)
 	if (!c->ok)
 		pr_warn("VMCS controls Domino needs are not all offered: no vCPUs on this CPU\n");
 }
+
 /*
  * SDM 25.3: without "enable RDTSCP" RDTSCP and RDPID raise #UD in the
  * guest, without "enable INVPCID" INVPCID does: a guest must not be
