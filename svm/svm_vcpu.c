@@ -11,10 +11,10 @@
 #include <asm/debugreg.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
-#include <asm/hw_breakpoint.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
 #include <asm/svm.h>
+#include <asm/trapnr.h>
 
 #include "domino.h"
 #include "domain.h"
@@ -104,6 +104,11 @@ static void vmcb_init_control(struct domino_vcpu *v, struct vmcb *vmcb)
 		 * refuses); CR8: the APIC's TPR.
 		 */
 		INTERCEPT_CR0_WRITE, INTERCEPT_CR4_WRITE, INTERCEPT_CR8_WRITE,
+		/*
+		 * WBINVD stalls the physical CPU's caches for everyone; RDPMC
+		 * would read the host's counters (guests get no PMU).
+		 */
+		INTERCEPT_WBINVD, INTERCEPT_RDPMC,
 	};
 	struct vmcb_control_area *c = &vmcb->control;
 	unsigned int i;
@@ -113,6 +118,14 @@ static void vmcb_init_control(struct domino_vcpu *v, struct vmcb *vmcb)
 	/* Debug registers are emulated: the hardware ones stay the host's. */
 	for (i = INTERCEPT_DR0_READ; i <= INTERCEPT_DR7_WRITE; i++)
 		set_intercept(vmcb, i);
+
+	/*
+	 * #DB and #AC can recur inside their own delivery and loop in the
+	 * CPU without an exit (vmm/exit.c, handle_exception); #MC in guest
+	 * mode must reach the host's handler.
+	 */
+	c->intercepts[INTERCEPT_EXCEPTION] = BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) |
+					     BIT(X86_TRAP_MC);
 
 	c->iopm_base_pa = svm_iopm_pa;
 	c->msrpm_base_pa = svm_msrpm_pa;
@@ -146,6 +159,23 @@ static void vmcb_init_save(struct vmcb *vmcb)
 	s->dr6 = DR6_RESERVED;
 	s->dr7 = DR7_RESET;
 	s->g_pat = PAT_RESET;
+}
+
+/*
+ * APM 15.11 (SHUTDOWN intercept): the VMCB's contents are undefined after
+ * it. Whatever the VMM does next (a dump, a reset through SET_SREGS, a
+ * destroy), the next VMRUN must not take control bits from the wreck: the
+ * control area starts over. The save area keeps what the CPU left, for the
+ * post-mortem; SET_SREGS/SET_REGS validate whatever replaces it.
+ */
+static void svm_vmcb_reinit_control(struct domino_vcpu *v, struct svm_vcpu *s)
+{
+	memset(&s->vmcb->control, 0, sizeof(s->vmcb->control));
+	vmcb_init_control(v, s->vmcb);
+	s->asid_cpu = -1;
+	s->virq_outstanding = false;
+	s->window_wanted = false;
+	v->event_pending = false;
 }
 
 int svm_vcpu_init(struct domino_vcpu *v)
@@ -287,6 +317,31 @@ static void svm_decode_exit(struct domino_vcpu *v, struct domino_exit *e)
 		e->cr.gpr = svm_has_decode_assists && (c->exit_info_1 & BIT_ULL(63)) ?
 			    c->exit_info_1 & 0xf : -1;
 		break;
+	case SVM_EXIT_EXCP_BASE + X86_TRAP_DB:
+		e->kind = DX_EXCEPTION;
+		e->exc.vector = X86_TRAP_DB;
+		/* APM 15.12: the intercept comes after DR6 was updated. */
+		e->exc.dr6 = s->vmcb->save.dr6;
+		s->vmcb->save.dr6 = DR6_RESERVED;
+		break;
+	case SVM_EXIT_EXCP_BASE + X86_TRAP_AC:
+		e->kind = DX_EXCEPTION;
+		e->exc.vector = X86_TRAP_AC;
+		e->exc.has_error = true;
+		/* APM 15.12: EXITINFO1 holds the error code. */
+		e->exc.error = c->exit_info_1;
+		break;
+	case SVM_EXIT_EXCP_BASE + X86_TRAP_MC:
+		domino_host_machine_check();
+		e->kind = DX_NONE;
+		break;
+	case SVM_EXIT_WBINVD:
+		e->kind = DX_WBINVD;
+		break;
+	case SVM_EXIT_RDPMC:
+		/* No counters exist for the guest: SDM RDPMC, #GP(0). */
+		e->kind = DX_GP;
+		break;
 	case SVM_EXIT_ERR:
 		e->kind = DX_FAIL_ENTRY;
 		break;
@@ -367,6 +422,7 @@ int svm_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	svm_assign_asid(s, gen != v->tlb_gen);
 	v->tlb_gen = gen;
 
+	vmcb->save.dr7 = domino_switch_to_guest(v);
 	xcr0_switch = (vmcb->save.cr4 & X86_CR4_OSXSAVE) &&
 		      v->xcr0 != domino_host_xcr0;
 	exit->injected = vmcb->control.event_inj;
@@ -400,9 +456,8 @@ int svm_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	}
 	asm volatile("stgi" ::: "memory");
 	WRITE_ONCE(v->mode, VCPU_OUTSIDE_GUEST);
-	/* #VMEXIT left DR7 at its reset value: give the host's back. */
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
+	/* #VMEXIT left DR7 at its reset value: the host's come back here. */
+	domino_switch_from_guest(v);
 	local_irq_enable();
 
 	v->gpr[GPR_RAX] = vmcb->save.rax;
@@ -414,5 +469,7 @@ int svm_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	v->event_pending = svm_requeue_event(s);
 	svm_virq_after_exit(v);
 	svm_decode_exit(v, exit);
+	if (exit->kind == DX_SHUTDOWN)
+		svm_vmcb_reinit_control(v, s);
 	return 0;
 }

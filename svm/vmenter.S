@@ -8,6 +8,8 @@
 #include <linux/linkage.h>
 #include <asm/asm.h>
 
+#include "world_switch.h"
+
 /* Offsets in the GPR array: x86 encoding order (vmm/vcpu.h). */
 #define G_RCX	(1 * 8)
 #define G_RDX	(2 * 8)
@@ -61,6 +63,7 @@ SYM_FUNC_START(domino_svm_vmrun)
 	/* APM 15.5.1: VMRUN takes the VMCB's physical address in RAX. */
 	mov (%rsp), %rax
 	vmload %rax
+	DOMINO_CLEAR_CPU_BUFFERS
 	vmrun %rax
 	vmsave %rax
 
@@ -84,15 +87,26 @@ SYM_FUNC_START(domino_svm_vmrun)
 	mov 16(%rsp), %rax
 	vmload %rax
 
-	/* Leave no guest values in registers for speculation to use. */
+	/*
+	 * Leave no guest values in registers for speculation to use: the
+	 * callee-saved ones are popped below, the rest cleared here.
+	 */
+	xor %ebx, %ebx
 	xor %ecx, %ecx
 	xor %edx, %edx
 	xor %esi, %esi
 	xor %edi, %edi
+	xor %ebp, %ebp
 	xor %r8d, %r8d
 	xor %r9d, %r9d
 	xor %r10d, %r10d
 	xor %r11d, %r11d
+	xor %r12d, %r12d
+	xor %r13d, %r13d
+	xor %r14d, %r14d
+	xor %r15d, %r15d
+
+	DOMINO_EXIT_BARRIERS
 
 	add $24, %rsp
 	pop %rbx

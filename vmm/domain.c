@@ -25,6 +25,7 @@
 static DEFINE_XARRAY_ALLOC1(domino_domains);
 static u32 domino_next_domid;
 static atomic_t domino_nr_domains = ATOMIC_INIT(0);
+static atomic64_t domain_serial = ATOMIC64_INIT(0);
 
 static_assert(DOMINO_DOMID_MAX == DOMID_FIRST_RESERVED - 1);
 
@@ -189,6 +190,7 @@ int domino_domain_create(struct domino_create_domain __user *uarg)
 	}
 	kref_init(&d->ref);
 	d->domid = args.domid;
+	d->serial = atomic64_inc_return(&domain_serial);
 	d->flags = args.flags;
 	d->max_memory = args.max_memory;
 	d->max_vcpus = args.max_vcpus ? args.max_vcpus : DOMINO_MAX_VCPUS;

@@ -35,6 +35,7 @@ struct domino_memslot {
 struct domino_domain {
 	struct kref ref;
 	u32 domid;
+	u64 serial;			/* unique for the module's life (IBPB) */
 	u32 flags;			/* DOMINO_DOMAIN_* from creation */
 	/* Limits from creation (Xen's maxmem, max_vcpus); 0 memory: none. */
 	u64 max_memory;

@@ -40,6 +40,8 @@ struct domino_tdp_format;
 struct domino_vendor_ops {
 	const char *name;
 	const char *competitor;
+	/* L1TF: the guest's nested walk may forward from L1D (VMX). */
+	bool needs_l1d_flush;
 	int (*probe)(struct domino_caps *caps);
 	int (*setup)(void);
 	void (*teardown)(void);
@@ -116,6 +118,11 @@ struct page *domino_alloc_pages_order(gfp_t gfp, unsigned int order);
 void domino_free_pages_order(struct page *page, unsigned int order);
 long domino_alloc_objects(void);
 long domino_alloc_pages(void);
+
+/* vmm/switch.c: the world switch's barriers (docs/security.md). */
+int domino_switch_setup(void);
+void domino_switch_teardown(void);
+ssize_t domino_switch_show(char *buf);
 
 /* vmm/domain.c */
 int domino_domain_create(struct domino_create_domain __user *uarg);

@@ -16,6 +16,7 @@
 #include "domino.h"
 #include "domain.h"
 #include "vcpu.h"
+#include "x86_insn.h"
 
 /*
  * Without NRIPS the hardware does not say how long the instruction was;
@@ -26,6 +27,32 @@
 #define LEN_RDMSR	2
 #define LEN_HLT		1
 #define LEN_XSETBV	3
+#define LEN_WBINVD	2	/* 0F 09; WBNOINVD is F3 0F 09 */
+
+/* DR6 bits an exception sets (SDM 17.2.3): B0-B3, BD, BS, BT. */
+#define DR6_EXCEPTION_BITS	(0xfULL | BIT_ULL(13) | BIT_ULL(14) | BIT_ULL(15))
+
+static atomic_long_t exit_stat_db, exit_stat_ac, exit_stat_mc;
+
+void domino_exit_stats(struct domino_exit_stats *st)
+{
+	st->db = atomic_long_read(&exit_stat_db);
+	st->ac = atomic_long_read(&exit_stat_ac);
+	st->mc = atomic_long_read(&exit_stat_mc);
+}
+
+/*
+ * #MC is intercepted so that a machine check in guest mode reaches the
+ * host's handler (the hardware hands it to the hypervisor, not the host's
+ * IDT); the host decides what dies. Kernels without MCE support have no
+ * handler to call.
+ */
+void domino_host_machine_check(void)
+{
+	atomic_long_inc(&exit_stat_mc);
+	if (IS_ENABLED(CONFIG_X86_MCE))
+		asm volatile("int $0x12");
+}
 
 static u32 insn_len(const struct domino_exit *e, u32 fallback)
 {
@@ -143,6 +170,53 @@ static int exit_internal(struct domino_vcpu *v, u32 suberror,
 	return 0;
 }
 
+/*
+ * #DB and #AC are intercepted on both vendors and handed back to the guest
+ * through event injection: delivering either can raise the same exception
+ * again (a data breakpoint on the stack the delivery writes, an
+ * unaligned stack at CPL 3), which without the intercept loops inside the
+ * CPU and never exits (CVE-2015-8104, CVE-2015-5307). With it, every
+ * round trip is an exit, so the vCPU stays preemptible and killable.
+ */
+static int handle_exception(struct domino_vcpu *v, const struct domino_exit *e)
+{
+	switch (e->exc.vector) {
+	case X86_TRAP_DB:
+		atomic_long_inc(&exit_stat_db);
+		/* The guest's DR6 is emulated: the hit lands there. */
+		v->dr6 |= e->exc.dr6 & DR6_EXCEPTION_BITS;
+		domino_vcpu_queue_exception(v, X86_TRAP_DB, false, 0);
+		return 1;
+	case X86_TRAP_AC:
+		atomic_long_inc(&exit_stat_ac);
+		domino_vcpu_queue_exception(v, X86_TRAP_AC, true, e->exc.error);
+		return 1;
+	default:
+		return exit_internal(v, DOMINO_INTERNAL_UNHANDLED_EXIT, e);
+	}
+}
+
+/*
+ * WBINVD writes back and invalidates every cache of the physical CPU: a
+ * guest could stall the host with it. No device gives a Domino guest
+ * non-coherent DMA, so there is nothing for it to write back: skip it,
+ * as KVM does without assigned devices.
+ */
+static int handle_wbinvd(struct domino_vcpu *v, const struct domino_exit *e)
+{
+	u32 len = e->insn_len;
+
+	if (!len) {
+		struct domino_sregs s;
+		u8 b[X86_MAX_INSN_LEN];
+		size_t n = domino_guest_fetch_insn(v, b, &s);
+
+		len = n && b[0] == 0xf3 ? LEN_WBINVD + 1 : LEN_WBINVD;
+	}
+	domino_vcpu_skip(v, len);
+	return 1;
+}
+
 int domino_handle_exit(struct domino_vcpu *v, const struct domino_exit *e)
 {
 	struct domino_run *run = v->run;
@@ -192,6 +266,10 @@ int domino_handle_exit(struct domino_vcpu *v, const struct domino_exit *e)
 	case DX_GP:
 		domino_vcpu_queue_exception(v, X86_TRAP_GP, true, 0);
 		return 1;
+	case DX_EXCEPTION:
+		return handle_exception(v, e);
+	case DX_WBINVD:
+		return handle_wbinvd(v, e);
 	case DX_FAIL_ENTRY:
 		run->exit_reason = DOMINO_EXIT_FAIL_ENTRY;
 		run->hw.hardware_reason = e->hw.reason;

@@ -5,6 +5,8 @@
  * (vmm/x86_insn.c), handed to the VMM as a DOMINO_EXIT_MMIO, and completed
  * on the next DOMINO_RUN.
  */
+#define pr_fmt(fmt) "domino: " fmt
+
 #include <linux/kernel.h>
 #include <asm/processor-flags.h>
 
@@ -33,6 +35,10 @@ static int mmio_decode_failed(struct domino_vcpu *v, u64 gpa, const u8 *bytes,
 {
 	struct domino_run *run = v->run;
 
+	/* A guest that walks off into no RAM usually dies here: explain it. */
+	pr_info_ratelimited("d%u vCPU %u: no instruction to emulate for MMIO at gpa %#llx (%d)\n",
+			    v->d->domid, v->id, gpa, err);
+	domino_vcpu_dump(v, "MMIO access not decodable");
 	run->exit_reason = DOMINO_EXIT_INTERNAL_ERROR;
 	run->internal.suberror = DOMINO_INTERNAL_DECODE;
 	run->internal.ndata = 4;

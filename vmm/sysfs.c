@@ -7,6 +7,7 @@
 #include <linux/sysfs.h>
 
 #include "domino.h"
+#include "vcpu.h"
 #include "domain.h"
 
 static ssize_t backend_show(struct device *dev, struct device_attribute *attr,
@@ -73,7 +74,28 @@ static ssize_t tdp_large_maps_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(tdp_large_maps);
 
+/* The world switch's barriers on this host (docs/security.md). */
+static ssize_t mitigations_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return domino_switch_show(buf);
+}
+static DEVICE_ATTR_RO(mitigations);
+
+/* Guest exceptions intercepted since load: #DB, #AC reflected, #MC to the host. */
+static ssize_t exceptions_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct domino_exit_stats st;
+
+	domino_exit_stats(&st);
+	return sysfs_emit(buf, "db=%ld\nac=%ld\nmc=%ld\n", st.db, st.ac, st.mc);
+}
+static DEVICE_ATTR_RO(exceptions);
+
 static struct attribute *domino_dev_attrs[] = {
+	&dev_attr_mitigations.attr,
+	&dev_attr_exceptions.attr,
 	&dev_attr_tdp_large_maps.attr,
 	&dev_attr_backend.attr,
 	&dev_attr_api_version.attr,

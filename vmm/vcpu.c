@@ -318,6 +318,10 @@ void domino_vcpu_dump(struct domino_vcpu *v, const char *why)
 		atomic_xchg(&skipped, 0));
 	pr_info("d%u vCPU %u  cr0 %#llx cr2 %#llx cr3 %#llx cr4 %#llx efer %#llx\n",
 		v->d->domid, v->id, s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
+	/* The host's own roots: a guest walking with one of them is telling. */
+	pr_info("d%u vCPU %u  host cr3 %#lx nested root %#llx rip as host symbol %pS\n",
+		v->d->domid, v->id, __read_cr3(), domino_tdp_root_pa(&v->d->tdp),
+		(void *)(unsigned long)v->rip);
 	pr_info("d%u vCPU %u  cs %#x ss %#x tr %#x idt %#llx+%#x gdt %#llx+%#x\n",
 		v->d->domid, v->id, s.cs.selector, s.ss.selector, s.tr.selector,
 		s.idt.base, s.idt.limit, s.gdt.base, s.gdt.limit);
@@ -344,6 +348,8 @@ static int vcpu_run(struct domino_vcpu *v)
 		return r;
 
 	fpu_swap_kvm_fpstate(&v->fpu, true);
+	/* Userspace ran on this CPU since the last entry (L1TF, vmm/switch.c). */
+	v->l1d_flush = true;
 	for (;;) {
 		if (READ_ONCE(v->run->immediate_exit) || signal_pending(current)) {
 			r = -EINTR;

@@ -34,6 +34,8 @@ enum domino_hw_exit {
 	DX_DR,			/* MOV to/from a debug register */
 	DX_CR_WRITE,		/* MOV to a control register, to check */
 	DX_GP,			/* the instruction takes #GP(0) */
+	DX_EXCEPTION,		/* an intercepted guest exception: reflect it */
+	DX_WBINVD,		/* WBINVD/WBNOINVD: a no-op for guests */
 	DX_FAIL_ENTRY,
 	DX_UNHANDLED,
 };
@@ -75,6 +77,12 @@ struct domino_exit {
 			u8 cr;		/* 0, 4 or 8 */
 			s8 gpr;		/* -1: decode it from the instruction */
 		} cr;
+		struct {
+			u8 vector;
+			bool has_error;
+			u32 error;
+			u64 dr6;	/* #DB: the DR6 bits it set (B0-3, BD, BS) */
+		} exc;
 		struct {
 			u64 reason, info1, info2;
 		} hw;
@@ -134,11 +142,13 @@ struct domino_vcpu {
 	struct fpu_guest fpu;
 	struct domino_cpuid_policy *cpuid;
 
-	/* Debug registers as the guest sees them; never loaded in hardware. */
+	/* Debug registers as the guest sees them; DR0-3/DR7 in the hardware while it runs with breakpoints armed (vmm/switch.c). */
 	u64 dr[4], dr6, dr7;
 
 	/* MSRs kept here rather than in vendor state. */
 	u64 apic_base, misc_enable, tsc_aux, tsc_adjust;
+	bool tsc_aux_loaded;		/* the guest's is in the MSR now */
+	bool l1d_flush;			/* came from outside: flush L1D (L1TF) */
 	s64 tsc_offset;			/* guest TSC = host TSC + this */
 	u64 pvclock_msr;		/* MSR_KVM_SYSTEM_TIME_NEW */
 
@@ -215,6 +225,13 @@ void domino_vcpu_queue_exception(struct domino_vcpu *v, u8 vector,
 void domino_vcpu_dump(struct domino_vcpu *v, const char *why);
 extern u64 domino_host_xcr0;
 
+/*
+ * vmm/switch.c, with interrupts off around the vendor's world switch:
+ * to_guest returns the DR7 the guest runs with.
+ */
+u64 domino_switch_to_guest(struct domino_vcpu *v);
+void domino_switch_from_guest(struct domino_vcpu *v);
+
 /* vmm/cpuid.c */
 int domino_cpuid_init(struct domino_vcpu *v);
 void domino_cpuid_lookup(struct domino_vcpu *v, u32 func, u32 index,
@@ -231,6 +248,13 @@ int domino_msrs_ioctl(struct domino_vcpu *v, struct domino_msrs __user *uarg,
 
 /* vmm/exit.c: returns 1 to enter again, 0 to return to userspace, <0 error */
 int domino_handle_exit(struct domino_vcpu *v, const struct domino_exit *e);
+/* Intercepted exceptions since load, for docs/security.md's tests. */
+struct domino_exit_stats {
+	long db, ac, mc;
+};
+void domino_exit_stats(struct domino_exit_stats *st);
+/* A machine check that exited the guest: the host's handler takes it. */
+void domino_host_machine_check(void);
 int domino_complete_userspace_exit(struct domino_vcpu *v);
 
 /* vmm/dr.c */

@@ -18,6 +18,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/reboot.h>
+#include <linux/syscore_ops.h>
 #include <linux/smp.h>
 
 #include "domino.h"
@@ -118,6 +119,11 @@ int domino_virt_get(void)
 	r = domino_vendor->setup();
 	if (r)
 		goto out;
+	r = domino_switch_setup();
+	if (r) {
+		domino_vendor->teardown();
+		goto out;
+	}
 	atomic_set(&virt_busy_cpus, 0);
 	atomic_set(&virt_failed_cpus, 0);
 	on_each_cpu(virt_enable_ipi, NULL, 1);
@@ -125,6 +131,7 @@ int domino_virt_get(void)
 		r = atomic_read(&virt_busy_cpus) ? -EBUSY : -EIO;
 		/* Undo only what this call did: busy CPUs stay untouched. */
 		on_each_cpu(virt_disable_ipi, NULL, 1);
+		domino_switch_teardown();
 		domino_vendor->teardown();
 		goto out;
 	}
@@ -141,6 +148,7 @@ void domino_virt_put(void)
 	cpus_read_lock();
 	if (!--virt_users) {
 		on_each_cpu(virt_disable_ipi, NULL, 1);
+		domino_switch_teardown();
 		domino_vendor->teardown();
 	}
 	cpus_read_unlock();
@@ -192,6 +200,36 @@ static struct notifier_block virt_reboot_nb = {
 	.notifier_call = virt_reboot,
 };
 
+/*
+ * Suspend and resume (syscore: one CPU left, interrupts off). The other
+ * CPUs went through the hotplug callbacks already. Firmware may have
+ * reset EFER/CR4 across suspend, so resume enables again from scratch; a
+ * CPU that refuses leaves the domains unable to run there, with the error
+ * in the log, never a host fault.
+ */
+static int virt_suspend(void)
+{
+	virt_disable_this_cpu();
+	return 0;
+}
+
+static void virt_resume(void)
+{
+	int r;
+
+	if (!virt_users || virt_rebooting)
+		return;
+	r = virt_enable_this_cpu();
+	if (r)
+		pr_err("CPU%d: %s could not be enabled after resume (%d)\n",
+		       smp_processor_id(), domino_vendor->name, r);
+}
+
+static struct syscore_ops virt_syscore_ops = {
+	.suspend	= virt_suspend,
+	.resume		= virt_resume,
+};
+
 int domino_virt_init(void)
 {
 	int r;
@@ -202,11 +240,13 @@ int domino_virt_init(void)
 		return r;
 	virt_hp_state = r;
 	register_reboot_notifier(&virt_reboot_nb);
+	register_syscore_ops(&virt_syscore_ops);
 	return 0;
 }
 
 void domino_virt_exit(void)
 {
+	unregister_syscore_ops(&virt_syscore_ops);
 	unregister_reboot_notifier(&virt_reboot_nb);
 	cpuhp_remove_state_nocalls(virt_hp_state);
 }

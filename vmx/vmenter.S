@@ -7,6 +7,8 @@
 #include <linux/linkage.h>
 #include <asm/asm.h>
 
+#include "world_switch.h"
+
 #define G_RAX	(0 * 8)
 #define G_RCX	(1 * 8)
 #define G_RDX	(2 * 8)
@@ -67,6 +69,7 @@ SYM_FUNC_START(domino_vmx_vmlaunch)
 	mov G_R15(%rdi), %r15
 	mov G_RDI(%rdi), %rdi
 
+	DOMINO_CLEAR_CPU_BUFFERS
 	vmlaunch
 	/*
 	 * VMfail sets CF or ZF (SDM 30.3); a successful VMLAUNCH never falls
@@ -101,16 +104,28 @@ SYM_FUNC_START(domino_vmx_vmlaunch)
 .Lfail:
 	mov $1, %eax
 .Lout:
-	/* Leave no guest values in registers for speculation to use. */
+	/*
+	 * Leave no guest values in registers for speculation to use: the
+	 * callee-saved ones are popped below, the rest cleared here. EAX
+	 * holds the result across the barriers, which clobber it.
+	 */
+	mov %rax, (%rsp)
+	xor %ebx, %ebx
 	xor %ecx, %ecx
 	xor %edx, %edx
 	xor %esi, %esi
 	xor %edi, %edi
+	xor %ebp, %ebp
 	xor %r8d, %r8d
 	xor %r9d, %r9d
 	xor %r10d, %r10d
 	xor %r11d, %r11d
-	add $8, %rsp
+	xor %r12d, %r12d
+	xor %r13d, %r13d
+	xor %r14d, %r14d
+	xor %r15d, %r15d
+	DOMINO_EXIT_BARRIERS
+	pop %rax
 	pop %rbx
 	pop %r12
 	pop %r13

@@ -69,7 +69,9 @@ static void vmx_probe_ctls(u64 basic, u64 ept_vpid, unsigned int levels)
 	ok &= vmx_adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
 			 SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
 			 SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP |
-			 SECONDARY_EXEC_ENABLE_INVPCID, &c->sec);
+			 SECONDARY_EXEC_ENABLE_INVPCID |
+			 /* WBINVD would stall every cache of the CPU (vmm/exit.c). */
+			 SECONDARY_EXEC_WBINVD_EXITING, &c->sec);
 	ok &= vmx_adjust(t ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
 			 VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
 			 VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT |
@@ -351,6 +353,7 @@ fault:
 
 const struct domino_vendor_ops domino_vmx_ops = {
 	.name		= "vmx",
+	.needs_l1d_flush = true,
 	.competitor	= "kvm_intel",
 	.probe		= vmx_probe,
 	.setup		= vmx_setup,

@@ -3,6 +3,7 @@
 #define DOMINO_VMX_H
 
 #include <linux/types.h>
+#include <asm/processor-flags.h>
 #include <asm/vmx.h>	/* struct vmx_msr_entry: the MSR-area format */
 
 struct domino_tdp_format;
@@ -26,8 +27,22 @@ extern struct vmx_ctls vmx_ctls;
 
 /* MSRs VMX does not switch itself: moved by the VM-entry/exit MSR areas. */
 #define VMX_SWAP_MSRS	5
+#define VMX_SWAP_KGS	4	/* MSR_KERNEL_GS_BASE's slot in the list */
 
 /* Per-vCPU VMX state. The VMCS is current only inside a load/put pair. */
+/*
+ * The CR0/CR4 bits a guest changes without an exit (SDM 25.3, guest/host
+ * masks): the few that shape nothing the host relies on, as KVM's
+ * KVM_POSSIBLE_CR*_GUEST_BITS. Every other bit (PE, PG, CD, NW, PAE, LA57,
+ * PCIDE, SMEP, SMAP, PKE, CET, OSXSAVE, ...) goes through vmx_cr_write's
+ * checks, so a guest cannot enable protection keys or CET behind
+ * Domino's back and reach host state such as the VMM thread's PKRU.
+ */
+#define VMX_CR0_GUEST_OWNED	X86_CR0_TS
+#define VMX_CR4_GUEST_OWNED	(X86_CR4_PVI | X86_CR4_DE | X86_CR4_PCE | \
+				 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | \
+				 X86_CR4_PGE | X86_CR4_TSD | X86_CR4_FSGSBASE)
+
 struct vmx_vcpu {
 	struct page *vmcs_page;
 	u64 vmcs_pa;

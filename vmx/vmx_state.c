@@ -140,8 +140,10 @@ static void vmx_load_crs(struct vmx_vcpu *x, u64 efer)
 {
 	vmcs_write(GUEST_CR0, x->cr0 | X86_CR0_NE);
 	vmcs_write(CR0_READ_SHADOW, x->cr0);
+	vmcs_write(CR0_GUEST_HOST_MASK, ~VMX_CR0_GUEST_OWNED);
 	vmcs_write(GUEST_CR4, x->cr4 | X86_CR4_VMXE);
 	vmcs_write(CR4_READ_SHADOW, x->cr4);
+	vmcs_write(CR4_GUEST_HOST_MASK, ~VMX_CR4_GUEST_OWNED);
 	vmcs_write(GUEST_IA32_EFER, efer);
 	/* SDM 26.2.4: "IA-32e mode guest" must equal EFER.LMA. */
 	if (efer & EFER_LMA)

@@ -17,6 +17,7 @@
 #include <asm/processor-flags.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 #include <asm/vmx.h>
 
 #include "domino.h"
@@ -94,10 +95,10 @@ static void vmx_init_guest_state(struct vmx_vcpu *x)
 	/* CR0.NE and CR4.VMXE are fixed to 1 in VMX operation (SDM 23.8). */
 	vmcs_write(GUEST_CR0, x->cr0 | X86_CR0_NE);
 	vmcs_write(CR0_READ_SHADOW, x->cr0);
-	vmcs_write(CR0_GUEST_HOST_MASK, X86_CR0_NE);
+	vmcs_write(CR0_GUEST_HOST_MASK, ~VMX_CR0_GUEST_OWNED);
 	vmcs_write(GUEST_CR4, x->cr4 | X86_CR4_VMXE);
 	vmcs_write(CR4_READ_SHADOW, x->cr4);
-	vmcs_write(CR4_GUEST_HOST_MASK, X86_CR4_VMXE);
+	vmcs_write(CR4_GUEST_HOST_MASK, ~VMX_CR4_GUEST_OWNED);
 	vmcs_write(GUEST_CR3, 0);
 	vmcs_write(GUEST_DR7, 0x400);
 	vmcs_write(GUEST_RFLAGS, X86_EFLAGS_FIXED);
@@ -122,7 +123,12 @@ static void vmx_init_controls(struct domino_vcpu *v, struct vmx_vcpu *x)
 		   x->vpid ? vmx_ctls.sec : vmx_ctls.sec & ~SECONDARY_EXEC_ENABLE_VPID);
 	vmcs_write(VM_EXIT_CONTROLS, vmx_ctls.exit);
 	vmcs_write(VM_ENTRY_CONTROLS, vmx_ctls.entry);
-	vmcs_write(EXCEPTION_BITMAP, 0);
+	/*
+	 * #DB and #AC can recur inside their own delivery without an exit
+	 * (vmm/exit.c, handle_exception); #MC belongs to the host.
+	 */
+	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) |
+		   BIT(X86_TRAP_MC));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
@@ -255,6 +261,48 @@ static void vmx_write_host_state(struct vmx_vcpu *x, struct desc_ptr *gdt,
 		rdmsrl(x->host_msrs[i].index, x->host_msrs[i].value);
 }
 
+/*
+ * Selectors a VM exit does not give back (SDM 27.5.2): it loads the null
+ * selectors the VMCS names for DS, ES, FS and GS and a null LDTR. A
+ * 64-bit VMM normally has all of them null; a compat task or one with an
+ * LDT (modify_ldt) does not, and gets them back here, as KVM does.
+ */
+struct vmx_host_segs {
+	u16 ds, es, fs, gs, ldt;
+	unsigned long fs_base;
+};
+
+static void vmx_host_segs_save(struct vmx_host_segs *h)
+{
+	savesegment(ds, h->ds);
+	savesegment(es, h->es);
+	savesegment(fs, h->fs);
+	savesegment(gs, h->gs);
+	asm volatile("sldt %0" : "=g"(h->ldt));
+	h->fs_base = h->fs ? native_read_msr(MSR_FS_BASE) : 0;
+}
+
+static void vmx_host_segs_restore(struct vmx_vcpu *x,
+				  const struct vmx_host_segs *h)
+{
+	if (unlikely(h->ds | h->es)) {
+		loadsegment(ds, h->ds);
+		loadsegment(es, h->es);
+	}
+	if (unlikely(h->ldt))
+		asm volatile("lldt %0" : : "rm"(h->ldt));
+	if (unlikely(h->fs)) {
+		/* The selector reloads the base from the descriptor: put it back. */
+		loadsegment(fs, h->fs);
+		wrmsrl(MSR_FS_BASE, h->fs_base);
+	}
+	if (unlikely(h->gs)) {
+		/* load_gs_index sets the user GS base: the saved one returns. */
+		load_gs_index(h->gs);
+		wrmsrl(MSR_KERNEL_GS_BASE, x->host_msrs[VMX_SWAP_KGS].value);
+	}
+}
+
 /* Flush what this CPU may cache for the vCPU (SDM 28.3.3). */
 static void vmx_flush_tlb(struct domino_vcpu *v, struct vmx_vcpu *x)
 {
@@ -288,6 +336,42 @@ static void vmx_decode_io(struct domino_exit *e, u64 qual, u32 info)
 	}
 }
 
+/*
+ * An intercepted exception (SDM 27.2.2): #DB with its DR6 bits in the exit
+ * qualification (the hardware DR6 is not written, SDM 27.1), #AC with its
+ * error code, #MC for the host. ICEBP's #DB is a "privileged software
+ * exception": the exit leaves RIP on the instruction, which the
+ * reflected #DB (a trap) must already be past.
+ */
+static void vmx_decode_exception(struct domino_vcpu *v, struct domino_exit *e,
+				 u32 intr, u64 qual)
+{
+	u8 vector = intr & INTR_INFO_VECTOR_MASK;
+
+	switch (vector) {
+	case X86_TRAP_DB:
+		if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)
+			v->rip += e->insn_len;
+		e->kind = DX_EXCEPTION;
+		e->exc.vector = X86_TRAP_DB;
+		e->exc.dr6 = qual;
+		break;
+	case X86_TRAP_AC:
+		e->kind = DX_EXCEPTION;
+		e->exc.vector = X86_TRAP_AC;
+		e->exc.has_error = true;
+		e->exc.error = vmcs_read(VM_EXIT_INTR_ERROR_CODE);
+		break;
+	case X86_TRAP_MC:
+		domino_host_machine_check();
+		e->kind = DX_NONE;
+		break;
+	default:
+		e->kind = DX_UNHANDLED;
+		break;
+	}
+}
+
 static void vmx_decode_exit(struct domino_vcpu *v, struct vmx_vcpu *x,
 			    struct domino_exit *e, u32 reason)
 {
@@ -316,11 +400,18 @@ static void vmx_decode_exit(struct domino_vcpu *v, struct vmx_vcpu *x,
 		if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR) {
 			asm volatile("int $2");
 			e->kind = DX_NONE;
-		} else {
-			e->kind = DX_UNHANDLED;
+			break;
 		}
+		vmx_decode_exception(v, e, intr, qual);
 		break;
 	}
+	case EXIT_REASON_MCE_DURING_VMENTRY:
+		domino_host_machine_check();
+		e->kind = DX_FAIL_ENTRY;
+		break;
+	case EXIT_REASON_WBINVD:
+		e->kind = DX_WBINVD;
+		break;
 	case EXIT_REASON_TRIPLE_FAULT:
 		e->kind = DX_SHUTDOWN;
 		break;
@@ -370,6 +461,23 @@ static void vmx_decode_exit(struct domino_vcpu *v, struct vmx_vcpu *x,
 			vmcs_clear_bits(GUEST_INTERRUPTIBILITY_INFO,
 					GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
 			e->kind = DX_NONE;
+		} else if (((qual >> 4) & 3) == 3) {
+			/*
+			 * LMSW (SDM vol. 2A) touching a host-owned bit: loads
+			 * PE (never clearing it), MP, EM and TS from the
+			 * source data in bits 31:16.
+			 */
+			u64 src = (qual >> 16) & 0xf;
+			u64 val = (x->cr0 & ~0xeULL) | src | (x->cr0 & X86_CR0_PE);
+
+			if (vmx_cr_write(v, 0, val)) {
+				e->kind = DX_GP;
+				break;
+			}
+			v->rip += e->insn_len;
+			vmcs_clear_bits(GUEST_INTERRUPTIBILITY_INFO,
+					GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+			e->kind = DX_NONE;
 		} else {
 			e->kind = DX_UNHANDLED;
 		}
@@ -398,8 +506,11 @@ static void vmx_decode_exit(struct domino_vcpu *v, struct vmx_vcpu *x,
 	case EXIT_REASON_VMOFF: case EXIT_REASON_VMON:
 	case EXIT_REASON_INVEPT: case EXIT_REASON_INVVPID:
 	case EXIT_REASON_MWAIT_INSTRUCTION: case EXIT_REASON_MONITOR_INSTRUCTION:
-	case EXIT_REASON_RDPMC:
 		e->kind = DX_UD;
+		break;
+	case EXIT_REASON_RDPMC:
+		/* No counters exist for the guest: SDM RDPMC, #GP(0). */
+		e->kind = DX_GP;
 		break;
 	case EXIT_REASON_INVALID_STATE:
 	case EXIT_REASON_MSR_LOAD_FAIL:
@@ -435,7 +546,8 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	struct vmx_vcpu *x = to_vmx(v);
 	struct desc_ptr gdt, idt;
 	bool xcr0_switch, flush;
-	u16 ds_sel, es_sel;
+	struct vmx_host_segs segs;
+	u64 debugctl;
 	u32 reason = 0, err;
 	int cpu, failed;
 	u64 gen;
@@ -457,14 +569,16 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	}
 	gen = atomic64_read(&v->d->tlb_gen);
 	flush = gen != v->tlb_gen || x->last_cpu != cpu;
+	if (x->last_cpu != cpu)
+		v->l1d_flush = true;
 	v->tlb_gen = gen;
 	x->last_cpu = cpu;
 
 	native_store_gdt(&gdt);
 	store_idt(&idt);
-	/* The exit loads null DS/ES (HOST_*_SELECTOR); a compat task's come back. */
-	savesegment(ds, ds_sel);
-	savesegment(es, es_sel);
+	vmx_host_segs_save(&segs);
+	/* SDM 27.5.1: the exit clears IA32_DEBUGCTL; the host's comes back. */
+	rdmsrl(MSR_IA32_DEBUGCTLMSR, debugctl);
 	vmx_vmcs_load(x);
 	vmx_write_host_state(x, &gdt, &idt);
 	vmcs_write(GUEST_RSP, v->gpr[GPR_RSP]);
@@ -480,6 +594,7 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	if (vmx_ctls.preempt_ticks)
 		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vmx_ctls.preempt_ticks);
 
+	vmcs_write(GUEST_DR7, domino_switch_to_guest(v));
 	xcr0_switch = (x->cr4 & X86_CR4_OSXSAVE) && v->xcr0 != domino_host_xcr0;
 	if (xcr0_switch)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
@@ -498,10 +613,9 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	native_load_gdt(&gdt);
 	native_load_idt(&idt);
 	invalidate_tss_limit();
-	if (unlikely(ds_sel | es_sel)) {
-		loadsegment(ds, ds_sel);
-		loadsegment(es, es_sel);
-	}
+	vmx_host_segs_restore(x, &segs);
+	if (debugctl)
+		wrmsrl(MSR_IA32_DEBUGCTLMSR, debugctl);
 
 	if (!failed) {
 		reason = vmcs_read(VM_EXIT_REASON);
@@ -510,13 +624,14 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 		v->rflags = vmcs_read(GUEST_RFLAGS);
 		/*
 		 * The guest changes the CR0/CR4 bits it owns without exits:
-		 * refresh the cached view (hardware bits, shadowed ones from
-		 * the read shadows) before anything uses it.
+		 * refresh the cached view (its bits from the hardware, the
+		 * host-owned ones from the read shadows) before anything
+		 * uses it.
 		 */
-		x->cr0 = (vmcs_read(GUEST_CR0) & ~X86_CR0_NE) |
-			 (vmcs_read(CR0_READ_SHADOW) & X86_CR0_NE);
-		x->cr4 = (vmcs_read(GUEST_CR4) & ~X86_CR4_VMXE) |
-			 (vmcs_read(CR4_READ_SHADOW) & X86_CR4_VMXE);
+		x->cr0 = (vmcs_read(GUEST_CR0) & VMX_CR0_GUEST_OWNED) |
+			 (vmcs_read(CR0_READ_SHADOW) & ~VMX_CR0_GUEST_OWNED);
+		x->cr4 = (vmcs_read(GUEST_CR4) & VMX_CR4_GUEST_OWNED) |
+			 (vmcs_read(CR4_READ_SHADOW) & ~VMX_CR4_GUEST_OWNED);
 		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 		exit->vectoring = vmcs_read(IDT_VECTORING_INFO_FIELD);
 		v->event_pending = vmx_requeue_event();
@@ -530,8 +645,8 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	if (!err)
 		err = vmx_take_error();
 	WRITE_ONCE(v->mode, VCPU_OUTSIDE_GUEST);
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
+	/* The exit set DR7 to 0x400 (SDM 27.5.1): the host's come back here. */
+	domino_switch_from_guest(v);
 	local_irq_enable();
 
 	if (failed || err) {
