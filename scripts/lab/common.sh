@@ -7,7 +7,8 @@
 #   kernel console, ttyS1): output on either counts as life. Returns:
 #     0   emulator ended and LOG has "DOMINO-LAB: END" (also when it had to be
 #         killed LAB_GRACE_S after END, e.g. a poweroff that did not power off)
-#     1   emulator ended without END (crash, panic, triple fault ...)
+#     1   emulator ended without END (crash, panic ...), or L1 reset itself
+#         (runners that define lab_l1_reset: "DOMINO-LAB: L1 RESET" in LOG)
 #     124 killed: LOG silent for LAB_STALL_S (default 120) or TIMEOUT_S total
 #   Every kill appends "DOMINO-LAB: WATCHDOG <reason>" to LOG.
 #   Callers must call lab_cleanup from their EXIT trap.
@@ -41,7 +42,7 @@ lab_run() {
     shift 3
     local stall=${LAB_STALL_S:-120} grace=${LAB_GRACE_S:-15}
     local t0 t1 size last_size=-1 last_change=$SECONDS start=$SECONDS
-    local reason='' code=0 done_at='' done_code=0 emu_rc=0
+    local reason='' code=0 done_at='' done_code=0 emu_rc=0 l1_reset='' stopped=''
 
     local klog=$log.kernel
     : >"$log"
@@ -66,6 +67,21 @@ lab_run() {
                 done_at=$SECONDS done_code=1
             fi
         fi
+        # The emulator says L1 reset itself (qemu-svm.sh): keep the CPU
+        # state at the fault, then end the run as a failure of its own.
+        if declare -F lab_l1_reset >/dev/null && lab_l1_reset; then
+            lab_dump_state >"$log.cpus" 2>&1 || true
+            reason="L1 reset: triple fault in L1 (CPU state in $(basename "$log").cpus)"
+            code=1
+            l1_reset=1
+            break
+        fi
+        # Powered off (or panicked) and held stopped: nothing more to wait for.
+        if [ -n "$done_at" ] && declare -F lab_emu_stopped >/dev/null && lab_emu_stopped; then
+            code=$done_code
+            stopped=1
+            break
+        fi
         if [ -n "$done_at" ] && ((SECONDS - done_at >= grace)); then
             reason="emulator still running ${grace}s after $([ "$done_code" = 0 ] && echo END || echo 'kernel panic')"
             code=$done_code
@@ -79,7 +95,15 @@ lab_run() {
         [ -z "$reason" ] || break
     done
 
-    if [ -n "$reason" ]; then
+    if [ -n "$l1_reset" ]; then
+        lab_cleanup
+        emu_rc=killed
+        [ -z "$(tail -c 1 "$log")" ] || echo >>"$log"
+        echo "DOMINO-LAB: L1 RESET $reason" >>"$log"
+    elif [ -n "$stopped" ]; then
+        lab_cleanup
+        emu_rc="stopped after $([ "$code" = 0 ] && echo END || echo 'kernel panic')"
+    elif [ -n "$reason" ]; then
         # Where the CPUs are tells an emulator wedge from a Domino hang.
         if [ "$code" = 124 ] && declare -F lab_dump_state >/dev/null; then
             lab_dump_state >"$log.cpus" 2>&1 || true

@@ -53,11 +53,21 @@ if [ -n "${DEMO_WATCH_S:-}" ]; then
 	done) &
 	watch=$!
 fi
-"$dom" create /tmp/demo.cfg -c < /dev/null | tr -d '\r'
+"$dom" create /tmp/demo.cfg -c < /dev/null | tr -d '\r' | tee /tmp/demo.console
 [ -n "${watch:-}" ] && kill "$watch"
 echo "\$ domino list"
 "$dom" list
+# The demo passes only if the guest did: its init said "result pass" and
+# it powered off (a crash, a hang or a failed check fails the demo).
+verdict=ok
+if ! grep -aq "DOMINO-GUEST: result pass" /tmp/demo.console; then
+	verdict="failed (the guest did not pass its checks)"
+elif ! grep -aq "stopped: poweroff" /tmp/demo.console; then
+	verdict="failed (the guest did not power off)"
+fi
+grep -a "stopped:" /tmp/demo.console | tail -n 1
 echo "\$ rmmod domino"
-rmmod domino
+rmmod domino || verdict="failed (rmmod)"
 dmesg | grep 'domino: unloaded'
-echo "DOMINO-DEMO-END ok"
+echo "DOMINO-DEMO-END $verdict"
+[ "$verdict" = ok ]

@@ -91,7 +91,7 @@ rc=0
 # retry is reported, so a stall never passes unseen and two fail the run.
 wedged=
 if [ "$rc" -eq 124 ] && [ "${LAB_RETRY_STALL:-1}" = 1 ]; then
-    for f in "$log" "$log.kernel" "$log.cpus" "$log.emu"; do
+    for f in "$log" "$log.kernel" "$log.cpus" "$log.emu" "$log.qemu"; do
         [ -f "$f" ] && mv "$f" "${f/console-$vendor/stalled-$vendor}"
     done
     wedged=$(grep -a 'DOMINO-LAB: WATCHDOG' "$out/stalled-$vendor.log" | tr -d '\r' | head -n 1)
@@ -111,6 +111,7 @@ tr -d '\r' < "$log" | sed -n '/^DOMINO-KTAP-BEGIN/,/^DOMINO-KTAP-END/p' > "$ktap
 if [ "$rc" -ne 0 ] || ! grep -q '^DOMINO-KTAP-END' "$ktap"; then
     reason="runner exit $rc"
     grep -q 'DOMINO-LAB: WATCHDOG' "$log" && reason="$(grep -m1 -a 'DOMINO-LAB: WATCHDOG' "$log" | tr -d '\r')"
+    grep -q 'DOMINO-LAB: L1 RESET' "$log" && reason="$(grep -m1 -a 'DOMINO-LAB: L1 RESET' "$log" | tr -d '\r')"
     grep -qa 'Kernel panic' "$log.kernel" && reason="kernel panic: $(grep -m1 -a 'Kernel panic' "$log.kernel" | tr -d '\r')"
     echo "not ok 999 lab: $vendor run completed # $reason" >> "$ktap"
     echo "lab $vendor: run did not complete ($reason); see $log" >&2
