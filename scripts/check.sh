@@ -22,15 +22,24 @@ copy=$(mktemp -d /tmp/domino-build.XXXXXX)
 (cd "$top" && git ls-files -co --exclude-standard | cpio -pdm --quiet "$copy")
 make -C "/usr/src/linux-headers-$kver" M="$copy" W=1 C=2 modules > "$res/build-w1-sparse.log" 2>&1
 build_rc=$?
+# The disassembly test of the world switches (docs/security.md).
+"$top/scripts/worldswitch-check.sh" "$copy" > "$res/worldswitch.log" 2>&1
+ws_rc=$?
 rm -rf "$copy"
 {
     echo "TAP version 13"
-    echo "1..1"
+    echo "1..2"
     sed -n 's|^/tmp/domino-build\.[^/]*/|# |p' "$res/build-w1-sparse.log" | grep -E 'warning|error' || true
     if [ "$build_rc" -eq 0 ] && ! grep -qE 'warning:|error:' "$res/build-w1-sparse.log"; then
         echo "ok 1 build: domino.ko for $kver is clean under W=1 and sparse (C=2)"
     else
         echo "not ok 1 build: domino.ko for $kver is clean under W=1 and sparse (C=2)"
+    fi
+    sed 's/^/# /' "$res/worldswitch.log"
+    if [ "$ws_rc" -eq 0 ]; then
+        echo "ok 2 build: both world switches carry the host kernel's speculation barriers"
+    else
+        echo "not ok 2 build: both world switches carry the host kernel's speculation barriers"
     fi
 } > "$res/ktap-build.txt"
 parts+=("build:$res/ktap-build.txt")
