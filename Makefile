@@ -10,6 +10,9 @@
 #                        console in one L1 (LAB=svm|vmx, SOAK_NOKASLR=1
 #                        names guest RIPs through L1's kallsyms, SOAK_VMM=kvm
 #                        boots it under QEMU+KVM instead, the anchor)
+#   make soak-compare    SOAK_RUNS (50) chatty boots under Domino and under
+#                        QEMU+KVM, and a table of both: passed, guest
+#                        crashes, hangs, L1 resets (SOAK_TRACE=1: QEMU -d int)
 #   make bench           Domino vs KVM in the same lab boots: exit costs,
 #                        Linux boot to /init, memory; table, CSV, plots in
 #                        lab-results/bench/ (docs/performance.md)
@@ -72,6 +75,9 @@ soak: lab-module userspace selftests
 		$(if $(filter kvm,$(SOAK_VMM)),LAB_STAGE_QEMU=1) \
 		$(TOP)/scripts/lab/lab.sh $(or $(LAB),svm) $(TOP)/lab-results/soak
 
+soak-compare: lab-module userspace selftests
+	$(TOP)/scripts/soak-compare.sh
+
 # Domino vs KVM in the same L1 boots: exit costs (QEMU -icount: L1
 # instructions; Bochs: its instruction count), boot to /init, memory.
 bench: lab-module userspace selftests
@@ -89,4 +95,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build lab-results
 
-.PHONY: all module userspace selftests lab-module check check-native demo bench soak fuzz deps clean
+.PHONY: all module userspace selftests lab-module check check-native demo bench soak soak-compare fuzz deps clean

@@ -49,6 +49,9 @@ function quoted(    s) { s = $0; sub(/^[^"]*"/, "", s); sub(/"$/, "", s); return
 		row = lab " Linux boot to /init (2 vCPUs, 256 MiB)"
 		if ($6 == "failed") note(row, "s", hv, quoted())
 		else add(row, "s", hv, kv($0, "seconds"))
+	} else if (kind == "mitigations") {
+		mit[lab SUBSEP hv] = kv($0, "list")
+		mitlabs[lab] = 1
 	} else if (kind == "memory") {
 		if ($6 == "failed") { note(lab " memory: host, one idle guest", "KiB", hv, quoted()); next }
 		add(lab " memory: host, one idle guest", "KiB", hv, kv($0, "host_kb"))
@@ -93,6 +96,15 @@ END {
 		r = notbuilt[i]
 		printf "\"%s\",%s,,,,,,,,\"not built yet: %s\"\n", r, nbunit[r], nbwhy[r] > csv
 		printf "| %s | %s | - | - | - | not built yet: %s |\n", r, nbunit[r], nbwhy[r] > table
+	}
+	# Both sides run in the same L1 boot, so under the same host choices.
+	print "" > table
+	print "| lab | Domino: world-switch barriers on | host kernel (KVM follows the same feature bits) |" > table
+	print "|---|---|---|" > table
+	for (l in mitlabs) {
+		md = mit[l SUBSEP "domino"]; mk = mit[l SUBSEP "kvm"]
+		gsub(/,/, ", ", md); gsub(/,/, ", ", mk)
+		printf "| %s | %s | %s |\n", l, md == "" ? "none" : md, mk == "" ? "-" : mk > table
 	}
 }' "$raw"
 

@@ -50,12 +50,16 @@ static bool switch_l1tf_affected(void)
 	       !(switch_arch_caps & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH);
 }
 
+static bool switch_l1d_wanted(void)
+{
+	return domino_vendor->needs_l1d_flush && switch_l1tf_affected();
+}
+
 int domino_switch_setup(void)
 {
 	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES))
 		rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &switch_arch_caps);
-	if (domino_vendor->needs_l1d_flush && switch_l1tf_affected() &&
-	    !boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
+	if (switch_l1d_wanted() && !boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
 		switch_l1d_pages = domino_alloc_pages_order(GFP_KERNEL, L1D_FLUSH_ORDER);
 		if (!switch_l1d_pages)
 			return -ENOMEM;
@@ -95,18 +99,14 @@ static void switch_l1d_flush(struct domino_vcpu *v)
 		wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
 		return;
 	}
+	if (WARN_ON_ONCE(!switch_l1d_pages))
+		return;
 	/* Touch every page first so the reads below do not miss the TLB. */
 	p = page_address(switch_l1d_pages);
 	for (i = 0; i < (PAGE_SIZE << L1D_FLUSH_ORDER); i += PAGE_SIZE)
 		READ_ONCE(p[i]);
 	for (i = 0; i < (PAGE_SIZE << L1D_FLUSH_ORDER); i += L1_CACHE_BYTES)
 		READ_ONCE(p[i]);
-}
-
-static bool switch_l1d_wanted(void)
-{
-	return domino_vendor->needs_l1d_flush && switch_l1tf_affected() &&
-	       (switch_l1d_pages || boot_cpu_has(X86_FEATURE_FLUSH_L1D));
 }
 
 /*
@@ -134,6 +134,9 @@ ssize_t domino_switch_show(char *buf)
 	};
 	ssize_t n = 0;
 	unsigned int i;
+
+	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES) && !switch_arch_caps)
+		rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &switch_arch_caps);
 
 	for (i = 0; i < ARRAY_SIZE(f); i++)
 		n += sysfs_emit_at(buf, n, "%s=%s\n", f[i].name,

@@ -73,10 +73,14 @@ static void vmx_probe_ctls(u64 basic, u64 ept_vpid, unsigned int levels)
 			 /* WBINVD would stall every cache of the CPU (vmm/exit.c). */
 			 SECONDARY_EXEC_WBINVD_EXITING, &c->sec);
 	ok &= vmx_adjust(t ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
+			 /* SDM 27.3.1: DR7 saved, so guest breakpoints persist. */
+			 VM_EXIT_SAVE_DEBUG_CONTROLS |
 			 VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
 			 VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT |
 			 VM_EXIT_LOAD_IA32_PAT, 0, &c->exit);
 	ok &= vmx_adjust(t ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
+			 /* SDM 26.3.2.1: GUEST_DR7 is loaded only with this. */
+			 VM_ENTRY_LOAD_DEBUG_CONTROLS |
 			 VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT, 0,
 			 &c->entry);
 	/* CR3 accesses stay the guest's with EPT (SDM 25.1.3). */

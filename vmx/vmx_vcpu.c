@@ -101,6 +101,8 @@ static void vmx_init_guest_state(struct vmx_vcpu *x)
 	vmcs_write(CR4_GUEST_HOST_MASK, ~VMX_CR4_GUEST_OWNED);
 	vmcs_write(GUEST_CR3, 0);
 	vmcs_write(GUEST_DR7, 0x400);
+	/* Loaded with DR7 ("load debug controls"): no LBR, no BTF. */
+	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write(GUEST_RFLAGS, X86_EFLAGS_FIXED);
 	vmcs_write(GUEST_IA32_EFER, 0);
 	vmcs_write(GUEST_IA32_PAT, 0x0007040600070406ULL);

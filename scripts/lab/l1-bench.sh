@@ -28,6 +28,11 @@ for m in irqbypass kvm $kvm_mod; do
 done
 insmod "$root/domino.ko" || echo "# insmod domino.ko failed"
 echo "# bench: $phase phase, $(grep -c ^processor /proc/cpuinfo) L1 CPUs, kernel $(uname -r)"
+# Which mitigations each side ran: Domino's world-switch barriers as it
+# reports them, and the host kernel's choices, which KVM's vmenter follows
+# through the same feature bits (both run in this one L1 boot).
+echo "bench mitigations world-switch domino list=$(grep '=on$' /sys/class/misc/domino/mitigations 2>/dev/null | cut -d= -f1 | paste -sd, -)"
+echo "bench mitigations world-switch kvm list=$(for f in /sys/devices/system/cpu/vulnerabilities/*; do printf '%s:%s\n' "${f##*/}" "$(cut -d' ' -f1-2 "$f" | tr -d ':;' | tr ' ' '-')"; done | paste -sd, -)"
 
 # Exit costs: each hypervisor's run of the same loops, repeated.
 n=${BENCH_EXIT_N:-5000}

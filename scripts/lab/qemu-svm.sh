@@ -8,7 +8,9 @@
 # "DOMINO-LAB: L1 RESET" in LOG and the CPU state in LOG.cpus); 124: watchdog kill (no output
 # for LAB_STALL_S=120 s, or TIMEOUT_S=900 s total). Wall time on stderr.
 # Env: LAB_QEMU_CPU (max), LAB_QEMU_SMP (2), LAB_QEMU_MEM (1G), LAB_QEMU_ACCEL (tcg),
-#      LAB_QEMU_ARGS (extra words, e.g. "-icount shift=0,sleep=off").
+#      LAB_QEMU_ARGS (extra words, e.g. "-icount shift=0,sleep=off"),
+#      LAB_QEMU_LOG (what QEMU logs to LOG.qemu: cpu_reset, the default,
+#      must stay in it; int,cpu_reset traces every exception and interrupt).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=common.sh
@@ -63,5 +65,5 @@ lab_emu_stopped() {
 lab_run "$log" "$log.emu" "$timeout" \
     qemu-system-x86_64 -accel "${LAB_QEMU_ACCEL:-tcg}" -cpu "${LAB_QEMU_CPU:-max}" \
     -smp "${LAB_QEMU_SMP:-2}" -m "${LAB_QEMU_MEM:-1G}" \
-    -nographic -no-reboot -no-shutdown -d cpu_reset -D "$log.qemu" -monitor "tcp:127.0.0.1:$mon_port,server=on,wait=off" -serial "file:$log" -serial "file:$log.kernel" -nic none \
+    -nographic -no-reboot -no-shutdown -d "${LAB_QEMU_LOG:-cpu_reset}" -D "$log.qemu" -monitor "tcp:127.0.0.1:$mon_port,server=on,wait=off" -serial "file:$log" -serial "file:$log.kernel" -nic none \
     -kernel "$kernel" -initrd "$cpio" -append "$append" ${LAB_QEMU_ARGS:-}
