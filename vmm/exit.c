@@ -8,6 +8,7 @@
 #define pr_fmt(fmt) "domino: " fmt
 
 #include <linux/kernel.h>
+#include <asm/cpu.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/xstate.h>
 #include <asm/processor-flags.h>
@@ -180,17 +181,39 @@ static int exit_internal(struct domino_vcpu *v, u32 suberror,
  */
 static int handle_exception(struct domino_vcpu *v, const struct domino_exit *e)
 {
+	struct domino_sregs s;
+
 	switch (e->exc.vector) {
 	case X86_TRAP_DB:
 		atomic_long_inc(&exit_stat_db);
-		/* The guest's DR6 is emulated: the hit lands there. */
-		v->dr6 |= e->exc.dr6 & DR6_EXCEPTION_BITS;
+		/* An event being delivered holds the slot: it goes first. */
+		if (v->event_pending)
+			return 1;
+		/*
+		 * The guest's DR6 is emulated: the hit lands there. B0-B3
+		 * name this hit only (SDM 17.2.3 lets the CPU clear them, and
+		 * KVM does); BD, BS and BT accumulate.
+		 */
+		v->dr6 = (v->dr6 & ~0xfULL) | (e->exc.dr6 & DR6_EXCEPTION_BITS);
 		domino_vcpu_queue_exception(v, X86_TRAP_DB, false, 0);
 		return 1;
 	case X86_TRAP_AC:
 		atomic_long_inc(&exit_stat_ac);
-		domino_vcpu_queue_exception(v, X86_TRAP_AC, true, e->exc.error);
-		return 1;
+		/*
+		 * An alignment check is the guest's only at CPL 3 with CR0.AM
+		 * and RFLAGS.AC (SDM 6.15, #AC). Otherwise it is the host's
+		 * split-lock detection catching a guest's locked access that
+		 * spans two cache lines: the host's policy decides (warn and
+		 * throttle, or refuse: then the VMM hears of it).
+		 */
+		domino_vendor->get_sregs(v, &s);
+		if (s.ss.dpl == 3 && (s.cr0 & X86_CR0_AM) && (v->rflags & X86_EFLAGS_AC)) {
+			domino_vcpu_queue_exception(v, X86_TRAP_AC, true, e->exc.error);
+			return 1;
+		}
+		if (handle_guest_split_lock(v->rip))
+			return 1;
+		return exit_internal(v, DOMINO_INTERNAL_UNHANDLED_EXIT, e);
 	default:
 		return exit_internal(v, DOMINO_INTERNAL_UNHANDLED_EXIT, e);
 	}
@@ -211,7 +234,10 @@ static int handle_wbinvd(struct domino_vcpu *v, const struct domino_exit *e)
 		u8 b[X86_MAX_INSN_LEN];
 		size_t n = domino_guest_fetch_insn(v, b, &s);
 
-		len = n && b[0] == 0xf3 ? LEN_WBINVD + 1 : LEN_WBINVD;
+		if (x86_decode_wbinvd(b, n, domino_guest_long64(&s), &len)) {
+			/* Not fetchable or not WBINVD any more: retry it. */
+			return 1;
+		}
 	}
 	domino_vcpu_skip(v, len);
 	return 1;
@@ -225,6 +251,7 @@ int domino_handle_exit(struct domino_vcpu *v, const struct domino_exit *e)
 	case DX_NONE:
 		return 1;
 	case DX_IO:
+		v->l1d_flush = true;
 		return domino_io_exit(v, e);
 	case DX_CPUID:
 		return handle_cpuid(v, e);
@@ -235,6 +262,8 @@ int domino_handle_exit(struct domino_vcpu *v, const struct domino_exit *e)
 	case DX_XSETBV:
 		return handle_xsetbv(v, e);
 	case DX_NPF:
+		/* The fault path walks host memory: L1D flush before entry. */
+		v->l1d_flush = true;
 		return handle_npf(v, e);
 	case DX_HLT:
 		domino_vcpu_skip(v, insn_len(e, LEN_HLT));

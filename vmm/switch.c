@@ -125,7 +125,8 @@ ssize_t domino_switch_show(char *buf)
 		{ "rsb_fill_lite",	X86_FEATURE_RSB_VMEXIT_LITE },
 		{ "spec_ctrl_rewrite",	X86_FEATURE_KERNEL_IBRS },
 		{ "untrain_ret",	X86_FEATURE_UNRET },
-		{ "untrain_ret_srso",	X86_FEATURE_SRSO_ALIAS },
+		{ "untrain_ret_srso",	X86_FEATURE_SRSO },
+		{ "untrain_ret_srso_alias", X86_FEATURE_SRSO_ALIAS },
 		{ "ibpb_entry",		X86_FEATURE_ENTRY_IBPB },
 		{ "ibpb_vmexit",	X86_FEATURE_IBPB_ON_VMEXIT },
 		{ "bhb_clear",		X86_FEATURE_CLEAR_BHB_LOOP_ON_VMEXIT },
@@ -143,6 +144,8 @@ ssize_t domino_switch_show(char *buf)
 				   boot_cpu_has(f[i].feature) ? "on" : "off");
 	n += sysfs_emit_at(buf, n, "l1d_flush=%s\n", !switch_l1d_wanted() ? "off" :
 			   boot_cpu_has(X86_FEATURE_FLUSH_L1D) ? "msr" : "software");
+	n += sysfs_emit_at(buf, n, "l1d_flush_policy=%s\n",
+			   l1tf_mitigation >= L1TF_MITIGATION_FULL ? "always" : "cond");
 	n += sysfs_emit_at(buf, n, "ibpb_domain_count=%ld\nl1d_flush_count=%ld\n",
 			   atomic_long_read(&switch_ibpbs),
 			   atomic_long_read(&switch_l1d_flushes));
@@ -186,6 +189,9 @@ u64 domino_switch_to_guest(struct domino_vcpu *v)
 	 * after it. General detect stays off: DR accesses exit anyway.
 	 */
 	if (v->dr7 & DR7_ENABLE_BITS) {
+		/* The host's breakpoints must not fire on guest addresses. */
+		if (hw_breakpoint_active())
+			set_debugreg(0UL, 7);
 		set_debugreg(v->dr[0], 0);
 		set_debugreg(v->dr[1], 1);
 		set_debugreg(v->dr[2], 2);

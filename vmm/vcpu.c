@@ -182,6 +182,8 @@ static int vcpu_wait_runnable(struct domino_vcpu *v)
 			v->mp_state = MP_RUNNABLE;
 		if (v->mp_state == MP_RUNNABLE)
 			return 0;
+		/* Slept: other tasks ran here meanwhile (L1TF). */
+		v->l1d_flush = true;
 		if (wait_event_interruptible(v->wq, READ_ONCE(v->run->immediate_exit) ||
 					     vcpu_can_wake(v)))
 			return -EINTR;
@@ -318,10 +320,14 @@ void domino_vcpu_dump(struct domino_vcpu *v, const char *why)
 		atomic_xchg(&skipped, 0));
 	pr_info("d%u vCPU %u  cr0 %#llx cr2 %#llx cr3 %#llx cr4 %#llx efer %#llx\n",
 		v->d->domid, v->id, s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
-	/* The host's own roots: a guest walking with one of them is telling. */
-	pr_info("d%u vCPU %u  host cr3 %#lx nested root %#llx rip as host symbol %pS\n",
-		v->d->domid, v->id, __read_cr3(), domino_tdp_root_pa(&v->d->tdp),
-		(void *)(unsigned long)v->rip);
+	/*
+	 * A guest whose saved CR3 is the VMM's own had the host's state
+	 * stored as its own (an emulator fault, docs/security.md): say so
+	 * without printing host addresses.
+	 */
+	if (s.cr3 == __read_cr3())
+		pr_info("d%u vCPU %u  its CR3 is the host's: the CPU saved host state as the guest's\n",
+			v->d->domid, v->id);
 	pr_info("d%u vCPU %u  cs %#x ss %#x tr %#x idt %#llx+%#x gdt %#llx+%#x\n",
 		v->d->domid, v->id, s.cs.selector, s.ss.selector, s.tr.selector,
 		s.idt.base, s.idt.limit, s.gdt.base, s.gdt.limit);
@@ -355,6 +361,9 @@ static int vcpu_run(struct domino_vcpu *v)
 			r = -EINTR;
 			break;
 		}
+		/* Scheduled out: another task's data may be in L1D (L1TF). */
+		if (need_resched())
+			v->l1d_flush = true;
 		cond_resched();
 		if (v->lapic) {
 			/* Looked at from here on: a later kick cancels the entry. */

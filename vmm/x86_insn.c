@@ -712,3 +712,18 @@ int x86_decode_mov_ctl(const u8 *b, unsigned int avail, bool long64,
 	}
 	return (b[i + 2] & 7) | (rex & 1 ? 8 : 0);
 }
+
+int x86_decode_wbinvd(const u8 *b, unsigned int avail, bool long64,
+		      unsigned int *len)
+{
+	unsigned int i;
+	bool lock;
+	u8 rex;
+
+	i = x86_skip_ctl_prefixes(b, &avail, long64, &rex, &lock);
+	/* LOCK WBINVD is #UD (SDM vol. 2D, WBINVD). */
+	if (lock || i + 2 > avail || b[i] != 0x0f || b[i + 1] != 0x09)
+		return -EINVAL;
+	*len = i + 2;
+	return 0;
+}

@@ -152,4 +152,11 @@ int x86_decode_mov_ctl(const u8 *bytes, unsigned int avail, bool long64,
 int x86_decode_cr0_legacy(const u8 *bytes, unsigned int avail, bool long64,
 			  unsigned int *len);
 
+/*
+ * WBINVD (0F 09) or WBNOINVD (F3 0F 09) after the same prefixes: 0 and its
+ * length in *@len; LOCK or anything else: -EINVAL.
+ */
+int x86_decode_wbinvd(const u8 *bytes, unsigned int avail, bool long64,
+		      unsigned int *len);
+
 #endif /* DOMINO_X86_INSN_H */

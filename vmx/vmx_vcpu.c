@@ -287,12 +287,13 @@ static void vmx_host_segs_save(struct vmx_host_segs *h)
 static void vmx_host_segs_restore(struct vmx_vcpu *x,
 				  const struct vmx_host_segs *h)
 {
+	/* The LDT first: DS or ES may name one of its descriptors. */
+	if (unlikely(h->ldt))
+		asm volatile("lldt %0" : : "rm"(h->ldt));
 	if (unlikely(h->ds | h->es)) {
 		loadsegment(ds, h->ds);
 		loadsegment(es, h->es);
 	}
-	if (unlikely(h->ldt))
-		asm volatile("lldt %0" : : "rm"(h->ldt));
 	if (unlikely(h->fs)) {
 		/* The selector reloads the base from the descriptor: put it back. */
 		loadsegment(fs, h->fs);
@@ -352,8 +353,19 @@ static void vmx_decode_exception(struct domino_vcpu *v, struct domino_exit *e,
 
 	switch (vector) {
 	case X86_TRAP_DB:
-		if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)
+		if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION) {
 			v->rip += e->insn_len;
+			vmcs_clear_bits(GUEST_INTERRUPTIBILITY_INFO,
+					GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+		} else if ((v->rflags & X86_EFLAGS_TF) &&
+			   (vmcs_read(GUEST_INTERRUPTIBILITY_INFO) &
+			    (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))) {
+			/*
+			 * Single-stepping into an STI/MOV SS shadow: the entry
+			 * check wants BS pending with TF set (SDM 26.3.1.5).
+			 */
+			vmcs_set_bits(GUEST_PENDING_DBG_EXCEPTIONS, DR_STEP);
+		}
 		e->kind = DX_EXCEPTION;
 		e->exc.vector = X86_TRAP_DB;
 		e->exc.dr6 = qual;
@@ -387,6 +399,9 @@ static void vmx_decode_exit(struct domino_vcpu *v, struct vmx_vcpu *x,
 		e->insn_len = 0;
 
 	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {
+		/* A machine check during entry is the host's (SDM 26.8). */
+		if ((reason & 0xffff) == EXIT_REASON_MCE_DURING_VMENTRY)
+			domino_host_machine_check();
 		e->kind = DX_FAIL_ENTRY;
 		return;
 	}
@@ -407,10 +422,6 @@ static void vmx_decode_exit(struct domino_vcpu *v, struct vmx_vcpu *x,
 		vmx_decode_exception(v, e, intr, qual);
 		break;
 	}
-	case EXIT_REASON_MCE_DURING_VMENTRY:
-		domino_host_machine_check();
-		e->kind = DX_FAIL_ENTRY;
-		break;
 	case EXIT_REASON_WBINVD:
 		e->kind = DX_WBINVD;
 		break;

@@ -636,6 +636,29 @@ static void run_cr0_legacy_cases(void)
 	       "mode; LMSW from memory, LOCK, SMSW and truncated bytes refused");
 }
 
+/* WBINVD and WBNOINVD with their prefixes; LOCK and other opcodes refused. */
+static void run_wbinvd_cases(void)
+{
+	static const u8 wbinvd[] = { 0x0f, 0x09 };
+	static const u8 wbnoinvd[] = { 0xf3, 0x0f, 0x09 };
+	static const u8 rex_seg[] = { 0x2e, 0x48, 0x0f, 0x09 };
+	static const u8 lock_wbinvd[] = { 0xf0, 0x0f, 0x09 };
+	static const u8 invd[] = { 0x0f, 0x08 };
+	unsigned int len = 0;
+	bool ok;
+
+	ok = x86_decode_wbinvd(wbinvd, 2, true, &len) == 0 && len == 2;
+	ok = ok && x86_decode_wbinvd(wbnoinvd, 3, false, &len) == 0 && len == 3;
+	ok = ok && x86_decode_wbinvd(rex_seg, 4, true, &len) == 0 && len == 4;
+	/* outside 64-bit mode 0x48 is DEC, not a REX prefix */
+	ok = ok && x86_decode_wbinvd(rex_seg, 4, false, &len) < 0;
+	ok = ok && x86_decode_wbinvd(lock_wbinvd, 3, true, &len) < 0;
+	ok = ok && x86_decode_wbinvd(invd, 2, true, &len) < 0;
+	ok = ok && x86_decode_wbinvd(wbinvd, 1, true, &len) < 0;
+	report(ok, "WBINVD/WBNOINVD decoding: length over prefixes, REX only in 64-bit "
+	       "mode; LOCK, INVD and truncated bytes refused");
+}
+
 int main(void)
 {
 	if (setup_guard_page()) {
@@ -643,10 +666,11 @@ int main(void)
 		return 1;
 	}
 	printf("TAP version 13\n");
-	printf("1..%zu\n", ARRAY_SIZE(cases) + ARRAY_SIZE(stos_cases) + 5);
+	printf("1..%zu\n", ARRAY_SIZE(cases) + ARRAY_SIZE(stos_cases) + 6);
 	run_cases();
 	run_mov_ctl_cases();
 	run_cr0_legacy_cases();
+	run_wbinvd_cases();
 	run_stos_cases();
 	run_fuzz();
 	return failures ? 1 : 0;
