@@ -83,6 +83,8 @@ int vmx_cr_write(struct domino_vcpu *v, unsigned int cr, u64 val);
 /* vmx_vmcs.c: VMCS access; failures are recorded, never ignored. */
 void vmx_vmcs_load(struct vmx_vcpu *x);
 void vmx_vmcs_put(struct vmx_vcpu *x);
+/* VMX operation is on for this CPU (the reboot notifier turns it off). */
+bool vmx_cpu_on(void);
 u64 vmcs_read(unsigned long field);
 void vmcs_write(unsigned long field, u64 val);
 void vmcs_set_bits(unsigned long field, u64 bits);

@@ -566,6 +566,13 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	u64 gen;
 
 	local_irq_disable();
+	/* As on SVM: the host switched VMX off (rebooting): refuse to enter. */
+	if (unlikely(!vmx_cpu_on())) {
+		local_irq_enable();
+		pr_err_ratelimited("CPU%d: VMX was switched off under domain %u (host shutting down?)\n",
+				   raw_smp_processor_id(), v->d->domid);
+		return -EIO;
+	}
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 	cpu = smp_processor_id();

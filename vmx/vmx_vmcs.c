@@ -11,6 +11,7 @@
 #include <linux/spinlock.h>
 #include <linux/percpu.h>
 #include <asm/asm.h>
+#include <asm/tlbflush.h>
 #include <asm/vmx.h>
 
 #include "domino.h"
@@ -39,10 +40,34 @@ u32 vmx_take_error(void)
 	return err;
 }
 
+/*
+ * A reboot or power-off switches VMX off on every CPU (the reboot notifier,
+ * an IPI, so never inside one of our interrupts-off stretches) while a VMM
+ * may still make ioctls: a VMX instruction would then #UD in the host.
+ * Every one checks first and fails like a VMfail instead. The shadow CR4 is
+ * a per-CPU read.
+ */
+static bool vmx_usable(void)
+{
+	if (likely(cr4_read_shadow() & X86_CR4_VMXE))
+		return true;
+	if (!__this_cpu_read(vmx_error))
+		__this_cpu_write(vmx_error, ~0U);
+	return false;
+}
+
+bool vmx_cpu_on(void)
+{
+	return cr4_read_shadow() & X86_CR4_VMXE;
+}
+
 u64 vmcs_read(unsigned long field)
 {
 	u64 val = 0;
 	bool fail;
+
+	if (!vmx_usable())
+		return 0;
 
 	/* SDM 30.3 VMREAD: CF or ZF set means VMfail. */
 	asm volatile("vmread %2, %1" CC_SET(be)
@@ -55,6 +80,9 @@ u64 vmcs_read(unsigned long field)
 void vmcs_write(unsigned long field, u64 val)
 {
 	bool fail;
+
+	if (!vmx_usable())
+		return;
 
 	asm volatile("vmwrite %2, %1" CC_SET(be)
 		     : CC_OUT(be) (fail) : "r"(field), "rm"(val) : "cc");
@@ -77,6 +105,9 @@ void vmx_vmcs_load(struct vmx_vcpu *x)
 {
 	bool fail;
 
+	if (!vmx_usable())
+		return;
+
 	asm volatile("vmptrld %1" CC_SET(be)
 		     : CC_OUT(be) (fail) : "m"(x->vmcs_pa) : "cc", "memory");
 	if (fail)
@@ -86,6 +117,9 @@ void vmx_vmcs_load(struct vmx_vcpu *x)
 void vmx_vmcs_put(struct vmx_vcpu *x)
 {
 	bool fail;
+
+	if (!vmx_usable())
+		return;
 
 	/* SDM 24.11.3: VMCLEAR writes the VMCS back and clears launch state. */
 	asm volatile("vmclear %1" CC_SET(be)
