@@ -124,7 +124,10 @@ static int svm_set_cr0(struct svm_vcpu *s, u64 val)
 			return -EINVAL;
 		efer &= ~EFER_LMA;
 	}
-	save->cr0 = val | X86_CR0_ET;	/* ET is fixed to 1 (SDM 2.5) */
+	/* ET is fixed to 1; reserved bits in 31:0 are ignored (SDM 2.5). */
+	val &= X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | X86_CR0_TS | X86_CR0_NE |
+	       X86_CR0_WP | X86_CR0_AM | X86_CR0_NW | X86_CR0_CD | X86_CR0_PG;
+	save->cr0 = val | X86_CR0_ET;
 	save->efer = efer;
 	if ((val ^ old) & (X86_CR0_PG | X86_CR0_PE | X86_CR0_WP | X86_CR0_CD | X86_CR0_NW))
 		s->asid_cpu = -1;

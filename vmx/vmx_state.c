@@ -162,6 +162,11 @@ static u64 vmx_cr4_allowed(void)
 			  X86_CR4_CET);
 }
 
+/* CR0's defined bits (SDM 2.5): the others are reserved. */
+#define CR0_DEFINED	(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | X86_CR0_TS | \
+			 X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM | \
+			 X86_CR0_NW | X86_CR0_CD | X86_CR0_PG)
+
 /* EFER bits a VMX guest may set (no FFXSR on Intel). */
 #define EFER_ALLOWED	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
 
@@ -418,25 +423,45 @@ int vmx_cr_write(struct domino_vcpu *v, unsigned int cr, u64 val)
 	struct vmx_vcpu *x = to_vmx(v);
 	u64 efer;
 
+	efer = vmcs_read(GUEST_IA32_EFER);
 	if (cr == 0) {
+		/*
+		 * SDM vol. 2B MOV CR, 2.5: #GP for bits 63:32, PG without PE,
+		 * NW without CD, PG with LME but not PAE, and clearing PG in
+		 * 64-bit code or with PCIDE; reserved bits in 31:0 are ignored
+		 * and ET reads as 1. Anything else would be a state VM entry
+		 * refuses (SDM 26.3.1.1), which the guest could then use to
+		 * kill itself through the host: check it here.
+		 */
 		if (val >> 32 || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
 		    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
 			return -EINVAL;
-		efer = vmcs_read(GUEST_IA32_EFER);
-		if ((val & X86_CR0_PG) && (efer & EFER_LME)) {
+		val = (val & CR0_DEFINED) | X86_CR0_ET;
+		if ((val & X86_CR0_PG) && !(x->cr0 & X86_CR0_PG) && (efer & EFER_LME)) {
 			if (!(x->cr4 & X86_CR4_PAE))
 				return -EINVAL;
 			efer |= EFER_LMA;
-		} else {
+		}
+		if (!(val & X86_CR0_PG) && (x->cr0 & X86_CR0_PG)) {
+			/* CS.L is bit 13 of the access rights (SDM 24.4.1). */
+			if (((efer & EFER_LMA) && (vmcs_read(GUEST_CS_AR_BYTES) & BIT(13))) ||
+			    (x->cr4 & X86_CR4_PCIDE))
+				return -EINVAL;
 			efer &= ~EFER_LMA;
 		}
 		x->cr0 = val;
 		vmx_load_crs(x, efer);
 		return 0;
 	}
+	/* As svm_set_cr: bits not virtualized, PAE, LA57 and PCIDE rules. */
 	if (val & ~vmx_cr4_allowed())
 		return -EINVAL;
+	if ((efer & EFER_LMA) && (!(val & X86_CR4_PAE) || ((val ^ x->cr4) & X86_CR4_LA57)))
+		return -EINVAL;
+	if ((val & X86_CR4_PCIDE) && !(x->cr4 & X86_CR4_PCIDE) &&
+	    (!(efer & EFER_LMA) || (vmcs_read(GUEST_CR3) & 0xfff)))
+		return -EINVAL;
 	x->cr4 = val;
-	vmx_load_crs(x, vmcs_read(GUEST_IA32_EFER));
+	vmx_load_crs(x, efer);
 	return 0;
 }
