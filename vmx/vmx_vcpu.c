@@ -386,6 +386,18 @@ static void vmx_decode_exception(struct domino_vcpu *v, struct domino_exit *e,
 	}
 }
 
+/*
+ * An instruction emulated inside the decode is done: RIP past it, and an
+ * STI or MOV SS shadow ends with it (SDM 26.3.1.5).
+ */
+static void vmx_retire(struct domino_vcpu *v, struct domino_exit *e)
+{
+	v->rip += e->insn_len;
+	vmcs_clear_bits(GUEST_INTERRUPTIBILITY_INFO,
+			GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+	e->kind = DX_NONE;
+}
+
 static void vmx_decode_exit(struct domino_vcpu *v, struct vmx_vcpu *x,
 			    struct domino_exit *e, u32 reason)
 {
@@ -439,10 +451,7 @@ static void vmx_decode_exit(struct domino_vcpu *v, struct vmx_vcpu *x,
 		break;
 	case EXIT_REASON_INVD:
 		/* Dropping caches without write-back is not the guest's to do. */
-		v->rip += e->insn_len;
-		vmcs_clear_bits(GUEST_INTERRUPTIBILITY_INFO,
-				GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
-		e->kind = DX_NONE;
+		vmx_retire(v, e);
 		break;
 	case EXIT_REASON_IO_INSTRUCTION:
 		vmx_decode_io(e, qual, vmcs_read(VMX_INSTRUCTION_INFO));
@@ -461,19 +470,13 @@ static void vmx_decode_exit(struct domino_vcpu *v, struct vmx_vcpu *x,
 			e->cr.gpr = (qual >> 8) & 15;
 		} else if (((qual >> 4) & 3) == 1 && (qual & 15) == 8) {
 			v->gpr[(qual >> 8) & 15] = vmx_read_cr8(v);
-			v->rip += e->insn_len;
-			vmcs_clear_bits(GUEST_INTERRUPTIBILITY_INFO,
-					GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
-			e->kind = DX_NONE;
+			vmx_retire(v, e);
 		} else if (((qual >> 4) & 3) == 0 && ((qual & 15) == 0 || (qual & 15) == 4)) {
 			if (vmx_cr_write(v, qual & 15, v->gpr[(qual >> 8) & 15])) {
 				e->kind = DX_GP;
 				break;
 			}
-			v->rip += e->insn_len;
-			vmcs_clear_bits(GUEST_INTERRUPTIBILITY_INFO,
-					GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
-			e->kind = DX_NONE;
+			vmx_retire(v, e);
 		} else if (((qual >> 4) & 3) == 3) {
 			/*
 			 * LMSW (SDM vol. 2A) touching a host-owned bit: loads
@@ -487,10 +490,7 @@ static void vmx_decode_exit(struct domino_vcpu *v, struct vmx_vcpu *x,
 				e->kind = DX_GP;
 				break;
 			}
-			v->rip += e->insn_len;
-			vmcs_clear_bits(GUEST_INTERRUPTIBILITY_INFO,
-					GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
-			e->kind = DX_NONE;
+			vmx_retire(v, e);
 		} else {
 			e->kind = DX_UNHANDLED;
 		}
