@@ -85,6 +85,11 @@ lab_run() {
         if [ -n "$done_at" ] && ((SECONDS - done_at >= grace)); then
             reason="emulator still running ${grace}s after $([ "$done_code" = 0 ] && echo END || echo 'kernel panic')"
             code=$done_code
+        elif [ -z "$done_at" ] && grep -aqE 'BUG: soft lockup|self-detected stall on CPU' "$klog"; then
+            # A wedged L1 keeps printing lockup reports, which the silence
+            # watchdog would take for life: it is a stall.
+            reason="stall: L1 reports a CPU locked up ($(grep -aoE -m1 'BUG: soft lockup - CPU#[0-9]+|self-detected stall on CPU' "$klog"))"
+            code=124
         elif ((SECONDS - last_change >= stall)); then
             reason="stall: no console output for ${stall}s"
             code=124
