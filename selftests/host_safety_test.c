@@ -60,7 +60,7 @@ static void guest_db_loop(void)
 
 static void guest_rdtscp(void)
 {
-	uint32_t a, b, c, d, lo, hi, aux;
+	uint32_t a, b, c, d;
 	bool rdtscp, rdpid;
 
 	guest_cpuid(0x80000001, 0, &a, &b, &c, &d);
@@ -70,6 +70,8 @@ static void guest_rdtscp(void)
 	GUEST_SYNC2(rdtscp, rdpid);
 	guest_wrmsr(MSR_TSC_AUX, 0x5a5a);
 	if (rdtscp) {
+		uint32_t lo, hi, aux;
+
 		__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
 		GUEST_SYNC(aux);
 	}
@@ -155,7 +157,8 @@ static struct dvm *vm_ac_loop(struct dvcpu **vcpu)
 	struct dvm *vm = dvm_create(0);
 	uint64_t *gdt = dvm_gpa(vm, GUEST_GDT);
 	uint32_t *idt = dvm_gpa(vm, GUEST_IDT);
-	uint32_t handler = GUEST_LOW_CODE + (ac_handler - ac_start);
+	/* Two labels of one blob: their distance, as addresses. */
+	uint32_t handler = GUEST_LOW_CODE + ((uintptr_t)ac_handler - (uintptr_t)ac_start);
 	struct domino_regs r = { 0 };
 	struct domino_sregs s;
 
