@@ -10,6 +10,8 @@
 # Env: LAB (svm), SOAK_RUNS (50), SOAK_TRACE=1 (QEMU logs every exception
 # and interrupt, -d int: other timing, ~80 MB of log per boot, kept only
 # for the last L1), SOAK_VMMS ("domino kvm").
+# Exits 1 when any boot under any VMM failed or any L1 died, as `make
+# soak` does: the table is the report, the status the verdict.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 lab=${LAB:-svm}
@@ -64,3 +66,8 @@ for vmm in ${SOAK_VMMS:-domino kvm}; do
     printf '%-8s %7d %7d %5d %9d %7d %9d\n' "$vmm" "${passed[$vmm]}" "${crashed[$vmm]}" \
         "${hung[$vmm]}" "${resets[$vmm]}" "${stalls[$vmm]}" "${lost[$vmm]}"
 done | tee "$out/summary.txt"
+bad=0
+for vmm in ${SOAK_VMMS:-domino kvm}; do
+    [ "${passed[$vmm]}" -eq "$runs" ] || bad=1
+done
+exit $bad

@@ -28,7 +28,6 @@
 #define LEN_RDMSR	2
 #define LEN_HLT		1
 #define LEN_XSETBV	3
-#define LEN_WBINVD	2	/* 0F 09; WBNOINVD is F3 0F 09 */
 
 /* DR6 bits an exception sets (SDM 17.2.3): B0-B3, BD, BS, BT. */
 #define DR6_EXCEPTION_BITS	(0xfULL | BIT_ULL(13) | BIT_ULL(14) | BIT_ULL(15))

@@ -42,7 +42,7 @@ lab_run() {
     shift 3
     local stall=${LAB_STALL_S:-120} grace=${LAB_GRACE_S:-15}
     local t0 t1 size last_size=-1 last_change=$SECONDS start=$SECONDS
-    local reason='' code=0 done_at='' done_code=0 emu_rc=0 l1_reset='' stopped=''
+    local reason='' code=0 done_at='' done_code=0 emu_rc=0 l1_reset='' stopped='' last_poll=$SECONDS
 
     local klog=$log.kernel
     : >"$log"
@@ -81,6 +81,18 @@ lab_run() {
             code=$done_code
             stopped=1
             break
+        fi
+        # Held stopped without END or a panic (-no-shutdown): L1 powered
+        # off or reset in a way nobody logged. A failure, not a stall to
+        # retry. Asked every 10 s: each question costs a second.
+        if [ -z "$done_at" ] && ((SECONDS - last_poll >= 10)) &&
+           declare -F lab_emu_stopped >/dev/null; then
+            last_poll=$SECONDS
+            if lab_emu_stopped; then
+                reason="L1 stopped without END (powered off or reset)"
+                code=1
+                break
+            fi
         fi
         if [ -n "$done_at" ] && ((SECONDS - done_at >= grace)); then
             reason="emulator still running ${grace}s after $([ "$done_code" = 0 ] && echo END || echo 'kernel panic')"
