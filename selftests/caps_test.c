@@ -72,10 +72,20 @@ static void check_vmx(const struct domino_caps *caps)
 
 	if (!host_rdmsr(0, 0x480, &basic) || !host_rdmsr(0, 0x48c, &ept) ||
 	    !host_rdmsr(0, 0x48b, &sec)) {
-		ktap_test_skip("VMCS revision: /dev/cpu/0/msr unavailable (msr.ko not loaded)");
-		ktap_test_skip("usable VPIDs: /dev/cpu/0/msr unavailable");
-		ktap_test_skip("VMX feature bits: /dev/cpu/0/msr unavailable");
-		ktap_test_skip("no SVM bits on VMX: /dev/cpu/0/msr unavailable");
+		static const char *const what[] = {
+			"VMCS revision", "usable VPIDs", "VMX feature bits",
+			"no SVM bits on VMX",
+		};
+		unsigned int i;
+
+		for (i = 0; i < 4; i++) {
+			if (host_msr_required())
+				ktap_test_result(false, "%s: /dev/cpu/0/msr unreadable, and the lab loads msr.ko",
+						 what[i]);
+			else
+				ktap_test_skip("%s: /dev/cpu/0/msr unavailable (msr.ko not loaded)",
+					       what[i]);
+		}
 		return;
 	}
 	ktap_test_result(caps->vendor_revision == (basic & 0x7fffffff),

@@ -89,7 +89,7 @@ int main(void)
 	dev = domino_open_dev();
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)
-		ktap_exit_skip("/dev/kvm unavailable (kvm_amd/kvm_intel not loaded): %s",
+		ktap_exit_missing("/dev/kvm unavailable (kvm_amd/kvm_intel not loaded): %s",
 			       strerror(errno));
 	ktap_set_plan(7);
 	TEST_ASSERT(domino_sysfs_num("domains") == 0, "test needs no other domains");

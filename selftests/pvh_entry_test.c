@@ -79,7 +79,7 @@ int main(void)
 	ktap_print_header();
 	img = read_file(path, &img_len);
 	if (!img)
-		ktap_exit_skip("no kernel image at %s (set DOMINO_GUEST_KERNEL)", path);
+		ktap_exit_missing("no kernel image at %s (set DOMINO_GUEST_KERNEL)", path);
 	vm = dvm_create_sized(0, RAM_SIZE, false);
 	vcpu = dvcpu_add(vm, 0);
 	ktap_set_plan(4);
