@@ -28,3 +28,76 @@ if [ ! -f /tmp/domino-host-facts ]; then
 	echo "domino.host_tsc_unsync=$_tsc domino.host_retbleed=$_rb" > /tmp/domino-host-facts
 fi
 host_facts() { cat /tmp/domino-host-facts; }
+
+l1_uptime_cs() { awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime; }
+
+# mark_time FILE PATTERN SECONDS: prints "UPTIME_CS EPOCH", L1's clocks
+# when PATTERN first showed up in FILE (polled every 50 ms of L1 time);
+# nothing if it never did.
+mark_time() {
+	_w=0
+	while [ $_w -lt $(($3 * 20)) ]; do
+		if grep -aq "$2" "$1" 2>/dev/null; then
+			echo "$(l1_uptime_cs) $(date +%s)"
+			return 0
+		fi
+		sleep 0.05; _w=$((_w + 1))
+		[ $((_w % 400)) = 0 ] && echo "# still waiting for '$2' ($((_w / 20)) s)" >&2
+	done
+	return 1
+}
+
+# clock_verdict CONSOLE_LOG SECONDS: times the guest's two clock marks
+# (scripts/lab/guest/init, 3 s apart by the guest's clock) by L1's clock,
+# as they reach the console log. Prints "clock ..." figures; returns 0 only
+# if the guest's interval is 3 s or more by its own clock, L1's interval is
+# within 25% of it (a clock at 2x or 0.5x cannot pass), and the guest's
+# wall clock is within 2 s of L1's when the first mark arrives.
+clock_verdict() {
+	if grep -aq "DOMINO-GUEST: clock a" "$1" 2>/dev/null; then
+		echo "clock: the first mark arrived before L1 began timing (start earlier)"
+		return 1
+	fi
+	_a=$(mark_time "$1" "DOMINO-GUEST: clock a" "$2")
+	_b=$(mark_time "$1" "DOMINO-GUEST: clock b" 30)
+	if [ -z "$_a" ] || [ -z "$_b" ]; then
+		echo "clock: marks missing (a='$_a' b='$_b')"
+		return 1
+	fi
+	_ga=$(tr -d '\r' < "$1" | sed -n 's/.*DOMINO-GUEST: clock a uptime_cs=\([0-9]*\) epoch=\([0-9]*\).*/\1 \2/p' | head -n 1)
+	_gb=$(tr -d '\r' < "$1" | sed -n 's/.*DOMINO-GUEST: clock b uptime_cs=\([0-9]*\).*/\1/p' | head -n 1)
+	set -- ${_a} ${_b} ${_ga} ${_gb}
+	[ $# -eq 7 ] || { echo "clock: unreadable marks"; return 1; }
+	_l1=$(($3 - $1)) _guest=$(($7 - $5)) _skew=$(($6 - $2))
+	echo "clock: guest ${_guest} cs by its clock, ${_l1} cs by L1's; guest wall clock ${_skew} s from L1's"
+	[ "$_guest" -ge 300 ] && [ $((_l1 * 4)) -ge $((_guest * 3)) ] &&
+		[ $((_l1 * 4)) -le $((_guest * 5)) ] && [ "$_skew" -ge -2 ] && [ "$_skew" -le 2 ]
+}
+
+# Guests through the `domino` toolstack. Callers set dom (the tool),
+# root (the payload) and guest_dir.
+guest_cfg() {	# guest_cfg NAME MODE [EXTRA-ARGS]: writes $guest_dir/NAME.cfg
+	cat > "$guest_dir/$1.cfg" <<CFG
+# An xl.cfg(5) file, as a Xen user would write it.
+name = "$1"
+type = "pvh"
+memory = 256
+vcpus = 2
+kernel = "$root/vmlinuz"
+ramdisk = "$root/guest.cpio"
+extra = "console=ttyS0 ${GUEST_CONSOLE_ARGS:-quiet} domino.test=$2 $(host_facts) ${3:-}"
+on_poweroff = "destroy"
+on_reboot = "restart"
+on_crash = "preserve"
+CFG
+}
+
+# wait_gone NAME SECONDS: 0 once `domino list` no longer shows NAME
+wait_gone() {
+	i=0
+	while [ $i -lt $(($2 * 5)) ]; do
+		"$dom" list 2>/dev/null | grep -q "^$1 " || return 0
+		sleep 0.2; i=$((i + 1))
+	done
+	return 1
+}

@@ -67,7 +67,7 @@ if [ "$vmm" = kvm ]; then
 		fi
 		"$root/qemu/qemu" -M microvm -accel kvm -cpu host -m 256 -smp "$vcpus" \
 			-kernel "$root/vmlinuz" -initrd "$root/guest.cpio" \
-			-append "console=ttyS0 $nokaslr domino.test=boot domino.cpus=$vcpus domino.hosttime=$(date +%s) $(host_facts)" \
+			-append "console=ttyS0 $nokaslr domino.test=boot domino.cpus=$vcpus $(host_facts)" \
 			-nographic -no-reboot -nodefaults -serial "file:$log" < /dev/null > /tmp/soak/kvm$i.qemu 2>&1
 		rc=$?
 		[ -n "${tailpid:-}" ] && kill "$tailpid" 2>/dev/null
@@ -110,7 +110,7 @@ memory = 256
 vcpus = $vcpus
 kernel = "$root/vmlinuz"
 ramdisk = "$root/guest.cpio"
-extra = "console=ttyS0 $nokaslr domino.test=boot domino.cpus=$vcpus domino.hosttime=$(date +%s) $(host_facts)"
+extra = "console=ttyS0 $nokaslr domino.test=boot domino.cpus=$vcpus $(host_facts)"
 on_poweroff = "destroy"
 on_reboot = "preserve"
 on_crash = "preserve"

@@ -150,6 +150,13 @@ else
 	result FAIL "backend $vendor detected, logged and shown by 'domino info'"
 fi
 
+# The test hook of lab.sh's stall retry (LAB_TEST_STALL=1): go silent
+# with domino.ko loaded, as a wedged L1 would, until the watchdog kills L1.
+if grep -qw 'domino.labstall=1' /proc/cmdline; then
+	echo "# test hook domino.labstall=1: silent from here, as a wedged L1"
+	while :; do sleep 3600; done
+fi
+
 # 5..: the selftests, numbered on in this document.
 KTAP_HEADER=0 KTAP_FIRST=$((n + 1)) "$st/run_tests.sh" $tests || failed=1
 n=$((n + nr_tests))
