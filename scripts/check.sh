@@ -12,9 +12,9 @@ rm -rf "$res"
 mkdir -p "$res"
 
 parts=()
-# The lab kernel was installed by `make deps`: a unit test that cannot
-# find it fails rather than skips.
-DOMINO_REQUIRE_REAL_KERNEL=1 make -s -C "$top/userspace" check > "$res/ktap-host.txt" 2>&1
+# `make deps` installed what the unit tests use (the lab kernel, iasl): a
+# test that cannot find one of them fails rather than skips.
+DOMINO_DEPS_INSTALLED=1 make -s -C "$top/userspace" check > "$res/ktap-host.txt" 2>&1
 parts+=("host:$res/ktap-host.txt")
 
 # The module must build warning-free with W=1 and sparse (C=2). A fresh

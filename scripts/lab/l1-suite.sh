@@ -128,6 +128,8 @@ if [ -c /dev/kvm ]; then
 		result FAIL "domino.ko refuses to load while $kvm_vendor holds $vendor" "no log line naming the fix"
 	fi
 	kill "$holder"; wait "$holder" 2>/dev/null
+elif [ -n "$kmod_dir" ]; then
+	result FAIL "domino.ko refuses to load while KVM holds the hardware" "/dev/kvm missing, though the lab loads $kvm_vendor"
 else
 	result SKIP "domino.ko refuses to load while KVM holds the hardware" "/dev/kvm missing"
 fi

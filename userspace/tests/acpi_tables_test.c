@@ -881,6 +881,13 @@ static const struct {
 	{ "iasl disassembles DSDT, FADT and MADT", test_iasl },
 };
 
+static int deps_installed(void)
+{
+	const char *e = getenv("DOMINO_DEPS_INSTALLED");
+
+	return e && !strcmp(e, "1");
+}
+
 int main(void)
 {
 	unsigned int i;
@@ -892,6 +899,12 @@ int main(void)
 		skip_reason = NULL;
 		err[0] = 0;
 		tests[i].fn();
+		/* Under `make check`, `make deps` installed iasl. */
+		if (skip_reason && !cur_failed && deps_installed()) {
+			printf("# %s, but make deps installs it (DOMINO_DEPS_INSTALLED)\n",
+			       skip_reason);
+			cur_failed = 1;
+		}
 		if (skip_reason && !cur_failed)
 			printf("ok %u %s # SKIP %s\n", i + 1, tests[i].name,
 			       skip_reason);
