@@ -28,6 +28,11 @@ extern struct vmx_ctls vmx_ctls;
 /* MSRs VMX does not switch itself: moved by the VM-entry/exit MSR areas. */
 #define VMX_SWAP_MSRS	5
 #define VMX_SWAP_KGS	4	/* MSR_KERNEL_GS_BASE's slot in the list */
+/*
+ * Behind them in the entry-load and exit-load areas: the host perf MSRs
+ * perf_guest_get_msrs() asks to switch (at most X86_PMC_IDX_MAX of them).
+ */
+#define VMX_PERF_MSRS	64
 
 /* Per-vCPU VMX state. The VMCS is current only inside a load/put pair. */
 /*
@@ -58,6 +63,7 @@ struct vmx_vcpu {
 	u8 cr8;			/* without an in-kernel APIC: CR8 as written */
 	struct page *msr_page;	/* guest load/store and host load areas */
 	struct vmx_msr_entry *guest_msrs, *host_msrs;
+	u32 nr_load_msrs;	/* entries in the entry/exit load areas */
 	u32 insn_error;		/* last VMX instruction error, for reports */
 };
 

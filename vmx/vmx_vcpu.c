@@ -14,6 +14,7 @@
 #include <asm/debugreg.h>
 #include <asm/hw_breakpoint.h>
 #include <asm/msr-index.h>
+#include <asm/perf_event.h>
 #include <asm/processor-flags.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
@@ -176,6 +177,8 @@ int vmx_vcpu_init(struct domino_vcpu *v)
 		x->guest_msrs[i].index = vmx_swap_msrs[i];
 		x->host_msrs[i].index = vmx_swap_msrs[i];
 	}
+	BUILD_BUG_ON((VMX_SWAP_MSRS + VMX_PERF_MSRS) * sizeof(*x->guest_msrs) > PAGE_SIZE / 2);
+	x->nr_load_msrs = VMX_SWAP_MSRS;
 	x->vpid = vmx_vpid_alloc();
 	x->last_cpu = -1;
 	v->arch = x;
@@ -554,6 +557,41 @@ static bool vmx_requeue_event(void)
 	return true;
 }
 
+/*
+ * Host perf events that must not count in the guest (exclude_guest), and
+ * PEBS, which could write its records while the guest runs, are switched
+ * off for the guest and back on at the exit through the MSR areas (SDM
+ * 24.8.2, 24.7.2), with the values perf gives, as KVM's
+ * atomic_switch_perf_msrs() does. With IRQs off: the values hold until
+ * the exit.
+ */
+static void vmx_switch_perf_msrs(struct vmx_vcpu *x)
+{
+	struct perf_guest_switch_msr *msrs;
+	u32 n = VMX_SWAP_MSRS;
+	int nr = 0, i;
+
+	msrs = perf_guest_get_msrs(&nr, NULL);
+	for (i = 0; msrs && i < nr; i++) {
+		if (msrs[i].host == msrs[i].guest)
+			continue;
+		if (n == VMX_SWAP_MSRS + VMX_PERF_MSRS) {
+			pr_warn_once("more perf MSRs to switch than the MSR areas hold\n");
+			break;
+		}
+		x->guest_msrs[n].index = msrs[i].msr;
+		x->guest_msrs[n].value = msrs[i].guest;
+		x->host_msrs[n].index = msrs[i].msr;
+		x->host_msrs[n].value = msrs[i].host;
+		n++;
+	}
+	if (n != x->nr_load_msrs) {
+		vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, n);
+		vmcs_write(VM_EXIT_MSR_LOAD_COUNT, n);
+		x->nr_load_msrs = n;
+	}
+}
+
 int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 {
 	struct vmx_vcpu *x = to_vmx(v);
@@ -601,6 +639,7 @@ int vmx_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	rdmsrl(MSR_IA32_DEBUGCTLMSR, debugctl);
 	vmx_vmcs_load(x);
 	vmx_write_host_state(x, &gdt, &idt);
+	vmx_switch_perf_msrs(x);
 	vmcs_write(GUEST_RSP, v->gpr[GPR_RSP]);
 	vmcs_write(GUEST_RIP, v->rip);
 	vmcs_write(GUEST_RFLAGS, v->rflags);
