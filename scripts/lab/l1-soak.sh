@@ -11,7 +11,8 @@
 # lab.env: SOAK_RUNS (default 10), SOAK_VCPUS (2), SOAK_NOKASLR (0),
 # SOAK_ATTACH (0; 1: the console attached and copied to L1's serial port),
 # SOAK_VMM (domino; kvm: the same guest under QEMU+KVM, the anchor, with
-# qemu staged in the payload by stage-qemu.sh).
+# qemu staged in the payload by stage-qemu.sh), SOAK_PIN (0; 1: every
+# thread of the domain on L1's CPU 0).
 set -u
 root=${DOMINO_ROOT:-$(cd "$(dirname "$0")" && pwd)}
 dom="$root/bin/domino"
@@ -116,16 +117,20 @@ on_reboot = "preserve"
 on_crash = "preserve"
 CFG
 	dmesg -c > /dev/null
+	# SOAK_PIN=1: the daemon and its vCPU threads (which inherit the
+	# affinity) all on L1's CPU 0, so no two vCPUs run at the same time.
+	pin=
+	[ "${SOAK_PIN:-0}" = 1 ] && pin="taskset -c 0"
 	t0=$(uptime_cs)
 	if [ "${SOAK_ATTACH:-0}" = 1 ]; then
 		# As in the demo: the console attached, copied to L1's serial
 		# port, which keeps L1 busy with its own UART interrupts.
-		"$dom" create /tmp/soak/$name.cfg -c < /dev/null | tr -d '\r' &
+		$pin "$dom" create /tmp/soak/$name.cfg -c < /dev/null | tr -d '\r' &
 		w=0
 		until "$dom" list "$name" > /dev/null 2>&1 || [ $w -ge 100 ]; do
 			sleep 0.1; w=$((w + 1))
 		done
-	elif ! "$dom" create /tmp/soak/$name.cfg > /tmp/soak/$name.create 2>&1; then
+	elif ! $pin "$dom" create /tmp/soak/$name.cfg > /tmp/soak/$name.create 2>&1; then
 		notok "boot $i # domino create: $(head -n 1 /tmp/soak/$name.create)"
 		i=$((i + 1)); continue
 	fi
