@@ -60,9 +60,18 @@ int domino_switch_setup(void)
 	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES))
 		rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &switch_arch_caps);
 	if (switch_l1d_wanted() && !boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
+		unsigned int i;
+
 		switch_l1d_pages = domino_alloc_pages_order(GFP_KERNEL, L1D_FLUSH_ORDER);
 		if (!switch_l1d_pages)
 			return -ENOMEM;
+		/*
+		 * A different pattern in every page: under a hypervisor that
+		 * merges identical pages (KSM) sixteen zero pages could be one
+		 * physical page, and reading them would displace almost nothing.
+		 */
+		for (i = 0; i < (1 << L1D_FLUSH_ORDER); i++)
+			memset(page_address(switch_l1d_pages + i), i + 1, PAGE_SIZE);
 	}
 	return 0;
 }
@@ -101,10 +110,15 @@ static void switch_l1d_flush(struct domino_vcpu *v)
 	}
 	if (WARN_ON_ONCE(!switch_l1d_pages))
 		return;
-	/* Touch every page first so the reads below do not miss the TLB. */
+	/*
+	 * Touch every page first so the reads below do not miss the TLB, and
+	 * serialize (CPUID) so the second pass does not start before the
+	 * first is done: the software sequence KVM's vmx_l1d_flush() uses.
+	 */
 	p = page_address(switch_l1d_pages);
 	for (i = 0; i < (PAGE_SIZE << L1D_FLUSH_ORDER); i += PAGE_SIZE)
 		READ_ONCE(p[i]);
+	native_cpuid_eax(0);
 	for (i = 0; i < (PAGE_SIZE << L1D_FLUSH_ORDER); i += L1_CACHE_BYTES)
 		READ_ONCE(p[i]);
 }
