@@ -11,6 +11,7 @@
 
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/sched/smt.h>
 #include <linux/sysfs.h>
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
@@ -59,6 +60,16 @@ int domino_switch_setup(void)
 {
 	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES))
 		rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &switch_arch_caps);
+	/*
+	 * The L1D flush cannot protect against the sibling thread, which
+	 * shares L1D while the guest runs: say so, as KVM does when its
+	 * first VM starts, unless the host asked for no warning (l1tf=
+	 * flush,nowarn) or forced SMT off.
+	 */
+	if (switch_l1d_wanted() && sched_smt_active() &&
+	    l1tf_mitigation != L1TF_MITIGATION_FLUSH_NOWARN &&
+	    l1tf_mitigation != L1TF_MITIGATION_FULL_FORCE)
+		pr_warn_once("L1TF CPU bug present and SMT on: a guest may read its sibling thread's L1D (docs/security.md)\n");
 	if (switch_l1d_wanted() && !boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
 		unsigned int i;
 
