@@ -4,7 +4,7 @@
 # switches (docs/security.md). For svm/vmenter.o and vmx/vmenter.o it checks
 # that the barriers the host kernel may patch in are really there: VERW
 # right before VMRUN/VMLAUNCH, every guest GPR cleared after the exit, the
-# SPEC_CTRL rewrite, and among the alternatives the RSB-filling loop, the
+# SPEC_CTRL swap (guest's in, host's back), and among the alternatives the RSB-filling loop, the
 # return untraining, the IBPB and the branch-history clearing. Prints one
 # line per object ("ok"/"not ok" and what is missing); exit 1 if any is
 # missing.
@@ -29,8 +29,10 @@ for obj in svm/vmenter.o vmx/vmenter.o; do
     for r in ebx ecx edx esi edi ebp r8d r9d r10d r11d r12d r13d r14d r15d; do
         echo "$text" | grep -qE "xor +%$r,%$r" || missing="$missing clear-$r"
     done
-    echo "$text" | grep -qE 'mov +\$0x48,%ecx' && echo "$text" | grep -q 'wrmsr' ||
-        missing="$missing spec-ctrl-rewrite"
+    # SPEC_CTRL: the guest's loaded before entry, the host's after the exit.
+    [ "$(echo "$text" | grep -cE 'mov +\$0x48,%ecx')" -ge 2 ] && echo "$text" | grep -q 'wrmsr' &&
+        [ "$(objdump -dr -j .text "$f" | grep -c 'domino_guest_spec_ctrl')" -ge 2 ] ||
+        missing="$missing spec-ctrl-swap"
     # __FILL_RETURN_BUFFER: a counted loop of calls whose targets trap.
     echo "$alt" | grep -q 'int3' && echo "$alt" | grep -qE 'dec +%rax' &&
         echo "$alt" | grep -q 'lfence' || missing="$missing rsb-fill"
@@ -38,7 +40,7 @@ for obj in svm/vmenter.o vmx/vmenter.o; do
         echo "$alt" | grep -q "R_X86_64_PLT32\s*$sym" || missing="$missing call-$sym"
     done
     if [ -z "$missing" ]; then
-        echo "ok $obj: VERW before $entry, GPRs cleared, SPEC_CTRL, RSB fill, untraining, IBPB, BHB clear"
+        echo "ok $obj: VERW before $entry, GPRs cleared, SPEC_CTRL swap, RSB fill, untraining, IBPB, BHB clear"
     else
         echo "not ok $obj: missing$missing"
         rc=1

@@ -6,7 +6,8 @@
  * CVE-2015-5307), reach host state through control-register
  * bits it does not own (CR4.PKE, then PKRU), read the host's TSC_AUX or
  * performance counters, or stall the caches with WBINVD; and what it must
- * still be able to do: use its own hardware breakpoints. Also that the
+ * still be able to do: use its own hardware breakpoints and the
+ * speculation controls the host CPU has. Also that the
  * world switch's barriers are reported as the host kernel chose them.
  */
 #include <pthread.h>
@@ -108,6 +109,97 @@ static void guest_wbinvd_rdpmc(void)
 	GUEST_SYNC(1);
 	__asm__ volatile("rdpmc" : "=a"(lo), "=d"(hi) : "c"(0));
 	GUEST_SYNC(2);		/* not reached: #GP */
+}
+
+/*
+ * The speculation controls the guest's CPUID offers: IBRS set and read
+ * back, an IBPB, IBRS cleared; #GP on the first WRMSR where none is
+ * offered.
+ */
+#define MSR_IA32_SPEC_CTRL	0x48
+#define MSR_IA32_PRED_CMD	0x49
+
+static void guest_spec_ctrl(void)
+{
+	uint32_t a, b, c, d, leaf7_edx;
+
+	guest_cpuid(7, 0, &a, &b, &c, &leaf7_edx);
+	guest_cpuid(0x80000008, 0, &a, &b, &c, &d);
+	GUEST_SYNC2(leaf7_edx, b);
+	guest_wrmsr(MSR_IA32_SPEC_CTRL, 1);
+	GUEST_SYNC(guest_rdmsr(MSR_IA32_SPEC_CTRL));
+	guest_wrmsr(MSR_IA32_PRED_CMD, 1);
+	GUEST_SYNC(0);
+	guest_wrmsr(MSR_IA32_SPEC_CTRL, 0);
+	GUEST_SYNC(guest_rdmsr(MSR_IA32_SPEC_CTRL));
+}
+
+/* A word in the "flags" line of /proc/cpuinfo. */
+static bool host_cpu_flag(const char *flag)
+{
+	char line[4096], *w, *save;
+	bool found = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		for (w = strtok_r(strchr(line, ':'), " \n:", &save); w && !found;
+		     w = strtok_r(NULL, " \n:", &save))
+			found = !strcmp(w, flag);
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+static struct dvm *vm_with(void (*code)(void), struct dvcpu **vcpu);
+
+static void test_spec_ctrl(void)
+{
+	uint64_t host_before = 0, host_after = 0;
+	bool offered, host_ibrs = host_cpu_flag("ibrs"), msr;
+	struct dvcpu *vcpu;
+	struct ucall uc;
+	struct dvm *vm;
+	uint64_t cmd;
+
+	vm = vm_with(guest_spec_ctrl, &vcpu);
+	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "guest CPUID");
+	/* Intel: leaf 7 EDX bit 26; AMD: leaf 0x80000008 EBX bit 14. */
+	offered = (uc.args[0] & (1u << 26)) || (uc.args[1] & (1u << 14));
+	ktap_print_msg("host ibrs flag %d; guest leaf 7 EDX %#llx, 0x80000008 EBX %#llx",
+		       host_ibrs, (unsigned long long)uc.args[0],
+		       (unsigned long long)uc.args[1]);
+	if (!offered) {
+		cmd = dvcpu_run_ucall(vcpu, &uc);
+		ktap_test_result(!host_ibrs && cmd == UCALL_EXCEPTION && uc.args[0] == 13,
+				 "no IBRS on the host: none offered, and SPEC_CTRL raises #GP");
+		goto out;
+	}
+	msr = host_rdmsr(0, MSR_IA32_SPEC_CTRL, &host_before);
+	pin_to_cpu(0);
+	cmd = dvcpu_run_ucall(vcpu, &uc);
+	if (msr)
+		host_rdmsr(0, MSR_IA32_SPEC_CTRL, &host_after);
+	if (cmd != UCALL_SYNC || uc.args[0] != 1) {
+		ktap_test_fail("guest SPEC_CTRL.IBRS set and read back (got %s %#llx)",
+			       cmd == UCALL_EXCEPTION ? "exception" : "ucall",
+			       (unsigned long long)uc.args[0]);
+		goto out;
+	}
+	cmd = dvcpu_run_ucall(vcpu, &uc);
+	TEST_ASSERT(cmd == UCALL_SYNC, "IBPB from the guest");
+	cmd = dvcpu_run_ucall(vcpu, &uc);
+	ktap_test_result(cmd == UCALL_SYNC && uc.args[0] == 0 && (!msr || host_after == host_before),
+			 "guest SPEC_CTRL: IBRS set, read back, cleared; IBPB taken; the host's SPEC_CTRL after the exit is its own (%#llx, before %#llx%s)",
+			 (unsigned long long)host_after, (unsigned long long)host_before,
+			 msr ? "" : ", unread: no msr.ko");
+out:
+	dvcpu_free(vcpu);
+	dvm_free(vm);
 }
 
 /*
@@ -391,7 +483,7 @@ int main(void)
 	uint64_t cmd;
 
 	ktap_print_header();
-	ktap_set_plan(12);
+	ktap_set_plan(13);
 
 	/* 1-2: the guest's own breakpoints fire, and the hit lands in its DR6. */
 	vm = vm_with(guest_breakpoint, &vcpu);
@@ -462,7 +554,10 @@ int main(void)
 	dvcpu_free(vcpu);
 	dvm_free(vm);
 
-	/* 11: the world switch reports its barriers. */
+	/* 11: the speculation controls, where the host has them. */
+	test_spec_ctrl();
+
+	/* 12: the world switch reports its barriers. */
 	domino_sysfs_str("mitigations", text, sizeof(text));
 	for (char *nl = strchr(text, '\n'); nl; nl = strchr(nl, '\n'))
 		*nl = ' ';
@@ -470,7 +565,8 @@ int main(void)
 	domino_sysfs_str("mitigations", text, sizeof(text));
 	ktap_test_result(kv(text, "verw", v, sizeof(v)) && kv(text, "rsb_fill", v, sizeof(v)) &&
 			 kv(text, "untrain_ret", v, sizeof(v)) && kv(text, "l1d_flush", v, sizeof(v)) &&
-			 kv(text, "ibpb_domain", v, sizeof(v)),
+			 kv(text, "ibpb_domain", v, sizeof(v)) &&
+			 kv(text, "guest_spec_ctrl", v, sizeof(v)),
 			 "sysfs mitigations lists the world switch's barriers");
 
 	ktap_test_result(domino_counters_back(objs, pages),

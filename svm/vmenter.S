@@ -45,6 +45,7 @@ SYM_FUNC_START(domino_svm_vmrun)
 	push %rsi		/*  8(%rsp): guest GPRs */
 	push %rdi		/*  0(%rsp): VMCB */
 
+	DOMINO_ENTRY_SPEC_CTRL
 	mov G_RCX(%rsi), %rcx
 	mov G_RDX(%rsi), %rdx
 	mov G_RBX(%rsi), %rbx

@@ -12,6 +12,7 @@
 
 #include "domino.h"
 #include "domain.h"
+#include "spec_ctrl.h"
 #include "vcpu.h"
 
 /* CPUID.1 ECX/EDX and others (SDM vol. 2A CPUID, APM vol. 3 E.3). */
@@ -36,15 +37,6 @@
 #define C7_ECX_PKU		BIT(3)
 #define C7_ECX_OSPKE		BIT(4)
 #define C7_ECX_WAITPKG		BIT(5)
-#define C7_EDX_SPEC_CTRL	(BIT(26) | BIT(27) | BIT(29) | BIT(31))
-/* L1D_FLUSH: IA32_FLUSH_CMD, which guests cannot write (vmm/msr.c). */
-#define C7_EDX_L1D_FLUSH	BIT(28)
-/*
- * AMD's speculation controls (APM vol. 3, E.4.17: IBPB, IBRS, STIBP and
- * their modes, SSBD, VIRT_SSBD): each names an MSR guests cannot use.
- */
-#define E8_EBX_SPEC_CTRL	(BIT(12) | BIT(14) | BIT(15) | BIT(16) | \
-				 BIT(17) | BIT(18) | BIT(19) | BIT(24) | BIT(25))
 #define E1_ECX_SVM		BIT(2)
 #define E1_ECX_SKINIT		BIT(12)
 #define E1_ECX_WDT		BIT(13)
@@ -122,6 +114,8 @@ static void cpuid_mask_xstate(struct domino_cpuid_entry *e)
 static void cpuid_mask(struct domino_vcpu *v, struct domino_cpuid_entry *e)
 {
 	cpuid_mask_xstate(e);
+	/* Speculation controls: where the MSRs are handled (spec_ctrl.c). */
+	domino_spec_ctrl_cpuid(e);
 
 	switch (e->function) {
 	case 1:
@@ -143,7 +137,6 @@ static void cpuid_mask(struct domino_vcpu *v, struct domino_cpuid_entry *e)
 		if (e->index == 0) {
 			e->ebx &= ~(C7_EBX_RTM | C7_EBX_HLE);
 			e->ecx &= ~(C7_ECX_WAITPKG | C7_ECX_PKU | C7_ECX_OSPKE);
-			e->edx &= ~(C7_EDX_SPEC_CTRL | C7_EDX_L1D_FLUSH);
 		}
 		break;
 	case 0x80000001:
@@ -152,9 +145,6 @@ static void cpuid_mask(struct domino_vcpu *v, struct domino_cpuid_entry *e)
 		break;
 	case 0x8000000a:
 		e->eax = e->ebx = e->ecx = e->edx = 0;
-		break;
-	case 0x80000008:
-		e->ebx &= ~E8_EBX_SPEC_CTRL;
 		break;
 	case 0xd:
 		/* No protection keys (CPUID.7 hides PKU): no PKRU state either. */

@@ -13,6 +13,7 @@
 #include "domino.h"
 #include "domain.h"
 #include "irqchip.h"
+#include "spec_ctrl.h"
 #include "vcpu.h"
 
 #define APIC_BASE_DEFAULT	0xfee00000ULL
@@ -30,6 +31,8 @@ int domino_msr_get(struct domino_vcpu *v, u32 index, u64 *val, bool host)
 		r = domino_lapic_msr_get(v, index, val);
 	if (r == -ENOENT)
 		r = domino_pvclock_msr_get(v, index, val);
+	if (r == -ENOENT)
+		r = domino_spec_ctrl_msr_get(v, index, val);
 	if (r != -ENOENT)
 		return r;
 	switch (index) {
@@ -66,6 +69,8 @@ int domino_msr_set(struct domino_vcpu *v, u32 index, u64 val, bool host)
 		r = domino_lapic_msr_set(v, index, val);
 	if (r == -ENOENT)
 		r = domino_pvclock_msr_set(v, index, val);
+	if (r == -ENOENT)
+		r = domino_spec_ctrl_msr_set(v, index, val, host);
 	if (r != -ENOENT)
 		return r;
 	switch (index) {
@@ -113,6 +118,7 @@ void domino_msr_reset(struct domino_vcpu *v)
 {
 	v->apic_base = APIC_BASE_DEFAULT | APIC_BASE_ENABLE;
 	v->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING;
+	domino_spec_ctrl_reset(v);
 }
 
 #define DOMINO_MSRS_MAX	256

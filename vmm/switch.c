@@ -23,6 +23,7 @@
 
 #include "domino.h"
 #include "domain.h"
+#include "spec_ctrl.h"
 #include "vcpu.h"
 
 #define DR7_ENABLE_BITS		0xffULL		/* L0-L3, G0-G3 */
@@ -149,6 +150,7 @@ ssize_t domino_switch_show(char *buf)
 		{ "rsb_fill",		X86_FEATURE_RSB_VMEXIT },
 		{ "rsb_fill_lite",	X86_FEATURE_RSB_VMEXIT_LITE },
 		{ "spec_ctrl_rewrite",	X86_FEATURE_KERNEL_IBRS },
+		{ "guest_spec_ctrl",	X86_FEATURE_MSR_SPEC_CTRL },
 		{ "untrain_ret",	X86_FEATURE_UNRET },
 		{ "untrain_ret_srso",	X86_FEATURE_SRSO },
 		{ "untrain_ret_srso_alias", X86_FEATURE_SRSO_ALIAS },
@@ -194,6 +196,8 @@ u64 domino_switch_to_guest(struct domino_vcpu *v)
 	}
 	if (switch_l1d_wanted())
 		switch_l1d_flush(v);
+	/* Loaded by the world switch itself, before the guest's registers. */
+	__this_cpu_write(domino_guest_spec_ctrl, v->spec_ctrl);
 
 	/* RDTSCP/RDPID in the guest read the guest's TSC_AUX. */
 	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID)) {

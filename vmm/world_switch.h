@@ -31,19 +31,41 @@
 .endm
 
 /*
+ * Before loading guest registers: the guest's SPEC_CTRL (vmm/spec_ctrl.c;
+ * this CPU's domino_guest_spec_ctrl) if it differs from the host's, as
+ * KVM does, so the guest runs with the IBRS/STIBP/SSBD it chose. Clobbers
+ * RAX, RCX, RDX and the flags.
+ */
+.macro DOMINO_ENTRY_SPEC_CTRL
+	ALTERNATIVE "jmp .Lentry_spec_ctrl_done_\@", "", X86_FEATURE_MSR_SPEC_CTRL
+	mov PER_CPU_VAR(domino_guest_spec_ctrl), %rax
+	cmp PER_CPU_VAR(x86_spec_ctrl_current), %rax
+	je .Lentry_spec_ctrl_done_\@
+	mov $MSR_IA32_SPEC_CTRL, %ecx
+	mov %rax, %rdx
+	shr $32, %rdx
+	wrmsr
+.Lentry_spec_ctrl_done_\@:
+.endm
+
+/*
  * After the exit, with every guest register saved and cleared, before the
  * first RET: refill the return stack buffer the guest may have trained,
- * write SPEC_CTRL again where legacy IBRS needs the write itself as the
- * barrier (guests never write the real MSR, so the value is the host's),
+ * give SPEC_CTRL back to the host (always where legacy IBRS needs the
+ * write itself as the barrier, else when the guest's value differs),
  * untrain the return predictor or IBPB (RETBleed, SRSO), and clear the
  * branch history (BHI). Clobbers RAX, RCX, RDX and the flags.
  */
 .macro DOMINO_EXIT_BARRIERS
 	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
 			   X86_FEATURE_RSB_VMEXIT_LITE
-	ALTERNATIVE "jmp .Lspec_ctrl_done_\@", "", X86_FEATURE_KERNEL_IBRS
-	mov $MSR_IA32_SPEC_CTRL, %ecx
+	ALTERNATIVE "jmp .Lspec_ctrl_done_\@", "", X86_FEATURE_MSR_SPEC_CTRL
 	mov PER_CPU_VAR(x86_spec_ctrl_current), %rdx
+	ALTERNATIVE "", "jmp .Lspec_ctrl_write_\@", X86_FEATURE_KERNEL_IBRS
+	cmp PER_CPU_VAR(domino_guest_spec_ctrl), %rdx
+	je .Lspec_ctrl_done_\@
+.Lspec_ctrl_write_\@:
+	mov $MSR_IA32_SPEC_CTRL, %ecx
 	mov %edx, %eax
 	shr $32, %rdx
 	wrmsr

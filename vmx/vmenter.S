@@ -53,6 +53,7 @@ SYM_FUNC_START(domino_vmx_vmlaunch)
 	vmwrite %rdx, %rax
 	jbe .Lfail_early
 
+	DOMINO_ENTRY_SPEC_CTRL
 	mov G_RAX(%rdi), %rax
 	mov G_RCX(%rdi), %rcx
 	mov G_RDX(%rdi), %rdx
