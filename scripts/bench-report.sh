@@ -5,6 +5,9 @@
 # plots (gnuplot, when installed). Each row: median and range over the
 # repetitions for Domino and for the anchor, and the ratio Domino/anchor.
 # Rows for what Domino has not built yet say so instead of missing.
+# A repetition that failed gives no figure: each boot's "reps" line says
+# how many were asked, a median over fewer is marked with * and its note
+# (and the CSV's *_reps columns) say "N of M repetitions".
 set -euo pipefail
 raw=$1 out=$2
 mkdir -p "$out"
@@ -22,12 +25,25 @@ function stat(key,    n, a, m) {	# "median min max" of vals[key]
 	return m " " a[1] " " a[n]
 }
 function fmt(v) { return v == int(v) ? sprintf("%d", v) : sprintf("%.2f", v) }
-function add(row, unit, hv, v) {
-	if (!(row in unit_of)) { order[++nrows] = row; unit_of[row] = unit }
+# The repetitions of a row come from the boots of one lab and phase; "per"
+# is 1 for a row measured once per boot (memory), 0 for one measured in
+# every repetition.
+function newrow(row, unit) {
+	if (row in unit_of) return
+	order[++nrows] = row; unit_of[row] = unit; row_of[row] = lab SUBSEP phase
+}
+function add(row, unit, hv, v, per) {
+	newrow(row, unit); per_rep[row] = per
 	vals[row SUBSEP hv] = vals[row SUBSEP hv] " " v
+	got[row SUBSEP hv]++
+}
+function failed(row, unit, hv, text, per) {	# a repetition with no figure
+	newrow(row, unit); per_rep[row] = per
+	tried[row SUBSEP hv] = 1
+	note(row, unit, hv, text)
 }
 function note(row, unit, hv, text,    t) {
-	if (!(row in unit_of)) { order[++nrows] = row; unit_of[row] = unit }
+	newrow(row, unit)
 	t = hv ": " text
 	if (index(notes[row], t)) return	# the same note from every repetition
 	notes[row] = notes[row] (notes[row] ? "; " : "") t
@@ -39,25 +55,49 @@ function kv(s, k,    i, p) {		# value of k=... in the line
 function quoted(    s) { s = $0; sub(/^[^"]*"/, "", s); sub(/"$/, "", s); return s }
 {
 	lab = $1; phase = $2; kind = $3; name = $4; hv = $5
-	if (kind == "exit") {
+	if (kind == "reps") {
+		# One per L1 boot (a stalled boot and its retry: two).
+		asked[lab SUBSEP phase] += kv($0, "asked"); boots[lab SUBSEP phase]++
+	} else if (kind == "exit") {
 		if (phase == "exits") { unit = lab == "svm" ? "L1 instructions" : "Bochs instructions"; key = "tsc" }
 		else { unit = "ns"; key = "ns" }
 		row = lab " exit " name " (" (phase == "exits" ? "insns" : "wall") ")"
-		if ($6 == "none" || $6 == "failed") note(row, unit, hv, quoted())
-		else add(row, unit, hv, kv($0, key))
+		if ($6 == "none") note(row, unit, hv, quoted())
+		else if ($6 == "failed") failed(row, unit, hv, quoted(), 0)
+		else add(row, unit, hv, kv($0, key), 0)
 	} else if (kind == "boot") {
 		row = lab " Linux boot to /init (2 vCPUs, 256 MiB)"
-		if ($6 == "failed") note(row, "s", hv, quoted())
-		else add(row, "s", hv, kv($0, "seconds"))
+		if ($6 == "failed") failed(row, "s", hv, quoted(), 0)
+		else add(row, "s", hv, kv($0, "seconds"), 0)
 	} else if (kind == "mitigations") {
 		mit[lab SUBSEP hv] = kv($0, "list")
 		mitlabs[lab] = 1
 	} else if (kind == "memory") {
-		if ($6 == "failed") { note(lab " memory: host, one idle guest", "KiB", hv, quoted()); next }
-		add(lab " memory: host, one idle guest", "KiB", hv, kv($0, "host_kb"))
-		add(lab " memory: VMM RSS, one idle guest", "KiB", hv, kv($0, "vmm_rss_kb"))
-		if (hv == "domino") add(lab " memory: module allocations, one idle guest", "KiB", hv, kv($0, "module_kb"))
+		if ($6 == "failed") {
+			failed(lab " memory: host, one idle guest", "KiB", hv, quoted(), 1)
+			failed(lab " memory: VMM RSS, one idle guest", "KiB", hv, quoted(), 1)
+			if (hv == "domino") failed(lab " memory: module allocations, one idle guest", "KiB", hv, quoted(), 1)
+			next
+		}
+		add(lab " memory: host, one idle guest", "KiB", hv, kv($0, "host_kb"), 1)
+		add(lab " memory: VMM RSS, one idle guest", "KiB", hv, kv($0, "vmm_rss_kb"), 1)
+		if (hv == "domino") add(lab " memory: module allocations, one idle guest", "KiB", hv, kv($0, "module_kb"), 1)
 	}
+}
+# "N of M": figures against repetitions asked, for a side that ran the
+# row at all; "" when the boot did not say how many it asked.
+function reps(r, hv,    want) {
+	if (!((r SUBSEP hv) in got) && !((r SUBSEP hv) in tried)) return ""
+	want = per_rep[r] ? boots[row_of[r]] : asked[row_of[r]]
+	return want ? (got[r SUBSEP hv] + 0) " of " want : ""
+}
+function short(r, hv,    x, a) {	# fewer figures than asked
+	x = reps(r, hv)
+	return x != "" && split(x, a, " of ") == 2 && a[1] + 0 < a[2] + 0
+}
+function cell(r, hv, s) {	# "median (min-max)", * when short
+	if (s[1] == "") return "-"
+	return fmt(s[1]) (short(r, hv) ? "*" : "") " (" fmt(s[2]) "-" fmt(s[3]) ")"
 }
 END {
 	# Capabilities not built yet: present, and saying so.
@@ -68,17 +108,21 @@ END {
 		"#svm blk: blkfront/blkback vs virtio-blk, 4 KiB random write|IOPS|blkback" \
 		"#svm blk: blkfront/blkback vs virtio-blk, sequential|MB/s|blkback", nbl, "#")
 	for (i = 1; i <= nnb; i++) { split(nbl[i], p, "|"); notbuilt[i] = p[1]; nbunit[p[1]] = p[2]; nbwhy[p[1]] = p[3] }
-	print "benchmark,unit,domino_median,domino_min,domino_max,kvm_median,kvm_min,kvm_max,ratio,note" > csv
+	print "benchmark,unit,domino_median,domino_min,domino_max,kvm_median,kvm_min,kvm_max,ratio,note,domino_reps,kvm_reps" > csv
 	print "| benchmark | unit | Domino median (range) | KVM median (range) | Domino/KVM | note |" > table
 	print "|---|---|---|---|---|---|" > table
 	for (i = 1; i <= nrows; i++) {
 		r = order[i]
 		split(stat(r SUBSEP "domino"), d, " "); split(stat(r SUBSEP "kvm"), k, " ")
 		ratio = (d[1] != "" && k[1] != "" && k[1] + 0 > 0) ? sprintf("%.2f", d[1] / k[1]) : ""
-		ds = d[1] != "" ? fmt(d[1]) " (" fmt(d[2]) "-" fmt(d[3]) ")" : "-"
-		ks = k[1] != "" ? fmt(k[1]) " (" fmt(k[2]) "-" fmt(k[3]) ")" : "-"
-		printf "\"%s\",%s,%s,%s,%s,%s,%s,%s,%s,\"%s\"\n", r, unit_of[r], d[1], d[2], d[3], k[1], k[2], k[3], ratio, notes[r] > csv
-		printf "| %s | %s | %s | %s | %s | %s |\n", r, unit_of[r], ds, ks, ratio == "" ? "-" : ratio, notes[r] > table
+		ds = cell(r, "domino", d); ks = cell(r, "kvm", k)
+		nt = notes[r]
+		for (h = 1; h <= 2; h++) {
+			hv = h == 1 ? "domino" : "kvm"
+			if (short(r, hv)) { nshort++; nt = nt (nt ? "; " : "") hv ": " reps(r, hv) " repetitions" }
+		}
+		printf "\"%s\",%s,%s,%s,%s,%s,%s,%s,%s,\"%s\",%s,%s\n", r, unit_of[r], d[1], d[2], d[3], k[1], k[2], k[3], ratio, nt, reps(r, "domino"), reps(r, "kvm") > csv
+		printf "| %s | %s | %s | %s | %s | %s |\n", r, unit_of[r], ds, ks, ratio == "" ? "-" : ratio, nt > table
 		if (r ~ /^svm exit .*\(insns\)$/ && d[1] != "" && k[1] != "") {
 			n = r; sub(/^svm exit /, "", n); sub(/ \(insns\)$/, "", n)
 			printf "%s %s %s\n", n, d[1], k[1] > (plotdir "/exits-icount.dat")
@@ -94,8 +138,12 @@ END {
 	}
 	for (i = 1; i <= nnb; i++) {
 		r = notbuilt[i]
-		printf "\"%s\",%s,,,,,,,,\"not built yet: %s\"\n", r, nbunit[r], nbwhy[r] > csv
+		printf "\"%s\",%s,,,,,,,,\"not built yet: %s\",,\n", r, nbunit[r], nbwhy[r] > csv
 		printf "| %s | %s | - | - | - | not built yet: %s |\n", r, nbunit[r], nbwhy[r] > table
+	}
+	if (nshort) {
+		print "" > table
+		printf "\\* a median over fewer repetitions than asked. Short of repetitions: %d (each note says N of M repetitions).\n", nshort > table
 	}
 	# Both sides run in the same L1 boot, so under the same host choices.
 	print "" > table

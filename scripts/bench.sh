@@ -10,7 +10,9 @@
 #   vmx exits  Bochs: exit costs in Bochs instructions (kvm-intel anchor)
 # Writes lab-results/bench/STAMP/: raw.txt (every measurement), bench.csv,
 # table.md (also printed) and PNG plots. Fails only when a lab run fails,
-# never on a figure. Env: BENCH_LABS ("svm vmx"), BENCH_REPS (3).
+# never on a figure; a repetition that gave no figure is counted in the
+# table (N of M repetitions) and said here. Env: BENCH_LABS ("svm vmx"),
+# BENCH_REPS (3).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 stamp=$(date -u +%Y%m%d-%H%M%S)
@@ -52,5 +54,8 @@ for lab in $labs; do
 done
 
 "$top/scripts/bench-report.sh" "$raw" "$out"
+nfailed=$(grep -c '^[a-z]* [a-z]* [a-z]* [^ ]* [a-z]* failed ' "$raw")
+[ "$nfailed" -gt 0 ] &&
+    echo "bench: $nfailed repetition(s) gave no figure (\"failed\" in $raw); medians over fewer than asked carry a *"
 echo "bench: results in $out ($(( ($(date +%s) - t_start) / 60 )) min)"
 exit $rc

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Two vCPUs of one domain running at once on two threads; two domains that
- * cannot see each other's memory; and the VMM changing its mapping under a
- * running guest (the MMU notifier must make the guest see the new page).
+ * Two vCPUs of one domain running at once on two threads, on two CPUs;
+ * two domains that cannot see each other's memory; and the VMM changing
+ * its mapping under a running guest (the MMU notifier must make the guest
+ * see the new page).
  */
 #include <pthread.h>
 #include <sys/ioctl.h>
@@ -12,18 +13,39 @@
 #include "guest.h"
 
 #define ROUNDS		200
+/* How long a guest waits for the other to reach its round: a bound only. */
+#define SPIN		(1u << 20)
 #define PROBE_GPA	0x1800000ULL	/* 24 MiB, inside RAM */
 
 static volatile uint64_t counters[2];
+/* SPIN, or 0 with one CPU: nothing to show, and every wait would time out. */
+static volatile uint64_t spin_limit;
 
-/* The vCPU id comes in RDI, the first argument, from the host. */
+/*
+ * The vCPU id comes in RDI, the first argument, from the host. Each round
+ * the guest waits, a bounded while and without leaving the guest, for the
+ * other vCPU to reach the same round. Seeing the other's counter move
+ * during that wait means the other guest ran while this one was inside
+ * the same DOMINO_RUN: the ucall reports it in args[2]. A module that ran
+ * one vCPU of a domain at a time would never let that happen.
+ */
 static void guest_count(uint64_t id)
 {
-	uint64_t i;
+	uint64_t i, k;
 
 	for (i = 1; i <= ROUNDS; i++) {
+		uint64_t moved = 0;
+
 		counters[id] = i;
-		GUEST_SYNC2(id, i);
+		if (counters[id ^ 1] < i) {
+			for (k = 0; k < spin_limit; k++) {
+				if (counters[id ^ 1] >= i) {
+					moved = 1;
+					break;
+				}
+			}
+		}
+		guest_ucall(UCALL_SYNC, id, i, moved, 0);
 	}
 	GUEST_DONE();
 }
@@ -31,6 +53,8 @@ static void guest_count(uint64_t id)
 struct runner {
 	struct dvcpu *vcpu;
 	uint64_t syncs;
+	uint64_t overlaps;	/* rounds the other guest moved during this run */
+	bool pin;
 	bool ok;
 };
 
@@ -40,10 +64,14 @@ static void *run_vcpu(void *arg)
 	struct ucall uc;
 	uint64_t cmd;
 
+	/* A CPU each: the other's progress cannot come from running in our place. */
+	if (r->pin)
+		pin_to_cpu(r->vcpu->id);
 	r->ok = true;
 	while ((cmd = dvcpu_run_ucall(r->vcpu, &uc)) == UCALL_SYNC) {
 		if (uc.args[0] != r->vcpu->id || uc.args[1] != r->syncs + 1)
 			r->ok = false;
+		r->overlaps += uc.args[2];
 		r->syncs++;
 	}
 	r->ok &= cmd == UCALL_DONE;
@@ -77,14 +105,18 @@ int main(void)
 	struct dvcpu *va, *vb;
 	struct ucall uc;
 	uint64_t cmd, *pa, *pb;
+	bool two_cpus;
 	int i;
 
 	ktap_print_header();
 	vm = dvm_create(0);
 	r[0].vcpu = dvcpu_add(vm, 0);
-	ktap_set_plan(8);
+	ktap_set_plan(9);
 	r[1].vcpu = dvcpu_add(vm, 1);
+	two_cpus = host_online_cpus() >= 2;
+	*(uint64_t *)dvm_gpa(vm, (uintptr_t)&spin_limit) = two_cpus ? SPIN : 0;
 	for (i = 0; i < 2; i++) {
+		r[i].pin = two_cpus;
 		dvcpu_setup_long64(r[i].vcpu, (void (*)(void))guest_count);
 		dvcpu_get_regs(r[i].vcpu, &regs);
 		regs.rdi = i;
@@ -94,7 +126,13 @@ int main(void)
 	for (i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 	ktap_test_result(r[0].ok && r[1].ok && r[0].syncs == ROUNDS && r[1].syncs == ROUNDS,
-			 "two vCPUs of one domain ran concurrently, %d ucalls each", ROUNDS);
+			 "two vCPUs of one domain on two threads, %d ucalls each, in order", ROUNDS);
+	if (!two_cpus)
+		ktap_test_skip("the vCPUs ran at the same time: not shown, one CPU online");
+	else
+		ktap_test_result(r[0].overlaps + r[1].overlaps > 0,
+				 "the vCPUs ran at the same time, on CPUs 0 and 1: a guest saw the other's counter move within one run in %llu of %d rounds",
+				 (unsigned long long)(r[0].overlaps + r[1].overlaps), 2 * ROUNDS);
 	ktap_test_result(*(uint64_t *)dvm_gpa(vm, (uintptr_t)&counters[0]) == ROUNDS &&
 			 *(uint64_t *)dvm_gpa(vm, (uintptr_t)&counters[1]) == ROUNDS,
 			 "both wrote the shared guest memory");

@@ -59,14 +59,17 @@ int main(void)
 	struct dvcpu *vcpu;
 	struct dvm *vm;
 	uintptr_t hva;
-	long long objs;
+	long long objs, pages, objs_after, pages_after;
+	bool e2big;
 	void *p, *ro;
 
 	ktap_print_header();
 	vm = dvm_create(0);
 	vcpu = dvcpu_add(vm, 0);
-	ktap_set_plan(24);
+	ktap_set_plan(25);
+	/* What the domain and its vCPU hold: the calls below must add nothing. */
 	objs = domino_sysfs_num("alloc_objects");
+	pages = domino_sysfs_num("alloc_pages");
 	hva = (uintptr_t)vm->mem;
 
 	ktap_test_result(region_fails(vm, DOMINO_MAX_MEMORY_SLOTS, 1 << 30, 4096, hva, 0, EINVAL),
@@ -138,8 +141,9 @@ int main(void)
 	ktap_test_result(ioctl_fails_with(vcpu->fd, DOMINO_SET_CPUID, &cpuid, EINVAL),
 			 "too many CPUID entries -> EINVAL");
 	cpuid.nr = 1;
-	ktap_test_result(ioctl_fails_with(vcpu->fd, DOMINO_GET_CPUID, &cpuid, E2BIG) &&
-			 cpuid.nr > 1,
+	/* Apart: the message must show nr after the call, not before it. */
+	e2big = ioctl_fails_with(vcpu->fd, DOMINO_GET_CPUID, &cpuid, E2BIG);
+	ktap_test_result(e2big && cpuid.nr > 1,
 			 "GET_CPUID with too small an array -> E2BIG and the size (%u)", cpuid.nr);
 
 	msrs.nr = 2;
@@ -162,7 +166,11 @@ int main(void)
 	ktap_test_result(from_child(vcpu->fd, DOMINO_GET_REGS, &regs, EIO) &&
 			 from_child(vm->dom, DOMINO_CREATE_VCPU, &cv, EIO),
 			 "vCPU and domain fds used from another process -> EIO");
-	(void)objs;
+	objs_after = domino_sysfs_num("alloc_objects");
+	pages_after = domino_sysfs_num("alloc_pages");
+	ktap_test_result(objs_after == objs && pages_after == pages,
+			 "the calls above left nothing allocated (objects %lld -> %lld, pages %lld -> %lld)",
+			 objs, objs_after, pages, pages_after);
 	munmap(ro, 4096);
 	dvcpu_free(vcpu);
 	dvm_free(vm);

@@ -61,6 +61,7 @@ static long domino_domain_get_info(struct domino_domain *d, void __user *uarg)
 	struct domino_domain_info info = {
 		.domid = d->domid, .flags = d->flags,
 		.max_memory = d->max_memory, .max_vcpus = d->max_vcpus,
+		.tdp_large_maps = atomic_long_read(&d->large_maps),
 	};
 
 	mutex_lock(&d->slots_lock);

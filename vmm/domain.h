@@ -55,6 +55,7 @@ struct domino_domain {
 	u64 last_zap_start, last_zap_end;
 	ktime_t last_zap_time;
 	struct domino_tdp tdp;
+	atomic_long_t large_maps;	/* 2 MiB nested mappings made */
 	atomic64_t tlb_gen;		/* bumped after zapping: vCPUs flush */
 
 	struct mutex vcpus_lock;

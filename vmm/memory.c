@@ -350,8 +350,10 @@ int domino_memory_fault(struct domino_domain *d, struct domino_tdp_cache *cache,
 		}
 		spin_unlock(&d->mmu_lock);
 		put_page(page);
-		if (!r && level == 2)
+		if (!r && level == 2) {
 			atomic_long_inc(&domino_large_maps);
+			atomic_long_inc(&d->large_maps);
+		}
 		return r ? r : DOMINO_FAULT_MAPPED;
 	}
 }

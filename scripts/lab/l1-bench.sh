@@ -10,6 +10,9 @@
 #          idle domain
 # Every figure is one line "bench KIND NAME HV key=value..." between
 # DOMINO-BENCH-BEGIN and DOMINO-BENCH-END; scripts/bench.sh tabulates them.
+# A repetition that gives no figure says so ("bench KIND NAME HV failed
+# "why""), and "bench reps PHASE all asked=N" says how many were asked, so
+# that the report can count the ones missing.
 set -u
 root=${DOMINO_ROOT:-$(cd "$(dirname "$0")" && pwd)}
 [ -f "$root/lab.env" ] && . "$root/lab.env"
@@ -23,6 +26,7 @@ secs() { echo "$(($1 / 100)).$(($1 % 100 / 10))$(($1 % 10))"; }
 mem_avail_kb() { awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo; }
 
 echo "DOMINO-BENCH-BEGIN $phase"
+echo "bench reps $phase all asked=$reps"
 for m in irqbypass kvm $kvm_mod; do
 	insmod /lib/modules/$m.ko || echo "# insmod $m failed"
 done
@@ -39,6 +43,7 @@ n=${BENCH_EXIT_N:-5000}
 [ "$phase" = boot ] && n=${BENCH_EXIT_N:-2000}
 # One workload per process under a time limit: a guest that never wakes
 # (seen once with kvm-amd's hlt-wake under TCG) costs one figure, not the run.
+exit_limit=60
 workloads=$("$root/selftests/bench_exits" kvm 1 list)
 for i in $(seq "$reps"); do
 	for hv in kvm domino; do
@@ -46,13 +51,20 @@ for i in $(seq "$reps"); do
 			# In wall time each wake-up waits for a real timer: fewer.
 			wn=$n
 			[ "$w" = hlt-wake ] && [ "$phase" = boot ] && wn=$((n / 10))
-			timeout 60 "$root/selftests/bench_exits" "$hv" "$wn" "$w" ||
-				echo "bench exit $w $hv failed \"no result in 60 s (exit $?)\""
+			timeout "$exit_limit" "$root/selftests/bench_exits" "$hv" "$wn" "$w"
+			rc=$?
+			case $rc in
+			0) ;;
+			124) echo "bench exit $w $hv failed \"no result in $exit_limit s\"" ;;
+			*) echo "bench exit $w $hv failed \"exit $rc: no result, its check failed (console)\"" ;;
+			esac
 		done
 	done
 done
 
 if [ "$phase" = boot ]; then
+	# Seconds a guest has to reach its init (and the failure text says so).
+	boot_wait=100
 	mkdir -p /run/domino /var/log/domino /tmp/bench
 	args="console=ttyS0 quiet $(host_facts)"
 
@@ -83,20 +95,20 @@ CFG
 		domino_cfg bd$i boot
 		t0=$(uptime_cs)
 		"$dom" create /tmp/bench/bd$i.cfg > /dev/null 2>&1
-		if wait_log /var/log/domino/bd$i.log "DOMINO-GUEST: init" 100; then
+		if wait_log /var/log/domino/bd$i.log "DOMINO-GUEST: init" "$boot_wait"; then
 			echo "bench boot linux-to-init domino seconds=$(secs $(($(uptime_cs) - t0)))"
 		else
-			echo "bench boot linux-to-init domino failed \"no init line in 240 s\""
+			echo "bench boot linux-to-init domino failed \"no init line in $boot_wait s\""
 		fi
 		wait_log /var/log/domino/bd$i.log "DOMINO-GUEST: powering off" 60
 		"$dom" destroy bd$i > /dev/null 2>&1
 		sleep 1
 		t0=$(uptime_cs)
 		qemu_boot bk$i boot
-		if wait_log /tmp/bench/bk$i.log "DOMINO-GUEST: init" 100; then
+		if wait_log /tmp/bench/bk$i.log "DOMINO-GUEST: init" "$boot_wait"; then
 			echo "bench boot linux-to-init kvm seconds=$(secs $(($(uptime_cs) - t0)))"
 		else
-			echo "bench boot linux-to-init kvm failed \"no init line in 240 s\""
+			echo "bench boot linux-to-init kvm failed \"no init line in $boot_wait s\""
 		fi
 		wait_log /tmp/bench/bk$i.log "DOMINO-GUEST: powering off" 60
 		sleep 1
@@ -109,7 +121,7 @@ CFG
 	p0=$(cat /sys/class/misc/domino/alloc_pages)
 	domino_cfg idle idle
 	"$dom" create /tmp/bench/idle.cfg > /dev/null 2>&1
-	if wait_log /var/log/domino/idle.log "DOMINO-GUEST: init" 100; then
+	if wait_log /var/log/domino/idle.log "DOMINO-GUEST: init" "$boot_wait"; then
 		sleep 3
 		a1=$(mem_avail_kb)
 		p1=$(cat /sys/class/misc/domino/alloc_pages)
@@ -117,20 +129,20 @@ CFG
 		rss=$(awk '$1 == "VmRSS:" { print $2 }' /proc/"$pid"/status 2>/dev/null)
 		echo "bench memory idle-domain domino host_kb=$((a0 - a1)) module_kb=$(((p1 - p0) * 4)) vmm_rss_kb=${rss:-0}"
 	else
-		echo "bench memory idle-domain domino failed \"no init line\""
+		echo "bench memory idle-domain domino failed \"no init line in $boot_wait s\""
 	fi
 	"$dom" destroy idle > /dev/null 2>&1
 	sleep 2
 	sync; echo 3 > /proc/sys/vm/drop_caches
 	a0=$(mem_avail_kb)
 	qemu_boot idlek idle
-	if wait_log /tmp/bench/idlek.log "DOMINO-GUEST: init" 100; then
+	if wait_log /tmp/bench/idlek.log "DOMINO-GUEST: init" "$boot_wait"; then
 		sleep 3
 		a1=$(mem_avail_kb)
 		rss=$(awk '$1 == "VmRSS:" { print $2 }' /proc/"$qpid"/status 2>/dev/null)
 		echo "bench memory idle-domain kvm host_kb=$((a0 - a1)) module_kb=0 vmm_rss_kb=${rss:-0}"
 	else
-		echo "bench memory idle-domain kvm failed \"no init line\""
+		echo "bench memory idle-domain kvm failed \"no init line in $boot_wait s\""
 	fi
 	kill "$qpid" 2>/dev/null; wait "$qpid" 2>/dev/null
 fi

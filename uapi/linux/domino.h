@@ -32,6 +32,7 @@
  *   1  the first.
  *   2  per-domain limits: max_memory and max_vcpus in struct
  *      domino_create_domain (were reserved) and in domino_domain_info.
+ *   3  tdp_large_maps in struct domino_domain_info (was reserved[0]).
  */
 #ifndef _UAPI_LINUX_DOMINO_H
 #define _UAPI_LINUX_DOMINO_H
@@ -39,7 +40,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define DOMINO_API_VERSION	2
+#define DOMINO_API_VERSION	3
 
 /* The ioctl type byte of every Domino ioctl. */
 #define DOMINO_IOCTL_TYPE	0xDE
@@ -164,6 +165,12 @@ struct domino_create_domain {
 /*
  * DOMINO_DOMAIN_GET_INFO - domain fd
  * Reports the domain's identity and state.
+ *
+ * tdp_large_maps: how many times since creation a guest access was mapped
+ *        with one 2 MiB nested page (DOMINO_FEAT_TDP_2M) rather than 4 KiB
+ *        ones; a frame mapped again after the VMM's mapping changed counts
+ *        again. Whether this domain's large pages work, whatever other
+ *        domains do.
  */
 struct domino_domain_info {
 	__u32 domid;
@@ -172,7 +179,8 @@ struct domino_domain_info {
 	__u32 max_vcpus;
 	__u32 pad;
 	__u64 memory;		/* bytes its slots map now */
-	__u64 reserved[3];	/* written as zero */
+	__u64 tdp_large_maps;	/* see above (API version 3) */
+	__u64 reserved[2];	/* written as zero */
 };
 
 #define DOMINO_DOMAIN_GET_INFO	_IOR(DOMINO_IOCTL_TYPE, 0x40, struct domino_domain_info)

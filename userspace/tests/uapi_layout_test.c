@@ -36,8 +36,14 @@ LAYOUT(domino_domain_info, flags, 4);
 LAYOUT(domino_domain_info, max_memory, 8);
 LAYOUT(domino_domain_info, max_vcpus, 16);
 LAYOUT(domino_domain_info, memory, 24);
-LAYOUT(domino_domain_info, reserved, 32);
+LAYOUT(domino_domain_info, tdp_large_maps, 32);
+LAYOUT(domino_domain_info, reserved, 40);
 _Static_assert(sizeof(struct domino_domain_info) == 56, "domain_info size");
+
+LAYOUT(domino_irq_line, gsi, 0);
+LAYOUT(domino_irq_line, level, 4);
+LAYOUT(domino_irq_line, reserved, 8);
+_Static_assert(sizeof(struct domino_irq_line) == 16, "irq_line size");
 
 LAYOUT(domino_memory_region, slot, 0);
 LAYOUT(domino_memory_region, guest_phys_addr, 8);
@@ -77,6 +83,7 @@ int main(void)
 	printf("%s 2 ioctl numbers carry the Domino type byte\n",
 	       _IOC_TYPE(DOMINO_GET_CAPS) == DOMINO_IOCTL_TYPE &&
 	       _IOC_TYPE(DOMINO_CREATE_DOMAIN) == DOMINO_IOCTL_TYPE &&
-	       _IOC_TYPE(DOMINO_DOMAIN_GET_INFO) == DOMINO_IOCTL_TYPE ? "ok" : "not ok");
+	       _IOC_TYPE(DOMINO_DOMAIN_GET_INFO) == DOMINO_IOCTL_TYPE &&
+	       _IOC_TYPE(DOMINO_IRQ_LINE) == DOMINO_IOCTL_TYPE ? "ok" : "not ok");
 	return _IOC_TYPE(DOMINO_GET_CAPS) == DOMINO_IOCTL_TYPE ? 0 : 1;
 }
