@@ -234,6 +234,14 @@ static void svm_cpu_disable(void)
 	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
 }
 
+/* VMMCALL (APM vol. 3): what a guest's hypercall page calls. */
+static void svm_write_hypercall(u8 insn[3])
+{
+	insn[0] = 0x0f;
+	insn[1] = 0x01;
+	insn[2] = 0xd9;
+}
+
 const struct domino_vendor_ops domino_svm_ops = {
 	.name		= "svm",
 	.competitor	= "kvm_amd",
@@ -259,4 +267,5 @@ const struct domino_vendor_ops domino_svm_ops = {
 	.set_cr2	= svm_set_cr2,
 	.set_cr		= svm_set_cr,
 	.cancel_events	= svm_cancel_events,
+	.write_hypercall = svm_write_hypercall,
 };

@@ -294,7 +294,10 @@ static void svm_decode_exit(struct domino_vcpu *v, struct domino_exit *e)
 		domino_vcpu_skip(v, 2);
 		e->kind = DX_NONE;
 		break;
-	case SVM_EXIT_VMRUN: case SVM_EXIT_VMMCALL: case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMMCALL:
+		e->kind = DX_HYPERCALL;
+		break;
+	case SVM_EXIT_VMRUN: case SVM_EXIT_VMLOAD:
 	case SVM_EXIT_VMSAVE: case SVM_EXIT_STGI: case SVM_EXIT_CLGI:
 	case SVM_EXIT_SKINIT: case SVM_EXIT_INVLPGA: case SVM_EXIT_RDPRU:
 	case SVM_EXIT_MONITOR: case SVM_EXIT_MWAIT: case SVM_EXIT_MWAIT_COND:

@@ -13,6 +13,7 @@
 #include "domino.h"
 #include "domain.h"
 #include "spec_ctrl.h"
+#include "xen.h"
 #include "vcpu.h"
 
 /* CPUID.1 ECX/EDX and others (SDM vol. 2A CPUID, APM vol. 3 E.3). */
@@ -254,6 +255,9 @@ static int cpuid_add_irqchip(struct domino_vcpu *v)
 	e = cpuid_find(v, 6);
 	if (e)
 		e->eax |= C6_EAX_ARAT;
+	/* A Xen domain finds Xen there instead (pvops/cpuid_leaves.c). */
+	if (domino_xen_domain(v->d))
+		return domino_xen_cpuid_init(v);
 	if (p->nr + 2 > DOMINO_MAX_CPUID_ENTRIES)
 		return -E2BIG;
 	e = &p->entries[p->nr++];

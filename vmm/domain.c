@@ -134,6 +134,9 @@ static int domino_domain_check_args(const struct domino_create_domain *args)
 {
 	unsigned int i;
 
+	/* Xen's guest ABI sits on the in-kernel platform (its LAPIC, timers). */
+	if ((args->flags & DOMINO_DOMAIN_XEN) && !(args->flags & DOMINO_DOMAIN_IRQCHIP))
+		return -EINVAL;
 	if (args->flags & ~DOMINO_DOMAIN_FLAGS_VALID)
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(args->reserved); i++)

@@ -92,6 +92,8 @@ struct domino_vendor_ops {
 	 * and an interrupt-window request: INIT leaves none of them.
 	 */
 	void (*cancel_events)(struct domino_vcpu *v);
+	/* The vendor's 3-byte hypercall instruction, for Xen's hypercall page. */
+	void (*write_hypercall)(u8 insn[3]);
 };
 
 extern const struct domino_vendor_ops domino_svm_ops;

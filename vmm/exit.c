@@ -14,6 +14,7 @@
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
+#include "xen.h"
 #include "domino.h"
 #include "domain.h"
 #include "vcpu.h"
@@ -298,6 +299,13 @@ int domino_handle_exit(struct domino_vcpu *v, const struct domino_exit *e)
 		return handle_exception(v, e);
 	case DX_WBINVD:
 		return handle_wbinvd(v, e);
+	case DX_HYPERCALL:
+		/* Xen's ABI (pvops/); elsewhere, as on bare metal, #UD. */
+		if (domino_xen_domain(v->d))
+			domino_xen_hypercall(v);
+		else
+			domino_vcpu_queue_exception(v, X86_TRAP_UD, false, 0);
+		return 1;
 	case DX_FAIL_ENTRY:
 		run->exit_reason = DOMINO_EXIT_FAIL_ENTRY;
 		run->hw.hardware_reason = e->hw.reason;

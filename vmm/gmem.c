@@ -118,6 +118,18 @@ int domino_guest_linear_copy(struct domino_vcpu *v, u64 gva, void *buf,
 				true);
 }
 
+/*
+ * The same without a fault for the guest: -EFAULT where its page tables
+ * map nothing usable (hypercall arguments: Xen's copy_from_guest).
+ */
+int domino_guest_linear_access(struct domino_vcpu *v, u64 gva, void *buf,
+			       size_t len, bool write)
+{
+	return gmem_linear_copy(v, gva, buf, len,
+				write ? GUEST_ACCESS_WRITE : GUEST_ACCESS_READ,
+				false);
+}
+
 /* Where @gva points for a read, as the guest's own page tables say. */
 int domino_guest_translate(struct domino_vcpu *v, u64 gva, u64 *gpa)
 {

@@ -14,6 +14,7 @@
 #include "domain.h"
 #include "irqchip.h"
 #include "spec_ctrl.h"
+#include "xen.h"
 #include "vcpu.h"
 
 #define APIC_BASE_DEFAULT	0xfee00000ULL
@@ -33,6 +34,8 @@ int domino_msr_get(struct domino_vcpu *v, u32 index, u64 *val, bool host)
 		r = domino_pvclock_msr_get(v, index, val);
 	if (r == -ENOENT)
 		r = domino_spec_ctrl_msr_get(v, index, val);
+	if (r == -ENOENT)
+		r = domino_xen_msr_get(v, index, val);
 	if (r != -ENOENT)
 		return r;
 	switch (index) {
@@ -71,6 +74,8 @@ int domino_msr_set(struct domino_vcpu *v, u32 index, u64 val, bool host)
 		r = domino_pvclock_msr_set(v, index, val);
 	if (r == -ENOENT)
 		r = domino_spec_ctrl_msr_set(v, index, val, host);
+	if (r == -ENOENT)
+		r = domino_xen_msr_set(v, index, val, host);
 	if (r != -ENOENT)
 		return r;
 	switch (index) {

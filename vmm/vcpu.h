@@ -36,6 +36,7 @@ enum domino_hw_exit {
 	DX_GP,			/* the instruction takes #GP(0) */
 	DX_EXCEPTION,		/* an intercepted guest exception: reflect it */
 	DX_WBINVD,		/* WBINVD/WBNOINVD: a no-op for guests */
+	DX_HYPERCALL,		/* VMCALL/VMMCALL, 3 bytes */
 	DX_FAIL_ENTRY,
 	DX_UNHANDLED,
 };
@@ -280,6 +281,8 @@ int domino_guest_seg_linear(struct domino_vcpu *v, int seg, u64 offset,
  */
 int domino_guest_linear_copy(struct domino_vcpu *v, u64 gva, void *buf,
 			     size_t len, bool write);
+int domino_guest_linear_access(struct domino_vcpu *v, u64 gva, void *buf,
+			       size_t len, bool write);
 size_t domino_guest_fetch(struct domino_vcpu *v, u64 gva, u8 *buf, size_t len);
 int domino_guest_translate(struct domino_vcpu *v, u64 gva, u64 *gpa);
 size_t domino_guest_fetch_insn(struct domino_vcpu *v, u8 bytes[15],

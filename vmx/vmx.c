@@ -355,6 +355,14 @@ fault:
 	pr_err("CPU%d: VMXOFF faulted\n", smp_processor_id());
 }
 
+/* VMCALL (SDM vol. 2B): what a guest's hypercall page calls. */
+static void vmx_write_hypercall(u8 insn[3])
+{
+	insn[0] = 0x0f;
+	insn[1] = 0x01;
+	insn[2] = 0xc1;
+}
+
 const struct domino_vendor_ops domino_vmx_ops = {
 	.name		= "vmx",
 	.needs_l1d_flush = true,
@@ -382,4 +390,5 @@ const struct domino_vendor_ops domino_vmx_ops = {
 	.set_cr		= vmx_set_cr,
 	.cpuid_mask	= vmx_cpuid_mask,
 	.cancel_events	= vmx_cancel_events,
+	.write_hypercall = vmx_write_hypercall,
 };

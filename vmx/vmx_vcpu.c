@@ -515,7 +515,10 @@ static void vmx_decode_exit(struct domino_vcpu *v, struct vmx_vcpu *x,
 	case EXIT_REASON_XSETBV:
 		e->kind = DX_XSETBV;
 		break;
-	case EXIT_REASON_VMCALL: case EXIT_REASON_VMCLEAR:
+	case EXIT_REASON_VMCALL:
+		e->kind = DX_HYPERCALL;
+		break;
+	case EXIT_REASON_VMCLEAR:
 	case EXIT_REASON_VMLAUNCH: case EXIT_REASON_VMPTRLD:
 	case EXIT_REASON_VMPTRST: case EXIT_REASON_VMREAD:
 	case EXIT_REASON_VMRESUME: case EXIT_REASON_VMWRITE:

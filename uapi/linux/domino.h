@@ -33,6 +33,8 @@
  *   2  per-domain limits: max_memory and max_vcpus in struct
  *      domino_create_domain (were reserved) and in domino_domain_info.
  *   3  tdp_large_maps in struct domino_domain_info (was reserved[0]).
+ *   4  DOMINO_DOMAIN_XEN: the guest sees Xen's CPUID leaves, hypercall
+ *      page and hypercalls.
  */
 #ifndef _UAPI_LINUX_DOMINO_H
 #define _UAPI_LINUX_DOMINO_H
@@ -40,7 +42,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define DOMINO_API_VERSION	3
+#define DOMINO_API_VERSION	4
 
 /* The ioctl type byte of every Domino ioctl. */
 #define DOMINO_IOCTL_TYPE	0xDE
@@ -203,7 +205,16 @@ struct domino_domain_info {
  * INIT/SIPI inside DOMINO_RUN; DOMINO_INJECT_EVENT refuses interrupts.
  */
 #define DOMINO_DOMAIN_IRQCHIP		(1U << 1)
-#define DOMINO_DOMAIN_FLAGS_VALID	(DOMINO_DOMAIN_MSR_EXITS | DOMINO_DOMAIN_IRQCHIP)
+/*
+ * The guest sees Xen (docs/xen.md): CPUID leaves 0x40000000-0x40000004 say
+ * "XenVMMXenVMM" instead of KVM's, the MSR that leaf 0x40000002 names
+ * fills a hypercall page, and VMCALL/VMMCALL are hypercalls (each handled
+ * in the module; from guest user mode they fail with -EPERM). Requires
+ * DOMINO_DOMAIN_IRQCHIP. Without it VMCALL/VMMCALL raise #UD.
+ */
+#define DOMINO_DOMAIN_XEN		(1U << 2)
+#define DOMINO_DOMAIN_FLAGS_VALID	(DOMINO_DOMAIN_MSR_EXITS | DOMINO_DOMAIN_IRQCHIP | \
+					 DOMINO_DOMAIN_XEN)
 
 #define DOMINO_LAPIC_BASE		0xfee00000ULL
 #define DOMINO_IOAPIC_BASE		0xfec00000ULL

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Inside pvops/: one hypercall in flight, and how its handlers reach the
+ * caller's memory. The core never includes this (it has pvops/xen.h).
+ */
+#ifndef DOMINO_PVOPS_HYPERCALL_H
+#define DOMINO_PVOPS_HYPERCALL_H
+
+#include <linux/errno.h>
+#include <linux/types.h>
+
+struct domino_vcpu;
+
+/*
+ * A handler's answer that asks for the same call again (a continuation,
+ * Xen's -ERESTART): the guest executes the instruction once more, with
+ * the arguments the handler left in its registers.
+ */
+#define XEN_HC_CONTINUE		(-ERESTART)
+
+/*
+ * struct xen_call - one hypercall being served.
+ *
+ * @v:       the calling vCPU (later: NULL for a dom0 process's privcmd call).
+ * @nr:      the hypercall number (include/xen/interface/xen.h).
+ * @arg:     its arguments, zero-extended from 32 bits for 32-bit callers.
+ * @compat:  a 32-bit caller: structures with longs or pointers have their
+ *           32-bit layout.
+ * @copy_from, @copy_to: the caller's memory: for a guest, its linear
+ *           addresses through its own page tables. 0 or -EFAULT; never
+ *           a fault injected into the guest (Xen's copy_from_guest).
+ */
+struct xen_call {
+	struct domino_vcpu *v;
+	unsigned int nr;
+	u64 arg[5];
+	bool compat;
+	int (*copy_from)(struct xen_call *c, u64 ptr, void *buf, size_t len);
+	int (*copy_to)(struct xen_call *c, u64 ptr, const void *buf, size_t len);
+};
+
+/* Handlers: a Xen error (-EPERM ...), a result >= 0, or XEN_HC_CONTINUE. */
+long xen_version_op(struct xen_call *c);
+
+#endif /* DOMINO_PVOPS_HYPERCALL_H */

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The Xen guest ABI (pvops/), as the core sees it: the only header vmm/
+ * includes from here. A domain created with DOMINO_DOMAIN_XEN finds Xen in
+ * CPUID, gets its hypercall page through Xen's MSR, and reaches the
+ * dispatcher with VMCALL/VMMCALL. Nothing here is vendor-specific: the
+ * vendor reports a DX_HYPERCALL exit and writes its instruction into the
+ * page (domino_vendor_ops.write_hypercall).
+ */
+#ifndef DOMINO_PVOPS_XEN_H
+#define DOMINO_PVOPS_XEN_H
+
+#include <linux/types.h>
+
+struct domino_domain;
+struct domino_vcpu;
+
+/* The Xen version Domino reports: Debian 12's, whose userspace it serves. */
+#define DOMINO_XEN_MAJOR	4
+#define DOMINO_XEN_MINOR	17
+
+bool domino_xen_domain(const struct domino_domain *d);
+
+/* Adds the Xen leaves (0x40000000-0x40000004) to the vCPU's policy. */
+int domino_xen_cpuid_init(struct domino_vcpu *v);
+
+/* Xen's MSRs (the hypercall page): -ENOENT for any other. */
+int domino_xen_msr_get(struct domino_vcpu *v, u32 index, u64 *val);
+int domino_xen_msr_set(struct domino_vcpu *v, u32 index, u64 val, bool host);
+
+/*
+ * A VMCALL/VMMCALL exit of a Xen domain: runs the hypercall the guest's
+ * registers name and moves RIP past the instruction (unless the call
+ * is to be continued, when the guest executes it again).
+ */
+void domino_xen_hypercall(struct domino_vcpu *v);
+
+#endif /* DOMINO_PVOPS_XEN_H */
