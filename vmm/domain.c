@@ -79,6 +79,9 @@ static long domino_domain_irq_line(struct domino_domain *d, void __user *uarg)
 
 	if (copy_from_user(&l, uarg, sizeof(l)))
 		return -EFAULT;
+	/* As KVM_IRQ_LINE: without the irqchip there is no line to check against. */
+	if (!d->ioapic)
+		return -ENXIO;
 	if (l.level > 1 || l.reserved)
 		return -EINVAL;
 	return domino_ioapic_set_line(d, l.gsi, l.level);

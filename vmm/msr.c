@@ -146,10 +146,18 @@ int domino_msrs_ioctl(struct domino_vcpu *v, struct domino_msrs __user *uarg,
 	entries = memdup_user(u64_to_user_ptr(m.entries), bytes);
 	if (IS_ERR(entries))
 		return PTR_ERR(entries);
+	/*
+	 * A reserved field set anywhere is a malformed request, refused as a
+	 * whole before any MSR changes, not an entry to stop at.
+	 */
+	for (i = 0; i < m.nr; i++) {
+		if (entries[i].pad) {
+			kfree(entries);
+			return -EINVAL;
+		}
+	}
 
 	for (i = 0; i < m.nr; i++) {
-		if (entries[i].pad)
-			break;
 		r = set ? domino_msr_set(v, entries[i].index, entries[i].data, true) :
 			  domino_msr_get(v, entries[i].index, &entries[i].data, true);
 		if (r)

@@ -555,7 +555,11 @@ static long vcpu_inject(struct domino_vcpu *v, void __user *uarg)
 		return -EINVAL;
 	switch (e.type) {
 	case DOMINO_EVENT_EXCEPTION:
-		/* Vectors 0-31 only; error codes only where the SDM has them. */
+		/*
+		 * Vectors 0-31, NMI's aside. The error code is not matched
+		 * to the vector, as KVM does not: whether one is pushed also
+		 * depends on the mode at delivery, which may still change.
+		 */
 		if (e.vector > 31 || e.vector == 2)
 			return -EINVAL;
 		break;

@@ -225,8 +225,9 @@ struct domino_domain_info {
  * Sets I/O APIC input @gsi to @level (0 or 1). An edge-triggered pin
  * delivers on 0->1; a level-triggered one while it is 1 and the guest has
  * not yet acknowledged it (EOI). Safe from any thread.
- * Errors: EINVAL (gsi >= DOMINO_IOAPIC_PINS, level > 1, reserved),
- *         ENXIO (the domain has no in-kernel irqchip).
+ * Errors: ENXIO (the domain has no in-kernel irqchip, whatever the
+ *         arguments, as KVM_IRQ_LINE), EINVAL (gsi >= DOMINO_IOAPIC_PINS,
+ *         level > 1, reserved).
  */
 struct domino_irq_line {
 	__u32 gsi;
@@ -426,6 +427,17 @@ struct domino_sregs {
 	__u64 reserved[4];
 };
 
+/*
+ * DOMINO_GET_SREGS / DOMINO_SET_SREGS - vCPU fd
+ * SET_SREGS refuses (EINVAL) what no CPU of the backend's kind could hold:
+ * reserved not zero; CR0 bits 63:32, PG without PE, NW without CD; EFER
+ * bits other than SCE, LME, LMA, NX (and FFXSR on SVM), LMA without LME;
+ * LME and PG without CR4.PAE; CR8 above 15; CR4 bits the host CPU lacks
+ * or Domino does not virtualize; on SVM, CR3 bits 63:32 outside long mode;
+ * and RFLAGS.VM set (DOMINO_SET_REGS) with long mode or without PE. EFER.LMA
+ * is then made LME && PG. What else the hardware refuses shows at the next
+ * DOMINO_RUN as DOMINO_EXIT_FAIL_ENTRY.
+ */
 #define DOMINO_GET_SREGS	_IOR(DOMINO_IOCTL_TYPE, 0x83, struct domino_sregs)
 #define DOMINO_SET_SREGS	_IOW(DOMINO_IOCTL_TYPE, 0x84, struct domino_sregs)
 
@@ -442,7 +454,12 @@ struct domino_msrs {
 	__u64 entries;
 };
 
-/* Return the number of entries processed; stop at the first unknown MSR. */
+/*
+ * DOMINO_GET_MSRS / DOMINO_SET_MSRS - vCPU fd
+ * Return the number of entries processed; stop at the first unknown MSR,
+ * or (as KVM_SET_MSRS) the first value the MSR cannot hold. EINVAL for
+ * pad, nr > 256 or any entry's pad not zero, before any entry is done.
+ */
 #define DOMINO_GET_MSRS		_IOWR(DOMINO_IOCTL_TYPE, 0x85, struct domino_msrs)
 #define DOMINO_SET_MSRS		_IOW(DOMINO_IOCTL_TYPE, 0x86, struct domino_msrs)
 
@@ -468,12 +485,21 @@ struct domino_cpuid {
  * DOMINO_GET_CPUID / DOMINO_SET_CPUID - vCPU fd
  * The CPUID policy the guest sees: leaves not listed read as zero. GET
  * fills up to nr entries and sets nr to the policy's size (E2BIG if it did
- * not fit). SET replaces the whole policy.
+ * not fit). SET replaces the whole policy: EINVAL for nr above
+ * DOMINO_MAX_CPUID_ENTRIES, or flags other than DOMINO_CPUID_INDEXED or pad
+ * not zero in any entry, and the policy stays as it was.
  */
 #define DOMINO_GET_CPUID	_IOWR(DOMINO_IOCTL_TYPE, 0x87, struct domino_cpuid)
 #define DOMINO_SET_CPUID	_IOW(DOMINO_IOCTL_TYPE, 0x88, struct domino_cpuid)
 
-/* The legacy FXSAVE image followed by the XSAVE header and extended areas. */
+/*
+ * DOMINO_GET_XSAVE / DOMINO_SET_XSAVE - vCPU fd
+ * The legacy FXSAVE image followed by the XSAVE header and extended areas,
+ * in the standard (not compacted) format, as KVM_GET/SET_XSAVE. SET
+ * refuses (EINVAL) XSTATE_BV bits beyond the host's XCR0 (AMX tile data
+ * included), a non-zero XCOMP_BV or reserved header bytes, and MXCSR bits
+ * beyond MXCSR_MASK in an image that loads x87, SSE or AVX state.
+ */
 struct domino_xsave {
 	__u32 region[1024];
 };
@@ -484,8 +510,15 @@ struct domino_xsave {
 /*
  * DOMINO_INJECT_EVENT - vCPU fd
  * Queues an exception, external interrupt or NMI for the next entry.
- * EBUSY if an event is already queued; an interrupt needs the guest's
- * window open (run->irq_window_open), else EAGAIN.
+ * EINVAL: pad, reserved or has_error_code above 1; an exception vector
+ * above 31 or 2 (an NMI is DOMINO_EVENT_NMI); an interrupt vector below 32,
+ * with an error code, or into a DOMINO_DOMAIN_IRQCHIP domain; an NMI with
+ * an error code. Whether an exception's vector pushes an error code is not
+ * checked (as KVM): one that does not fit reaches the guest as given, or,
+ * on VMX, fails the entry (DOMINO_EXIT_FAIL_ENTRY). Then EAGAIN for an
+ * interrupt while the guest's window is shut (run->irq_window_open: RFLAGS.IF
+ * clear, an STI or MOV SS shadow, or an event still queued); EBUSY if an
+ * event is already queued.
  */
 struct domino_event {
 	__u8 type;		/* DOMINO_EVENT_* */
