@@ -134,6 +134,7 @@ static struct {
 	bool cr4_known;		/* false: VMX without IA32_VMX_CR4_FIXED1 */
 	bool la57;		/* canonical addresses have 57 bits */
 	bool xsave;		/* the host kernel uses XSAVE */
+	bool spec_ctrl;		/* the host CPU has IBRS (guests get SPEC_CTRL) */
 	uint64_t xstate_ok;	/* XSTATE_BV bits SET_XSAVE accepts */
 	uint32_t mxcsr_mask;	/* MXCSR bits that may be set */
 	int mxcsr_unused;	/* see xsave_answer(); -1: not seen yet */
@@ -305,6 +306,9 @@ static enum uptr uptr_class(uint64_t p, uint64_t len, const void *own, size_t ow
 /* CREATE_DOMAIN's rules (the header): flags, id, reserved, limits. */
 static bool create_domain_valid(const struct domino_create_domain *a)
 {
+	/* Xen's ABI needs the in-kernel platform. */
+	if ((a->flags & DOMINO_DOMAIN_XEN) && !(a->flags & DOMINO_DOMAIN_IRQCHIP))
+		return false;
 	return !(a->flags & ~DOMINO_DOMAIN_FLAGS_VALID) && a->domid <= DOMINO_DOMID_MAX &&
 	       !a->reserved[0] && !a->reserved[1] && !a->pad && !(a->max_memory & 0xfff) &&
 	       a->max_vcpus <= DOMINO_MAX_VCPUS;
@@ -559,6 +563,14 @@ static int msr_outcome(const struct fz_vcpu *v, uint32_t index, uint64_t val, bo
 		if (val & 6)
 			return MSR_REFUSED;
 		return val & 1 ? MSR_MAYBE : MSR_DONE;
+	case 0x48:		/* SPEC_CTRL: the bits the host CPU has */
+	case 0x10a:		/* ARCH_CAPABILITIES: the host's, cut down */
+		return host.spec_ctrl ? MSR_MAYBE : MSR_REFUSED;
+	case 0x49:		/* PRED_CMD, FLUSH_CMD: write-only commands */
+	case 0x10b:
+		return set && host.spec_ctrl ? MSR_MAYBE : MSR_REFUSED;
+	case 0x40000000:	/* Xen's hypercall page: Xen domains, a RAM page */
+		return set ? MSR_MAYBE : MSR_REFUSED;
 	default:
 		if (index >= 0x800 && index <= 0x8ff)	/* x2APIC */
 			return v->irqchip ? MSR_MAYBE : MSR_REFUSED;
@@ -1723,6 +1735,7 @@ static void host_setup(void)
 		strcpy(nl, " ");
 	host.la57 = cpu_flag("la57");
 	host.xsave = cpu_flag("xsave");
+	host.spec_ctrl = cpu_flag("ibrs");
 
 	if (host.vendor == DOMINO_VENDOR_SVM) {
 		/* svm_cr4_allowed(): the base set, and what the host kernel has */
