@@ -33,7 +33,14 @@ typedef long (*xen_hypercall_fn)(struct xen_call *c);
 /* Indexed by hypercall number; a hole is -ENOSYS. */
 static const xen_hypercall_fn xen_hypercalls[XEN_NR_HYPERCALLS] = {
 	[__HYPERVISOR_xen_version] = xen_version_op,
+	[__HYPERVISOR_memory_op] = xen_memory_op,
+	[__HYPERVISOR_hvm_op] = xen_hvm_op,
 };
+
+bool xen_domid_self(struct xen_call *c, u32 domid)
+{
+	return domid == DOMID_SELF || domid == c->v->d->domid;
+}
 
 bool domino_xen_domain(const struct domino_domain *d)
 {

@@ -41,5 +41,10 @@ struct xen_call {
 
 /* Handlers: a Xen error (-EPERM ...), a result >= 0, or XEN_HC_CONTINUE. */
 long xen_version_op(struct xen_call *c);
+long xen_memory_op(struct xen_call *c);
+long xen_hvm_op(struct xen_call *c);
+
+/* A domid argument naming the caller's own domain (DOMID_SELF or its id). */
+bool xen_domid_self(struct xen_call *c, u32 domid);
 
 #endif /* DOMINO_PVOPS_HYPERCALL_H */

@@ -36,8 +36,11 @@ static u32 xen_features(unsigned int submap)
 {
 	if (submap)
 		return 0;
-	/* Guests see guest-physical frames, never machine frames. */
-	return BIT(XENFEAT_auto_translated_physmap);
+	/*
+	 * Guests see guest-physical frames, never machine frames; the
+	 * vcpu_time_info in shared_info is exact for HVM guests (pvops/time.c).
+	 */
+	return BIT(XENFEAT_auto_translated_physmap) | BIT(XENFEAT_hvm_safe_pvclock);
 }
 
 static long xen_version_string(struct xen_call *c, const char *text, size_t size)

@@ -16,6 +16,7 @@
 #include "domino.h"
 #include "domain.h"
 #include "irqchip.h"
+#include "xen.h"
 
 /*
  * Live domains by id. xa_alloc_cyclic hands out ids in increasing order
@@ -41,6 +42,7 @@ static void domino_domain_destroy(struct kref *ref)
 	xa_erase(&domino_domains, d->domid);
 	domino_ioapic_free(d);
 	domino_memory_destroy(d);
+	domino_xen_domain_free(d);
 	domino_kfree(d);
 	atomic_dec(&domino_nr_domains);
 	domino_virt_put();
@@ -211,9 +213,12 @@ int domino_domain_create(struct domino_create_domain __user *uarg)
 			goto out_free;
 		domino_pvclock_init(d);
 	}
-	r = domino_memory_init(d);
+	r = domino_xen_domain_init(d);
 	if (r)
 		goto out_ioapic;
+	r = domino_memory_init(d);
+	if (r)
+		goto out_xen;
 
 	r = domino_domain_assign_id(d, args.domid);
 	if (r)
@@ -238,6 +243,8 @@ out_erase:
 	xa_erase(&domino_domains, d->domid);
 out_memory:
 	domino_memory_destroy(d);
+out_xen:
+	domino_xen_domain_free(d);
 out_ioapic:
 	domino_ioapic_free(d);
 out_free:

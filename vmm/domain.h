@@ -69,6 +69,8 @@ struct domino_domain {
 	struct domino_ioapic *ioapic;
 	u64 pvclock_base_ns;		/* host time at guest system time 0 */
 	u64 pvclock_wall_msr;
+	/* DOMINO_DOMAIN_XEN: Xen's per-domain state (pvops/). */
+	struct domino_xen *xen;
 };
 
 void domino_domain_get(struct domino_domain *d);

@@ -74,6 +74,14 @@ void domino_ioapic_eoi(struct domino_domain *d, u8 vector);
 void domino_pvclock_init(struct domino_domain *d);
 int domino_pvclock_msr_get(struct domino_vcpu *v, u32 index, u64 *val);
 int domino_pvclock_msr_set(struct domino_vcpu *v, u32 index, u64 val);
+/* The clock structures themselves, shared with Xen's (pvops/time.c). */
+struct pvclock_vcpu_time_info;
+struct pvclock_wall_clock;
+void domino_pvclock_fill(struct domino_domain *d, s64 tsc_offset,
+			 struct pvclock_vcpu_time_info *t);
+int domino_pvclock_publish(struct domino_domain *d, u64 gpa,
+			   struct pvclock_vcpu_time_info *t);
+void domino_pvclock_wall(struct domino_domain *d, struct pvclock_wall_clock *w);
 
 /* vmm/vcpu.c: make @v notice new work (interrupt, INIT...) soon. */
 void domino_vcpu_kick(struct domino_vcpu *v);

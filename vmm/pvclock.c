@@ -60,49 +60,74 @@ static void pvclock_scale(u64 tsc_hz, u32 *mul, s8 *shift)
 	*shift = s;
 }
 
-static int pvclock_write_time(struct domino_vcpu *v, u64 gpa)
+/*
+ * The time a guest's clock starts from now, for a TSC @tsc_offset ahead
+ * of the host's: KVM's kvmclock and Xen's vcpu_time_info alike.
+ */
+void domino_pvclock_fill(struct domino_domain *d, s64 tsc_offset,
+			 struct pvclock_vcpu_time_info *t)
 {
-	struct pvclock_vcpu_time_info t = {};
 	unsigned long flags;
 	u64 tsc, now;
-	int r;
 
-	pvclock_scale((u64)tsc_khz * 1000, &t.tsc_to_system_mul, &t.tsc_shift);
+	memset(t, 0, sizeof(*t));
+	pvclock_scale((u64)tsc_khz * 1000, &t->tsc_to_system_mul, &t->tsc_shift);
 	if (READ_ONCE(test_clock_2x))
-		t.tsc_shift++;
+		t->tsc_shift++;
 	local_irq_save(flags);
 	tsc = rdtsc();
 	now = ktime_get_ns();
 	local_irq_restore(flags);
-	t.tsc_timestamp = tsc + v->tsc_offset;
-	t.system_time = now - v->d->pvclock_base_ns;
+	t->tsc_timestamp = tsc + tsc_offset;
+	t->system_time = now - d->pvclock_base_ns;
 	/* One TSC for all vCPUs, constant and running in every state. */
 	if (boot_cpu_has(X86_FEATURE_CONSTANT_TSC) &&
 	    boot_cpu_has(X86_FEATURE_NONSTOP_TSC))
-		t.flags = PVCLOCK_TSC_STABLE_BIT;
+		t->flags = PVCLOCK_TSC_STABLE_BIT;
+}
 
-	/* Odd version while the fields change (the guest retries). */
-	t.version = 1;
-	r = domino_guest_write(v->d, gpa, &t, sizeof(t));
+/* Into guest memory, with an odd version while the fields change. */
+int domino_pvclock_publish(struct domino_domain *d, u64 gpa,
+			   struct pvclock_vcpu_time_info *t)
+{
+	int r;
+
+	t->version = 1;
+	r = domino_guest_write(d, gpa, t, sizeof(*t));
 	if (r)
 		return r;
-	t.version = 2;
-	return domino_guest_write(v->d, gpa, &t.version, sizeof(t.version));
+	t->version = 2;
+	return domino_guest_write(d, gpa, &t->version, sizeof(t->version));
+}
+
+/* Wall time at guest system time 0. */
+void domino_pvclock_wall(struct domino_domain *d, struct pvclock_wall_clock *w)
+{
+	struct timespec64 boot;
+	u64 up_ns;
+
+	ktime_get_real_ts64(&boot);
+	up_ns = ktime_get_ns() - d->pvclock_base_ns;
+	boot = timespec64_sub(boot, ns_to_timespec64(up_ns));
+	memset(w, 0, sizeof(*w));
+	w->sec = boot.tv_sec;
+	w->nsec = boot.tv_nsec;
+}
+
+static int pvclock_write_time(struct domino_vcpu *v, u64 gpa)
+{
+	struct pvclock_vcpu_time_info t;
+
+	domino_pvclock_fill(v->d, v->tsc_offset, &t);
+	return domino_pvclock_publish(v->d, gpa, &t);
 }
 
 static int pvclock_write_wall(struct domino_vcpu *v, u64 gpa)
 {
-	struct pvclock_wall_clock w = {};
-	struct timespec64 boot;
-	u64 up_ns;
+	struct pvclock_wall_clock w;
 	int r;
 
-	/* Wall time at guest system time 0. */
-	ktime_get_real_ts64(&boot);
-	up_ns = ktime_get_ns() - v->d->pvclock_base_ns;
-	boot = timespec64_sub(boot, ns_to_timespec64(up_ns));
-	w.sec = boot.tv_sec;
-	w.nsec = boot.tv_nsec;
+	domino_pvclock_wall(v->d, &w);
 	w.version = 1;
 	r = domino_guest_write(v->d, gpa, &w, sizeof(w));
 	if (r)

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A Xen domain's state (struct domino_xen): made with the domain, freed with it. */
+#include <linux/kernel.h>
+
+#include "domino.h"
+#include "domain.h"
+#include "xen.h"
+#include "xen_domain.h"
+
+int domino_xen_domain_init(struct domino_domain *d)
+{
+	struct domino_xen *x;
+
+	if (!domino_xen_domain(d))
+		return 0;
+	x = domino_kzalloc(sizeof(*x), GFP_KERNEL_ACCOUNT);
+	if (!x)
+		return -ENOMEM;
+	mutex_init(&x->lock);
+	x->shared_info_gpa = XEN_NO_GPA;
+	d->xen = x;
+	return 0;
+}
+
+void domino_xen_domain_free(struct domino_domain *d)
+{
+	domino_kfree(d->xen);
+	d->xen = NULL;
+}

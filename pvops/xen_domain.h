@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Inside pvops/: a Xen domain's state, one object (struct domino_xen) so
+ * that save/restore can later serialise it whole, as Xen's HVM save
+ * records do.
+ */
+#ifndef DOMINO_PVOPS_XEN_DOMAIN_H
+#define DOMINO_PVOPS_XEN_DOMAIN_H
+
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/hvm/params.h>
+
+struct domino_domain;
+
+#define XEN_NO_GPA	(~0ULL)
+
+/*
+ * struct domino_xen - what Xen keeps per domain, for Domino's guests.
+ *
+ * @lock:            serialises the hypercalls that change what is here.
+ * @shared_info_gpa: where the guest placed its shared_info page
+ *                   (XENMEM_add_to_physmap), or XEN_NO_GPA. The guest's
+ *                   own RAM page there holds it, as with KVM's Xen
+ *                   support: the module writes it through the checked
+ *                   guest-memory accessors and never maps it.
+ * @params:          the HVM parameters (HVMOP_set_param/get_param).
+ */
+struct domino_xen {
+	struct mutex lock;
+	u64 shared_info_gpa;
+	u64 params[HVM_NR_PARAMS];
+};
+
+/* pvops/time.c: the clocks in shared_info, for every vCPU slot. */
+int xen_time_publish(struct domino_domain *d, u64 shared_info_gpa);
+
+#endif /* DOMINO_PVOPS_XEN_DOMAIN_H */
