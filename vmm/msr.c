@@ -136,9 +136,14 @@ int domino_msrs_ioctl(struct domino_vcpu *v, struct domino_msrs __user *uarg,
 	if (IS_ERR(entries))
 		return PTR_ERR(entries);
 
+	/* Reserved fields: refused before any entry takes effect. */
 	for (i = 0; i < m.nr; i++) {
-		if (entries[i].pad)
-			break;
+		if (entries[i].pad) {
+			kfree(entries);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < m.nr; i++) {
 		r = set ? domino_msr_set(v, entries[i].index, entries[i].data, true) :
 			  domino_msr_get(v, entries[i].index, &entries[i].data, true);
 		if (r)

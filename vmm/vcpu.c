@@ -13,6 +13,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <asm/fpu/api.h>
 
@@ -479,11 +480,21 @@ static long vcpu_get_sregs(struct domino_vcpu *v, void __user *uarg)
  */
 static int vcpu_check_sregs(struct domino_sregs *s)
 {
+	const struct domino_segment *segs[] = {
+		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt,
+	};
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(s->reserved); i++)
 		if (s->reserved[i])
 			return -EINVAL;
+	/* Padding is reserved too: a later version may give it a meaning. */
+	for (i = 0; i < ARRAY_SIZE(segs); i++)
+		if (memchr_inv(segs[i]->pad, 0, sizeof(segs[i]->pad)))
+			return -EINVAL;
+	if (memchr_inv(s->gdt.pad, 0, sizeof(s->gdt.pad)) ||
+	    memchr_inv(s->idt.pad, 0, sizeof(s->idt.pad)))
+		return -EINVAL;
 	if (s->cr0 >> 32 || ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE)) ||
 	    ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD)))
 		return -EINVAL;

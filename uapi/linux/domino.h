@@ -423,7 +423,11 @@ struct domino_msrs {
 	__u64 entries;
 };
 
-/* Return the number of entries processed; stop at the first unknown MSR. */
+/*
+ * Return the number of entries processed; stop at the first MSR the module
+ * does not know or value it refuses. EINVAL (nothing done) for a non-zero
+ * pad in struct domino_msrs or in any entry, or nr above 256.
+ */
 #define DOMINO_GET_MSRS		_IOWR(DOMINO_IOCTL_TYPE, 0x85, struct domino_msrs)
 #define DOMINO_SET_MSRS		_IOW(DOMINO_IOCTL_TYPE, 0x86, struct domino_msrs)
 
