@@ -556,6 +556,12 @@ static long vcpu_set_xsave(struct domino_vcpu *v, void __user *uarg)
 	return r;
 }
 
+/* #DF, #TS, #NP, #SS, #GP, #PF and #AC push an error code (SDM 6.13). */
+static bool vcpu_exception_has_error(u8 vector)
+{
+	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
+}
+
 static long vcpu_inject(struct domino_vcpu *v, void __user *uarg)
 {
 	struct domino_event e;
@@ -566,8 +572,14 @@ static long vcpu_inject(struct domino_vcpu *v, void __user *uarg)
 		return -EINVAL;
 	switch (e.type) {
 	case DOMINO_EVENT_EXCEPTION:
-		/* Vectors 0-31 only; error codes only where the SDM has them. */
-		if (e.vector > 31 || e.vector == 2)
+		/*
+		 * Vectors 0-31 only; an error code exactly where the SDM has
+		 * one, and of 16 bits: VM entry refuses anything else (SDM
+		 * 26.2.1.3), so the VMM hears of it here, not as FAIL_ENTRY.
+		 */
+		if (e.vector > 31 || e.vector == 2 ||
+		    e.has_error_code != vcpu_exception_has_error(e.vector) ||
+		    (e.has_error_code && e.error_code > 0xffff))
 			return -EINVAL;
 		break;
 	case DOMINO_EVENT_INTERRUPT:

@@ -471,6 +471,10 @@ struct domino_xsave {
  * Queues an exception, external interrupt or NMI for the next entry.
  * EBUSY if an event is already queued; an interrupt needs the guest's
  * window open (run->irq_window_open), else EAGAIN.
+ * An exception has an error code exactly when the CPU pushes one: #DF, #TS,
+ * #NP, #SS, #GP, #PF and #AC (vectors 8, 10-14, 17), and it fits 16 bits
+ * (EINVAL otherwise: VM entry refuses the rest). A guest in real mode
+ * takes the exception without it, as real-mode delivery pushes none.
  */
 struct domino_event {
 	__u8 type;		/* DOMINO_EVENT_* */
