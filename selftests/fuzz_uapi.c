@@ -774,9 +774,16 @@ static void check_set_xsave(enum fz_op op, int fd, const struct domino_xsave *x,
 			   answer_name(got), answer_name(seen));
 }
 
+/* #DF, #TS, #NP, #SS, #GP, #PF and #AC push an error code (SDM 6.13). */
+static bool exception_has_error(uint8_t vector)
+{
+	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
+}
+
 /*
  * INJECT_EVENT (the header): EINVAL for a malformed event, an exception
- * vector above 31 or 2, an interrupt below 32, with an error code, or into
+ * vector above 31 or 2, an exception's error code where the CPU pushes
+ * none (or none where it does, or above 16 bits), an interrupt below 32, with an error code, or into
  * an in-kernel APIC, an NMI with an error code; then EAGAIN for an
  * interrupt while the guest's window is shut, EBUSY while an event waits.
  */
@@ -793,6 +800,10 @@ static void check_inject(enum fz_op op, int fd, struct fz_vcpu *v,
 		switch (e->type) {
 		case DOMINO_EVENT_EXCEPTION:
 			bad |= e->vector > 31 || e->vector == 2;
+			/* An error code exactly where the CPU pushes one, 16 bits. */
+			if (e->has_error_code <= 1)
+				bad |= e->has_error_code != exception_has_error(e->vector) ||
+				       (e->has_error_code && e->error_code > 0xffff);
 			break;
 		case DOMINO_EVENT_INTERRUPT:
 			bad |= e->vector < 32 || e->has_error_code || v->irqchip;
@@ -1335,7 +1346,10 @@ static void op_event(uint64_t *s)
 	ev.type = rnd_below(s, 8) ? rnd_below(s, 3) : (uint8_t)rnd_next(s);
 	ev.vector = rnd_below(s, 2) ? rnd_below(s, 34) : rnd_next(s);
 	ev.has_error_code = rnd_below(s, 8) ? rnd_below(s, 2) : 2 + rnd_below(s, 254);
-	ev.error_code = rnd_next(s);
+	ev.error_code = rnd_below(s, 4) ? rnd_below(s, 0x10000) : rnd_next(s);
+	/* Often the error code the vector takes, so that exceptions get through. */
+	if (ev.type == DOMINO_EVENT_EXCEPTION && rnd_below(s, 2))
+		ev.has_error_code = exception_has_error(ev.vector);
 	if (rnd_below(s, 16) == 0)
 		ev.reserved = rnd_next(s) | 1;
 	if (rnd_below(s, 16) == 0)

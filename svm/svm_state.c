@@ -335,9 +335,14 @@ void svm_inject_event(struct domino_vcpu *v, const struct domino_event *e)
 		svm_inject_virq(s, e->vector);
 		return;
 	}
-	/* APM 15.20: EVENTINJ delivers the event at the next VMRUN. */
+	/*
+	 * APM 15.20: EVENTINJ delivers the event at the next VMRUN, and
+	 * pushes an error code wherever EV says; real-mode delivery has none
+	 * (SDM 20.1.4), so a real-mode guest gets it without.
+	 */
 	c->event_inj = e->vector | type | SVM_EVTINJ_VALID |
-		       (e->has_error_code ? SVM_EVTINJ_VALID_ERR : 0);
+		       (e->has_error_code && (s->vmcb->save.cr0 & X86_CR0_PE) ?
+			SVM_EVTINJ_VALID_ERR : 0);
 	c->event_inj_err = e->error_code;
 }
 

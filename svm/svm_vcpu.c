@@ -463,10 +463,17 @@ int svm_vcpu_enter(struct domino_vcpu *v, struct domino_exit *exit)
 	domino_switch_from_guest(v);
 	local_irq_enable();
 
-	v->gpr[GPR_RAX] = vmcb->save.rax;
-	v->gpr[GPR_RSP] = vmcb->save.rsp;
-	v->rip = vmcb->save.rip;
-	v->rflags = vmcb->save.rflags;
+	/*
+	 * After VMEXIT_INVALID the guest never ran: the registers it was
+	 * entered with are still its own. (QEMU stores the RIP of the host's
+	 * VMRUN in the save area then, which would reach the VMM.)
+	 */
+	if (vmcb->control.exit_code != (u32)SVM_EXIT_ERR) {
+		v->gpr[GPR_RAX] = vmcb->save.rax;
+		v->gpr[GPR_RSP] = vmcb->save.rsp;
+		v->rip = vmcb->save.rip;
+		v->rflags = vmcb->save.rflags;
+	}
 	vmcb->control.event_inj = 0;
 	exit->vectoring = vmcb->control.exit_int_info;
 	v->event_pending = svm_requeue_event(s);

@@ -156,7 +156,6 @@ int domino_msrs_ioctl(struct domino_vcpu *v, struct domino_msrs __user *uarg,
 			return -EINVAL;
 		}
 	}
-
 	for (i = 0; i < m.nr; i++) {
 		r = set ? domino_msr_set(v, entries[i].index, entries[i].data, true) :
 			  domino_msr_get(v, entries[i].index, &entries[i].data, true);

@@ -13,6 +13,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <asm/fpu/api.h>
 
@@ -479,11 +480,21 @@ static long vcpu_get_sregs(struct domino_vcpu *v, void __user *uarg)
  */
 static int vcpu_check_sregs(struct domino_sregs *s)
 {
+	const struct domino_segment *segs[] = {
+		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt,
+	};
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(s->reserved); i++)
 		if (s->reserved[i])
 			return -EINVAL;
+	/* Padding is reserved too: a later version may give it a meaning. */
+	for (i = 0; i < ARRAY_SIZE(segs); i++)
+		if (memchr_inv(segs[i]->pad, 0, sizeof(segs[i]->pad)))
+			return -EINVAL;
+	if (memchr_inv(s->gdt.pad, 0, sizeof(s->gdt.pad)) ||
+	    memchr_inv(s->idt.pad, 0, sizeof(s->idt.pad)))
+		return -EINVAL;
 	if (s->cr0 >> 32 || ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE)) ||
 	    ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD)))
 		return -EINVAL;
@@ -545,6 +556,12 @@ static long vcpu_set_xsave(struct domino_vcpu *v, void __user *uarg)
 	return r;
 }
 
+/* #DF, #TS, #NP, #SS, #GP, #PF and #AC push an error code (SDM 6.13). */
+static bool vcpu_exception_has_error(u8 vector)
+{
+	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
+}
+
 static long vcpu_inject(struct domino_vcpu *v, void __user *uarg)
 {
 	struct domino_event e;
@@ -556,11 +573,13 @@ static long vcpu_inject(struct domino_vcpu *v, void __user *uarg)
 	switch (e.type) {
 	case DOMINO_EVENT_EXCEPTION:
 		/*
-		 * Vectors 0-31, NMI's aside. The error code is not matched
-		 * to the vector, as KVM does not: whether one is pushed also
-		 * depends on the mode at delivery, which may still change.
+		 * Vectors 0-31 only; an error code exactly where the SDM has
+		 * one, and of 16 bits: VM entry refuses anything else (SDM
+		 * 26.2.1.3), so the VMM hears of it here, not as FAIL_ENTRY.
 		 */
-		if (e.vector > 31 || e.vector == 2)
+		if (e.vector > 31 || e.vector == 2 ||
+		    e.has_error_code != vcpu_exception_has_error(e.vector) ||
+		    (e.has_error_code && e.error_code > 0xffff))
 			return -EINVAL;
 		break;
 	case DOMINO_EVENT_INTERRUPT:

@@ -312,11 +312,16 @@ void vmx_inject_event(struct domino_vcpu *v, const struct domino_event *e)
 		   e->type == DOMINO_EVENT_NMI ? INTR_TYPE_NMI_INTR :
 		   INTR_TYPE_EXT_INTR;
 
-	/* SDM 26.6: the event is delivered on the next VM entry. */
+	/*
+	 * SDM 26.6: the event is delivered on the next VM entry. Real-mode
+	 * delivery pushes no error code, and VM entry refuses one there
+	 * (26.2.1.3): a real-mode guest gets the exception without.
+	 */
 	flags = vmx_begin(x);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, e->vector | type |
 		   INTR_INFO_VALID_MASK |
-		   (e->has_error_code ? INTR_INFO_DELIVER_CODE_MASK : 0));
+		   (e->has_error_code && (x->cr0 & X86_CR0_PE) ?
+		    INTR_INFO_DELIVER_CODE_MASK : 0));
 	vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, e->error_code);
 	vmx_end(x, flags);
 }

@@ -511,14 +511,16 @@ struct domino_xsave {
  * DOMINO_INJECT_EVENT - vCPU fd
  * Queues an exception, external interrupt or NMI for the next entry.
  * EINVAL: pad, reserved or has_error_code above 1; an exception vector
- * above 31 or 2 (an NMI is DOMINO_EVENT_NMI); an interrupt vector below 32,
- * with an error code, or into a DOMINO_DOMAIN_IRQCHIP domain; an NMI with
- * an error code. Whether an exception's vector pushes an error code is not
- * checked (as KVM): one that does not fit reaches the guest as given, or,
- * on VMX, fails the entry (DOMINO_EXIT_FAIL_ENTRY). Then EAGAIN for an
- * interrupt while the guest's window is shut (run->irq_window_open: RFLAGS.IF
- * clear, an STI or MOV SS shadow, or an event still queued); EBUSY if an
- * event is already queued.
+ * above 31 or 2 (an NMI is DOMINO_EVENT_NMI); an exception whose error
+ * code does not match its vector (it has one exactly when the CPU pushes
+ * one: #DF, #TS, #NP, #SS, #GP, #PF and #AC, vectors 8, 10-14 and 17) or
+ * does not fit 16 bits, since VM entry refuses the rest; an interrupt
+ * vector below 32, with an error code, or into a DOMINO_DOMAIN_IRQCHIP
+ * domain; an NMI with an error code. A guest in real mode takes an
+ * exception without its error code, as real-mode delivery pushes none.
+ * Then EAGAIN for an interrupt while the guest's window is shut
+ * (run->irq_window_open: RFLAGS.IF clear, an STI or MOV SS shadow, or an
+ * event still queued); EBUSY if an event is already queued.
  */
 struct domino_event {
 	__u8 type;		/* DOMINO_EVENT_* */
