@@ -437,8 +437,21 @@ static int sregs_answer(const struct domino_sregs *sr, uint64_t rflags)
 
 	if (host.vendor == DOMINO_VENDOR_SVM)
 		efer_ok |= EFER_FFXSR;	/* an AMD feature: VMX refuses it */
+	const struct domino_segment *segs[] = {
+		&sr->cs, &sr->ds, &sr->es, &sr->fs, &sr->gs, &sr->ss, &sr->tr, &sr->ldt,
+	};
+	unsigned int j;
+
 	for (i = 0; i < ARRAY_SIZE(sr->reserved); i++)
 		if (sr->reserved[i])
+			return EINVAL;
+	/* Padding is reserved as well. */
+	for (i = 0; i < ARRAY_SIZE(segs); i++)
+		for (j = 0; j < sizeof(segs[i]->pad); j++)
+			if (segs[i]->pad[j])
+				return EINVAL;
+	for (j = 0; j < ARRAY_SIZE(sr->gdt.pad); j++)
+		if (sr->gdt.pad[j] || sr->idt.pad[j])
 			return EINVAL;
 	if (sr->cr0 >> 32 || ((sr->cr0 & X86_CR0_PG) && !(sr->cr0 & X86_CR0_PE)) ||
 	    ((sr->cr0 & X86_CR0_NW) && !(sr->cr0 & X86_CR0_CD)))
