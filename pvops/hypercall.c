@@ -35,6 +35,7 @@ static const xen_hypercall_fn xen_hypercalls[XEN_NR_HYPERCALLS] = {
 	[__HYPERVISOR_xen_version] = xen_version_op,
 	[__HYPERVISOR_memory_op] = xen_memory_op,
 	[__HYPERVISOR_hvm_op] = xen_hvm_op,
+	[__HYPERVISOR_sched_op] = xen_sched_op,
 };
 
 bool xen_domid_self(struct xen_call *c, u32 domid)
@@ -110,7 +111,7 @@ static int xen_guest_copy_to(struct xen_call *c, u64 ptr, const void *buf, size_
 	return domino_guest_linear_access(c->v, ptr, (void *)buf, len, true) ? -EFAULT : 0;
 }
 
-void domino_xen_hypercall(struct domino_vcpu *v)
+int domino_xen_hypercall(struct domino_vcpu *v)
 {
 	struct xen_call c = {
 		.v = v,
@@ -119,6 +120,7 @@ void domino_xen_hypercall(struct domino_vcpu *v)
 	};
 	xen_hypercall_fn fn;
 	struct domino_sregs s;
+	bool to_vmm;
 	long ret;
 
 	domino_vendor->get_sregs(v, &s);
@@ -129,7 +131,7 @@ void domino_xen_hypercall(struct domino_vcpu *v)
 	if (s.ss.dpl) {
 		v->gpr[GPR_RAX] = (u64)-EPERM;
 		domino_vcpu_skip(v, 3);
-		return;
+		return 1;
 	}
 	c.compat = !domino_guest_long64(&s);
 	c.nr = min_t(u64, c.compat ? (u32)v->gpr[GPR_RAX] : v->gpr[GPR_RAX],
@@ -153,7 +155,11 @@ void domino_xen_hypercall(struct domino_vcpu *v)
 	ret = fn ? fn(&c) : -ENOSYS;
 	/* A continuation runs the same instruction again, arguments as left. */
 	if (ret == XEN_HC_CONTINUE)
-		return;
+		return 1;
+	to_vmm = ret == XEN_HC_TO_VMM;
+	if (to_vmm)
+		ret = c.ret;
 	v->gpr[GPR_RAX] = c.compat ? (u32)ret : (u64)ret;
 	domino_vcpu_skip(v, 3);
+	return to_vmm ? 0 : 1;
 }

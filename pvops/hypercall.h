@@ -12,6 +12,12 @@
 struct domino_vcpu;
 
 /*
+ * A handler's answer that completes the call (its result is in @ret) and
+ * then stops in the VMM, which @c->v->run describes.
+ */
+#define XEN_HC_TO_VMM		(-ERESTARTNOHAND)
+
+/*
  * A handler's answer that asks for the same call again (a continuation,
  * Xen's -ERESTART): the guest executes the instruction once more, with
  * the arguments the handler left in its registers.
@@ -35,6 +41,7 @@ struct xen_call {
 	unsigned int nr;
 	u64 arg[5];
 	bool compat;
+	long ret;	/* with XEN_HC_TO_VMM: the call's own result */
 	int (*copy_from)(struct xen_call *c, u64 ptr, void *buf, size_t len);
 	int (*copy_to)(struct xen_call *c, u64 ptr, const void *buf, size_t len);
 };
@@ -43,6 +50,7 @@ struct xen_call {
 long xen_version_op(struct xen_call *c);
 long xen_memory_op(struct xen_call *c);
 long xen_hvm_op(struct xen_call *c);
+long xen_sched_op(struct xen_call *c);
 
 /* A domid argument naming the caller's own domain (DOMID_SELF or its id). */
 bool xen_domid_self(struct xen_call *c, u32 domid);

@@ -18,6 +18,7 @@ int domino_xen_domain_init(struct domino_domain *d)
 		return -ENOMEM;
 	mutex_init(&x->lock);
 	x->shared_info_gpa = XEN_NO_GPA;
+	x->shutdown_code = DOMINO_XEN_NO_CODE;
 	d->xen = x;
 	return 0;
 }

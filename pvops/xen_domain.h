@@ -26,11 +26,14 @@ struct domino_domain;
  *                   support: the module writes it through the checked
  *                   guest-memory accessors and never maps it.
  * @params:          the HVM parameters (HVMOP_set_param/get_param).
+ * @shutdown_code:   SCHEDOP_shutdown_code's last value, reported with the
+ *                   shutdown exit.
  */
 struct domino_xen {
 	struct mutex lock;
 	u64 shared_info_gpa;
 	u64 params[HVM_NR_PARAMS];
+	u32 shutdown_code;	/* SCHEDOP_shutdown_code, DOMINO_XEN_NO_CODE */
 };
 
 /* pvops/time.c: the clocks in shared_info, for every vCPU slot. */

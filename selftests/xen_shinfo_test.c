@@ -156,7 +156,7 @@ static void guest_shinfo(void)
 
 	/* The refusals. */
 	guest_ucall(UCALL_SYNC,
-		    add_to_physmap(5, XENMAPSPACE_shared_info, 0, (uintptr_t)shinfo_page >> 12),
+		    add_to_physmap(0, XENMAPSPACE_shared_info, 0, (uintptr_t)shinfo_page >> 12),
 		    add_to_physmap(DOMID_SELF, XENMAPSPACE_grant_table, 0,
 				   (uintptr_t)shinfo_page >> 12),
 		    add_to_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 1,
@@ -177,7 +177,7 @@ static void guest_shinfo(void)
 	guest_ucall(UCALL_SYNC, r,
 		    hvm_param(HVMOP_set_param, DOMID_SELF, HVM_PARAM_CALLBACK_IRQ, &val),
 		    hvm_param(HVMOP_get_param, DOMID_SELF, HVM_NR_PARAMS, &val),
-		    hvm_param(HVMOP_get_param, 5, HVM_PARAM_CALLBACK_IRQ, &val));
+		    hvm_param(HVMOP_get_param, 0, HVM_PARAM_CALLBACK_IRQ, &val));
 	GUEST_SYNC(hcall(HC_HVM_OP, 99, 0));
 }
 
@@ -247,7 +247,7 @@ int main(void)
 	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "refusals");
 	ok = (long)uc.args[0] == -XEN_EPERM && (long)uc.args[1] == -XEN_ENOSYS &&
 	     (long)uc.args[2] == -XEN_EINVAL && (long)uc.args[3] == -XEN_EINVAL;
-	ktap_test_result(ok, "add_to_physmap: another domain -EPERM, grant table -ENOSYS, idx 1 -EINVAL, not RAM -EINVAL (%lld %lld %lld %lld)",
+	ktap_test_result(ok, "add_to_physmap: dom0 (another domain) -EPERM, grant table -ENOSYS, idx 1 -EINVAL, not RAM -EINVAL (%lld %lld %lld %lld)",
 			 (long long)uc.args[0], (long long)uc.args[1], (long long)uc.args[2],
 			 (long long)uc.args[3]);
 	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "memory_op 99");
@@ -259,7 +259,7 @@ int main(void)
 	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "param refusals");
 	ok &= (long)uc.args[0] == -XEN_EPERM && (long)uc.args[1] == -XEN_EINVAL &&
 	      (long)uc.args[2] == -XEN_EINVAL && (long)uc.args[3] == -XEN_EPERM;
-	ktap_test_result(ok, "HVM params: CALLBACK_IRQ vector set and read back; STORE_PFN -EPERM, a GSI callback -EINVAL, index 19 -EINVAL, another domain -EPERM");
+	ktap_test_result(ok, "HVM params: CALLBACK_IRQ vector set and read back; STORE_PFN -EPERM, a GSI callback -EINVAL, index 19 -EINVAL, dom0's -EPERM");
 
 	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "hvm_op 99");
 	ok = (long)uc.args[0] == -XEN_ENOSYS;

@@ -302,9 +302,8 @@ int domino_handle_exit(struct domino_vcpu *v, const struct domino_exit *e)
 	case DX_HYPERCALL:
 		/* Xen's ABI (pvops/); elsewhere, as on bare metal, #UD. */
 		if (domino_xen_domain(v->d))
-			domino_xen_hypercall(v);
-		else
-			domino_vcpu_queue_exception(v, X86_TRAP_UD, false, 0);
+			return domino_xen_hypercall(v);
+		domino_vcpu_queue_exception(v, X86_TRAP_UD, false, 0);
 		return 1;
 	case DX_FAIL_ENTRY:
 		run->exit_reason = DOMINO_EXIT_FAIL_ENTRY;

@@ -34,7 +34,7 @@
  *      domino_create_domain (were reserved) and in domino_domain_info.
  *   3  tdp_large_maps in struct domino_domain_info (was reserved[0]).
  *   4  DOMINO_DOMAIN_XEN: the guest sees Xen's CPUID leaves, hypercall
- *      page and hypercalls.
+ *      page and hypercalls; DOMINO_EXIT_XEN_SHUTDOWN.
  */
 #ifndef _UAPI_LINUX_DOMINO_H
 #define _UAPI_LINUX_DOMINO_H
@@ -213,6 +213,8 @@ struct domino_domain_info {
  * DOMINO_DOMAIN_IRQCHIP. Without it VMCALL/VMMCALL raise #UD.
  */
 #define DOMINO_DOMAIN_XEN		(1U << 2)
+/* run->xen_shutdown.code before any SCHEDOP_shutdown_code. */
+#define DOMINO_XEN_NO_CODE		0xffffffffU
 #define DOMINO_DOMAIN_FLAGS_VALID	(DOMINO_DOMAIN_MSR_EXITS | DOMINO_DOMAIN_IRQCHIP | \
 					 DOMINO_DOMAIN_XEN)
 
@@ -307,6 +309,7 @@ enum domino_exit_reason {
 	DOMINO_EXIT_MSR = 7,		/* MSR access for the VMM: msr */
 	DOMINO_EXIT_MEMORY_FAULT = 8,	/* guest access it cannot complete: fault */
 	DOMINO_EXIT_IRQ_WINDOW = 9,	/* guest can take an interrupt now */
+	DOMINO_EXIT_XEN_SHUTDOWN = 10,	/* SCHEDOP_shutdown (DOMINO_DOMAIN_XEN): xen_shutdown */
 };
 
 #define DOMINO_IO_IN		0
@@ -363,6 +366,17 @@ struct domino_run {
 			__u64 qualification;
 		} hw;
 		/* DOMINO_EXIT_INTERNAL_ERROR */
+		/*
+		 * DOMINO_EXIT_XEN_SHUTDOWN: the guest asked to stop. reason is
+		 * Xen's SHUTDOWN_poweroff (0), _reboot (1), _crash (3) or
+		 * _watchdog (4); code is what SCHEDOP_shutdown_code last set
+		 * (DOMINO_XEN_NO_CODE if never). Running the vCPU again
+		 * returns 0 from the hypercall.
+		 */
+		struct {
+			__u32 reason;
+			__u32 code;
+		} xen_shutdown;
 		struct {
 			__u32 suberror;		/* DOMINO_INTERNAL_* */
 			__u32 ndata;

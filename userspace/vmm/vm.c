@@ -192,6 +192,22 @@ static bool vm_handle_exit(struct vm_vcpu *c)
 		vm_stop(vm, VM_STOP_CRASH, "vCPU %u: access to 0x%llx outside guest memory",
 			c->id, (unsigned long long)run->fault.gpa);
 		return false;
+	case DOMINO_EXIT_XEN_SHUTDOWN:
+		/* Xen's SHUTDOWN_* (sched.h): 0 poweroff, 1 reboot, 3 crash, 4 watchdog. */
+		switch (run->xen_shutdown.reason) {
+		case 0:
+			vm_stop(vm, VM_STOP_POWEROFF, "SCHEDOP_shutdown poweroff");
+			break;
+		case 1:
+			vm_stop(vm, VM_STOP_REBOOT, "SCHEDOP_shutdown reboot");
+			break;
+		default:
+			vm_stop(vm, VM_STOP_CRASH, "SCHEDOP_shutdown %s (code %u)",
+				run->xen_shutdown.reason == 4 ? "watchdog" : "crash",
+				run->xen_shutdown.code);
+			break;
+		}
+		return false;
 	case DOMINO_EXIT_HLT:
 	case DOMINO_EXIT_IRQ_WINDOW:
 		return true;
