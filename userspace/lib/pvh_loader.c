@@ -511,12 +511,64 @@ static int elf_check_ident(const Elf64_Ehdr *eh, char *err, size_t errlen)
 {
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG))
 		return fail(err, errlen, -ENOEXEC, "ELF: bad magic");
-	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
-		return fail(err, errlen, -ENOEXEC, "ELF: not ELFCLASS64");
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64 && eh->e_ident[EI_CLASS] != ELFCLASS32)
+		return fail(err, errlen, -ENOEXEC, "ELF: class %u is neither ELFCLASS32 nor ELFCLASS64",
+			    eh->e_ident[EI_CLASS]);
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
 		return fail(err, errlen, -ENOEXEC, "ELF: not little-endian");
 	if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT)
 		return fail(err, errlen, -ENOEXEC, "ELF: bad version");
+	return 0;
+}
+
+/*
+ * An ELF32 image (small PVH kernels and unikernels, which Xen's loader
+ * takes too): its header and program headers widened to the ELF64 forms
+ * the rest of the loader reads. The 32-bit fields cannot wrap when
+ * added in 64 bits, so every later check holds as for ELF64.
+ */
+static int elf32_widen(struct elf_image *e, char *err, size_t errlen)
+{
+	Elf32_Ehdr eh32;
+	Elf32_Phdr ph32;
+	unsigned int i;
+
+	if (e->len < sizeof(eh32))
+		return fail(err, errlen, -ENOEXEC,
+			    "ELF: %zu bytes, shorter than its header", e->len);
+	memcpy(&eh32, e->buf, sizeof(eh32));
+	if (eh32.e_machine != EM_386)
+		return fail(err, errlen, -ENOEXEC,
+			    "ELF: ELFCLASS32 with e_machine %u, not EM_386", eh32.e_machine);
+	if (eh32.e_ehsize != sizeof(Elf32_Ehdr) || eh32.e_phentsize != sizeof(Elf32_Phdr))
+		return fail(err, errlen, -ENOEXEC,
+			    "ELF: e_ehsize %u / e_phentsize %u are not ELF32's",
+			    eh32.e_ehsize, eh32.e_phentsize);
+	if (!eh32.e_phnum || eh32.e_phnum > PVH_MAX_PHDRS)
+		return fail(err, errlen, -ENOEXEC, "ELF: e_phnum %u not in 1..%u",
+			    eh32.e_phnum, PVH_MAX_PHDRS);
+	if (!fits(eh32.e_phoff, (uint64_t)eh32.e_phnum * sizeof(Elf32_Phdr), e->len))
+		return fail(err, errlen, -ENOEXEC,
+			    "ELF: program headers at %#x beyond the %zu-byte file",
+			    eh32.e_phoff, e->len);
+	memset(&e->eh, 0, sizeof(e->eh));
+	memcpy(e->eh.e_ident, eh32.e_ident, EI_NIDENT);
+	e->eh.e_type = eh32.e_type;
+	e->eh.e_machine = eh32.e_machine;
+	e->eh.e_version = eh32.e_version;
+	e->eh.e_entry = eh32.e_entry;
+	e->eh.e_phoff = eh32.e_phoff;
+	e->eh.e_phnum = eh32.e_phnum;
+	e->phnum = eh32.e_phnum;
+	for (i = 0; i < e->phnum; i++) {
+		memcpy(&ph32, e->buf + eh32.e_phoff + i * sizeof(ph32), sizeof(ph32));
+		e->ph[i] = (Elf64_Phdr){
+			.p_type = ph32.p_type, .p_flags = ph32.p_flags,
+			.p_offset = ph32.p_offset, .p_vaddr = ph32.p_vaddr,
+			.p_paddr = ph32.p_paddr, .p_filesz = ph32.p_filesz,
+			.p_memsz = ph32.p_memsz, .p_align = ph32.p_align,
+		};
+	}
 	return 0;
 }
 
@@ -525,10 +577,11 @@ static int elf_check_ehdr(struct elf_image *e, char *err, size_t errlen)
 	const Elf64_Ehdr *eh = &e->eh;
 	int rc;
 
-	if (e->len < sizeof(*eh))
+	/* Both classes start with the same identification and type fields. */
+	if (e->len < sizeof(Elf32_Ehdr))
 		return fail(err, errlen, -ENOEXEC,
 			    "ELF: %zu bytes, shorter than its header", e->len);
-	memcpy(&e->eh, e->buf, sizeof(e->eh));
+	memcpy(&e->eh, e->buf, sizeof(Elf32_Ehdr));
 	rc = elf_check_ident(eh, err, errlen);
 	if (rc)
 		return rc;
@@ -536,6 +589,12 @@ static int elf_check_ehdr(struct elf_image *e, char *err, size_t errlen)
 	if (eh->e_type != ET_EXEC)
 		return fail(err, errlen, -ENOEXEC, "ELF: e_type %u is not ET_EXEC",
 			    eh->e_type);
+	if (eh->e_ident[EI_CLASS] == ELFCLASS32)
+		return elf32_widen(e, err, errlen);
+	if (e->len < sizeof(*eh))
+		return fail(err, errlen, -ENOEXEC,
+			    "ELF: %zu bytes, shorter than its header", e->len);
+	memcpy(&e->eh, e->buf, sizeof(e->eh));
 	if (eh->e_machine != EM_X86_64)
 		return fail(err, errlen, -ENOEXEC,
 			    "ELF: e_machine %u is not EM_X86_64", eh->e_machine);

@@ -517,6 +517,113 @@ static void t_synth_ok(void)
 	CHECK(!memcmp(small_ram + 0x300000, initrd, sizeof(initrd)));
 }
 
+/*
+ * The same image as ELF32 (EM_386), as small PVH kernels and unikernels
+ * ship: ehdr (52) | 2 phdrs (32 each) | the notes | code.
+ */
+#define S32_PHOFF	52
+#define S32_NOTE_OFF	(S32_PHOFF + 2 * 32)
+#define S32_CODE_OFF	(S32_NOTE_OFF + S_NOTE_LEN)
+#define S32_LEN		(S32_CODE_OFF + S_CODE_LEN)
+
+static void synth32_build(uint8_t *b)
+{
+	uint32_t entry = S_ENTRY;
+	Elf32_Ehdr eh = { 0 };
+	Elf32_Phdr ph[2] = { { 0 } };
+	int i;
+
+	memset(b, 0, S32_LEN);
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS32;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = ET_EXEC;
+	eh.e_machine = EM_386;
+	eh.e_version = EV_CURRENT;
+	eh.e_entry = S_ENTRY;
+	eh.e_phoff = S32_PHOFF;
+	eh.e_ehsize = sizeof(Elf32_Ehdr);
+	eh.e_phentsize = sizeof(Elf32_Phdr);
+	eh.e_phnum = 2;
+	memcpy(b, &eh, sizeof(eh));
+
+	ph[0].p_type = PT_NOTE;
+	ph[0].p_offset = S32_NOTE_OFF;
+	ph[0].p_filesz = ph[0].p_memsz = S_NOTE_LEN;
+	ph[0].p_align = 4;
+	put_note(b + S32_NOTE_OFF, 4, 0, 3);
+	memcpy(b + S32_NOTE_OFF + 12, "GNU", 4);
+	put_note(b + S32_NOTE_OFF + 16, 4, 4, PHYS32_NOTE);
+	memcpy(b + S32_NOTE_OFF + 28, "Xen", 4);
+	memcpy(b + S32_NOTE_OFF + 32, &entry, 4);
+	ph[1].p_type = PT_LOAD;
+	ph[1].p_flags = PF_R | PF_X;
+	ph[1].p_offset = S32_CODE_OFF;
+	ph[1].p_vaddr = S_PADDR;
+	ph[1].p_paddr = S_PADDR;
+	ph[1].p_filesz = S_CODE_LEN;
+	ph[1].p_memsz = S_MEMSZ;
+	ph[1].p_align = 0x1000;
+	memcpy(b + S32_PHOFF, ph, sizeof(ph));
+	for (i = 0; i < S_CODE_LEN; i++)
+		b[S32_CODE_OFF + i] = 0x90 + i;
+}
+
+static void t_synth_elf32(void)
+{
+	static uint8_t b[S32_LEN];
+	struct pvh_layout l;
+	struct pvh_boot bt;
+	uint32_t entry = 0, v;
+	uint64_t j;
+	size_t len;
+
+	synth32_build(b);
+	memset(small_ram, 0xa5, sizeof(small_ram));
+	CHECK_EQ(pvh_elf_entry(b, S32_LEN, &entry, err, sizeof(err)), 0);
+	CHECK_EQ(entry, S_ENTRY);
+	default_layout(&l);
+	CHECK_EQ(pvh_load(small_ram, S_RAM, b, S32_LEN, NULL, 0, "x", &l, &bt,
+			  err, sizeof(err)), 0);
+	CHECK_EQ(bt.entry, S_ENTRY);
+	CHECK_EQ(bt.kernel_start, S_PADDR);
+	CHECK_EQ(bt.kernel_end, S_PADDR + S_MEMSZ);
+	CHECK(!memcmp(small_ram + S_PADDR, b + S32_CODE_OFF, S_CODE_LEN));
+	for (j = S_CODE_LEN; j < S_MEMSZ; j++)
+		if (small_ram[S_PADDR + j]) {
+			printf("# ELF32 segment byte %#llx not zeroed\n", (unsigned long long)j);
+			cur_failed = 1;
+			break;
+		}
+
+	/* EM_X86_64 in ELF32 (x32), ELF64-sized headers, no phdrs: refused. */
+	v = EM_X86_64;
+	memcpy(b + offsetof(Elf32_Ehdr, e_machine), &v, 2);
+	CHECK_EQ(try_elf(b, S32_LEN, small_ram, S_RAM), -ENOEXEC);
+	synth32_build(b);
+	v = sizeof(Elf64_Phdr);
+	memcpy(b + offsetof(Elf32_Ehdr, e_phentsize), &v, 2);
+	CHECK_EQ(try_elf(b, S32_LEN, small_ram, S_RAM), -ENOEXEC);
+	synth32_build(b);
+	v = 0;
+	memcpy(b + offsetof(Elf32_Ehdr, e_phnum), &v, 2);
+	CHECK_EQ(try_elf(b, S32_LEN, small_ram, S_RAM), -ENOEXEC);
+	/* Program headers past the end, and every truncation. */
+	synth32_build(b);
+	v = S32_LEN - 16;
+	memcpy(b + offsetof(Elf32_Ehdr, e_phoff), &v, 4);
+	CHECK_EQ(try_elf(b, S32_LEN, small_ram, S_RAM), -ENOEXEC);
+	synth32_build(b);
+	for (len = 0; len < S32_LEN; len++)
+		if (try_elf(b, len, small_ram, S_RAM) != -ENOEXEC) {
+			printf("# ELF32 truncated to %zu bytes not refused\n", len);
+			cur_failed = 1;
+			break;
+		}
+	err[0] = 0;
+}
+
 static void t_truncated(void)
 {
 	struct synth s;
@@ -1224,6 +1331,7 @@ static const struct {
 	{ t_real_passthrough, "real_elf_passes_through" },
 	{ t_real_load, "real_kernel_load_256m" },
 	{ t_synth_ok, "synthetic_elf_loads" },
+	{ t_synth_elf32, "synthetic_elf32_loads_and_checks" },
 	{ t_truncated, "truncated_elf_every_length" },
 	{ t_bad_ehdr, "bad_elf_header_fields" },
 	{ t_bad_phdr, "bad_program_headers" },
