@@ -5,7 +5,8 @@
  * SSE) to holes, read-only memory, the APICs and ordinary MMIO, MSR reads
  * and writes over the index space, CPUID, control-register, descriptor-table
  * and segment loads, debug registers, exceptions, INT n, hypercalls with
- * random numbers, the instructions a hypervisor must intercept, and now and
+ * random numbers and, in Xen domains, Xen hypercalls with arguments of
+ * their shape, the instructions a hypervisor must intercept, and now and
  * then a triple fault. The guest may crash itself; the host must not
  * notice, and a witness domain running next to it must not either.
  *
@@ -420,7 +421,22 @@ static void op_insn(uint64_t *s)
 	uint64_t a = rnd_next(s), b = rnd_next(s), c = rnd_next(s), d = rnd_next(s);
 	void *p = fuzz_scratch + 2048 + (rnd_below(s, 16) << 6);
 
-	switch (rnd_below(s, 36)) {
+	switch (rnd_below(s, 38)) {
+	case 36: case 37: {	/* a Xen hypercall with arguments of its shape */
+		static const uint64_t calls[] = { 17, 12, 34, 29 };	/* version, memory, hvm, sched */
+		uint64_t nr = rnd_below(s, 4) ? calls[rnd_below(s, 4)] : a;
+		uint64_t cmd = rnd_below(s, 4) ? rnd_below(s, 32) : b;
+		uint64_t arg = rnd_below(s, 4) ? (uintptr_t)p : c;
+
+		if (rnd_below(s, 2))
+			*(volatile uint64_t *)p = rnd_below(s, 2) ? d : d & 0xff;
+		fuzz_line = __LINE__;
+		if (rnd_below(s, 2))
+			__asm__ volatile("vmmcall" : "+a"(nr), "+D"(cmd), "+S"(arg) : : "memory");
+		else
+			__asm__ volatile("vmcall" : "+a"(nr), "+D"(cmd), "+S"(arg) : : "memory");
+		break;
+	}
 	case 0: fuzz_line = __LINE__; __asm__ volatile("invd"); break;
 	case 1: fuzz_line = __LINE__; __asm__ volatile("wbinvd"); break;
 	case 2: fuzz_line = __LINE__; __asm__ volatile("rdpmc" : "+a"(a), "=d"(d) : "c"(c)); break;
@@ -629,6 +645,12 @@ static uint64_t guest_u64(struct dvm *vm, volatile uint64_t *var)
 	return *(volatile uint64_t *)dvm_gpa(vm, (uintptr_t)var);
 }
 
+/* The DOMINO_DOMAIN_* flags the guest's domain was made with. */
+static uint32_t guest_flags_of(struct dvcpu *vcpu)
+{
+	return guest_u64(vcpu->vm, &fuzz_flags);
+}
+
 static void host_fill(uint8_t *p, uint64_t len)
 {
 	while (len--)
@@ -669,6 +691,16 @@ static bool fuzz_complete_exit(struct dvcpu *vcpu)
 		return true;
 	case DOMINO_EXIT_HLT:
 	case DOMINO_EXIT_IRQ_WINDOW:
+		return true;
+	case DOMINO_EXIT_XEN_SHUTDOWN:
+		/* A Xen domain's SCHEDOP_shutdown: only the reasons that stop it. */
+		if (!(guest_flags_of(vcpu) & DOMINO_DOMAIN_XEN) ||
+		    (run->xen_shutdown.reason != 0 && run->xen_shutdown.reason != 1 &&
+		     run->xen_shutdown.reason != 3 && run->xen_shutdown.reason != 4)) {
+			printf("# Xen shutdown exit, reason %u, in a domain with flags %#x\n",
+			       run->xen_shutdown.reason, guest_flags_of(vcpu));
+			return false;
+		}
 		return true;
 	default:
 		return false;
@@ -721,6 +753,8 @@ static void *witness_thread(void *arg)
 static const uint32_t domain_flags[] = {
 	0, DOMINO_DOMAIN_MSR_EXITS, DOMINO_DOMAIN_IRQCHIP,
 	DOMINO_DOMAIN_IRQCHIP | DOMINO_DOMAIN_MSR_EXITS,
+	DOMINO_DOMAIN_XEN | DOMINO_DOMAIN_IRQCHIP,
+	DOMINO_DOMAIN_XEN | DOMINO_DOMAIN_IRQCHIP | DOMINO_DOMAIN_MSR_EXITS,
 };
 
 static double now_s(void)
