@@ -62,7 +62,8 @@ check-native: all
 	@test "$$(id -u)" = 0 || { echo "check-native needs root"; exit 1; }
 	DOMINO_ROOT=$(TOP)/build/native KMOD_DIR= sh -c '\
 		rm -rf $$DOMINO_ROOT && mkdir -p $$DOMINO_ROOT/bin && \
-		cp $(TOP)/domino.ko $(TOP)/scripts/lab/l1-suite.sh $$DOMINO_ROOT/ && \
+		cp $(TOP)/domino.ko $(TOP)/scripts/lab/l1-suite.sh $(TOP)/scripts/lab/l1-lib.sh \
+			$$DOMINO_ROOT/ && \
 		cp $(TOP)/build/userspace/domino $$DOMINO_ROOT/bin/ && \
 		cp -r $(TOP)/build/selftests $$DOMINO_ROOT/selftests && \
 		$$DOMINO_ROOT/l1-suite.sh'

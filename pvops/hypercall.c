@@ -79,10 +79,11 @@ static int xen_write_hypercall_page(struct domino_vcpu *v, u64 gpa)
 
 int domino_xen_msr_get(struct domino_vcpu *v, u32 index, u64 *val)
 {
-	/* Write-only, as on Xen: reading it raises #GP. */
 	if (!domino_xen_domain(v->d) || index != XEN_MSR_HYPERCALL_PAGE)
 		return -ENOENT;
-	return -EINVAL;
+	/* A write-only command: reads as zero, as on Xen. */
+	*val = 0;
+	return 0;
 }
 
 int domino_xen_msr_set(struct domino_vcpu *v, u32 index, u64 val, bool host)
@@ -111,7 +112,7 @@ static int xen_guest_copy_to(struct xen_call *c, u64 ptr, const void *buf, size_
 	return domino_guest_linear_access(c->v, ptr, (void *)buf, len, true) ? -EFAULT : 0;
 }
 
-int domino_xen_hypercall(struct domino_vcpu *v)
+int domino_xen_hypercall(struct domino_vcpu *v, u32 insn_len)
 {
 	struct xen_call c = {
 		.v = v,
@@ -130,7 +131,7 @@ int domino_xen_hypercall(struct domino_vcpu *v)
 	 */
 	if (s.ss.dpl) {
 		v->gpr[GPR_RAX] = (u64)-EPERM;
-		domino_vcpu_skip(v, 3);
+		domino_vcpu_skip(v, insn_len);
 		return 1;
 	}
 	c.compat = !domino_guest_long64(&s);
@@ -160,6 +161,6 @@ int domino_xen_hypercall(struct domino_vcpu *v)
 	if (to_vmm)
 		ret = c.ret;
 	v->gpr[GPR_RAX] = c.compat ? (u32)ret : (u64)ret;
-	domino_vcpu_skip(v, 3);
+	domino_vcpu_skip(v, insn_len);
 	return to_vmm ? 0 : 1;
 }

@@ -14,7 +14,8 @@
  *   XENVER_get_features        IN/OUT arg: struct xen_feature_info
  *   XENVER_pagesize            OUT: 4096; arg must be NULL
  *   XENVER_guest_handle        OUT arg: the domain's 16-byte handle
- *   XENVER_commandline, XENVER_build_id: -EPERM (for privileged callers)
+ *   XENVER_commandline         OUT arg: char[1024], "<denied>" for guests
+ *   XENVER_build_id            -EPERM (for privileged callers)
  * Errors: -EFAULT (arg not mapped), -EINVAL (a bad submap or argument),
  * -ENOSYS (unknown cmd).
  */
@@ -95,6 +96,8 @@ long xen_version_op(struct xen_call *c)
 		/* The toolstack sets no handle yet: all zeroes, as Xen's default. */
 		return c->copy_to(c, c->arg[1], handle, sizeof(handle));
 	case XENVER_commandline:
+		/* Denied to guests as Xen denies it: the word, not an error. */
+		return xen_version_string(c, "<denied>", sizeof(struct xen_commandline));
 	case XENVER_build_id:
 		return -EPERM;
 	default:

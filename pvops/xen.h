@@ -34,11 +34,12 @@ int domino_xen_msr_set(struct domino_vcpu *v, u32 index, u64 val, bool host);
 
 /*
  * A VMCALL/VMMCALL exit of a Xen domain: runs the hypercall the guest's
- * registers name and moves RIP past the instruction (unless the call
+ * registers name and moves RIP past the instruction, @insn_len bytes with
+ * its prefixes (unless the call
  * is to be continued, when the guest executes it again). Returns 1 to
  * enter the guest again, 0 when the VMM must hear of it first (v->run
  * holds the exit).
  */
-int domino_xen_hypercall(struct domino_vcpu *v);
+int domino_xen_hypercall(struct domino_vcpu *v, u32 insn_len);
 
 #endif /* DOMINO_PVOPS_XEN_H */

@@ -42,7 +42,7 @@ for vmm in ${SOAK_VMMS:-domino kvm}; do
         h=$(tr -d '\r' < "$log" | grep -aEc '^not ok [0-9]+ soak: boot [0-9]+: hang')
         # Powered off, but its own checks failed (a CPU without work, a
         # kernel-log complaint): alive, and counted apart from deaths.
-        k=$(tr -d '\r' < "$log" | grep -aEc '^not ok [0-9]+ soak: boot [0-9]+: gone')
+        k=$(tr -d '\r' < "$log" | grep -aEc '^not ok [0-9]+ soak: (kvm )?boot [0-9]+: gone')
         passed[$vmm]=$((passed[$vmm] + p))
         crashed[$vmm]=$((crashed[$vmm] + c))
         checks[$vmm]=$((checks[$vmm] + k))

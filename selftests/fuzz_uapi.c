@@ -134,7 +134,7 @@ static struct {
 	bool cr4_known;		/* false: VMX without IA32_VMX_CR4_FIXED1 */
 	bool la57;		/* canonical addresses have 57 bits */
 	bool xsave;		/* the host kernel uses XSAVE */
-	bool spec_ctrl;		/* the host CPU has IBRS (guests get SPEC_CTRL) */
+	bool spec_ctrl;		/* the host CPU has speculation-control MSRs */
 	uint64_t xstate_ok;	/* XSTATE_BV bits SET_XSAVE accepts */
 	uint32_t mxcsr_mask;	/* MXCSR bits that may be set */
 	int mxcsr_unused;	/* see xsave_answer(); -1: not seen yet */
@@ -578,12 +578,12 @@ static int msr_outcome(const struct fz_vcpu *v, uint32_t index, uint64_t val, bo
 		return val & 1 ? MSR_MAYBE : MSR_DONE;
 	case 0x48:		/* SPEC_CTRL: the bits the host CPU has */
 	case 0x10a:		/* ARCH_CAPABILITIES: the host's, cut down */
-		return host.spec_ctrl ? MSR_MAYBE : MSR_REFUSED;
 	case 0x49:		/* PRED_CMD, FLUSH_CMD: write-only commands */
 	case 0x10b:
-		return set && host.spec_ctrl ? MSR_MAYBE : MSR_REFUSED;
-	case 0x40000000:	/* Xen's hypercall page: Xen domains, a RAM page */
-		return set ? MSR_MAYBE : MSR_REFUSED;
+		/* Which of them exist follows the host CPU's speculation flags. */
+		return host.spec_ctrl ? MSR_MAYBE : MSR_REFUSED;
+	case 0x40000000:	/* Xen's hypercall page: Xen domains; reads as 0 */
+		return MSR_MAYBE;
 	default:
 		if (index >= 0x800 && index <= 0x8ff)	/* x2APIC */
 			return v->irqchip ? MSR_MAYBE : MSR_REFUSED;
@@ -1268,6 +1268,7 @@ static void op_msrs(uint64_t *s)
 		0xc0000080, 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000085,
 		0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103, 0xc0010055,
 		0x4b564d00, 0x4b564d01, 0x4b564d02,
+		0x48, 0x49, 0x10a, 0x10b, 0x40000000,
 	};
 	static __thread struct domino_msr_entry e[MSRS_MAX];
 	struct domino_msrs m = { .entries = (uintptr_t)e };
@@ -1762,7 +1763,8 @@ static void host_setup(void)
 		strcpy(nl, " ");
 	host.la57 = cpu_flag("la57");
 	host.xsave = cpu_flag("xsave");
-	host.spec_ctrl = cpu_flag("ibrs");
+	host.spec_ctrl = cpu_flag("ibrs") || cpu_flag("ibpb") || cpu_flag("stibp") ||
+			 cpu_flag("ssbd") || cpu_flag("flush_l1d") || cpu_flag("arch_capabilities");
 
 	if (host.vendor == DOMINO_VENDOR_SVM) {
 		/* svm_cr4_allowed(): the base set, and what the host kernel has */

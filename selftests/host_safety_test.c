@@ -179,8 +179,9 @@ static void test_spec_ctrl(void)
 				 "no IBRS on the host: none offered, and SPEC_CTRL raises #GP");
 		goto out;
 	}
-	msr = host_rdmsr(0, MSR_IA32_SPEC_CTRL, &host_before);
+	/* Read before and after from this thread, on the CPU it runs on. */
 	pin_to_cpu(0);
+	msr = host_rdmsr(0, MSR_IA32_SPEC_CTRL, &host_before);
 	cmd = dvcpu_run_ucall(vcpu, &uc);
 	if (msr)
 		host_rdmsr(0, MSR_IA32_SPEC_CTRL, &host_after);

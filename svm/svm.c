@@ -9,6 +9,7 @@
 #include <linux/io.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
+#include <asm/perf_event.h>
 #include <asm/processor.h>
 #include <asm/svm.h>
 
@@ -220,6 +221,11 @@ static int svm_cpu_enable(void)
 	wrmsrl(MSR_EFER, efer | EFER_SVME);
 	/* APM 15.30.4: VMRUN saves host state to the page VM_HSAVE_PA names. */
 	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(this_cpu_ptr(&svm_cpus)->hsave));
+	/*
+	 * Host perf events that exclude guests get the host-only bit from
+	 * here on (AMD has no MSR switch on VMRUN), as under kvm_amd.
+	 */
+	amd_pmu_enable_virt();
 	return 0;
 }
 
@@ -227,6 +233,7 @@ static void svm_cpu_disable(void)
 {
 	u64 efer;
 
+	amd_pmu_disable_virt();
 	wrmsrl(MSR_VM_HSAVE_PA, 0);
 	rdmsrl(MSR_EFER, efer);
 	/* APM 15.17: set GIF before leaving SVM so interrupts stay deliverable. */

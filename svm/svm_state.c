@@ -58,6 +58,13 @@ void svm_get_sregs(struct domino_vcpu *v, struct domino_sregs *sr)
 	seg_to_user(&s->fs, &sr->fs);
 	seg_to_user(&s->gs, &sr->gs);
 	seg_to_user(&s->ss, &sr->ss);
+	/*
+	 * The CPL is the VMCB's, not SS's DPL: AMD's SYSRET loads CPL 3 but
+	 * leaves SS's hidden attributes as SYSCALL set them (APM vol. 3,
+	 * SYSRET), so SS.DPL can read 0 in user mode. Callers take CPL from
+	 * SS.DPL (SDM 5.5), as KVM's svm_get_segment() arranges too.
+	 */
+	sr->ss.dpl = s->cpl;
 	seg_to_user(&s->tr, &sr->tr);
 	seg_to_user(&s->ldtr, &sr->ldt);
 	sr->gdt.base = s->gdtr.base;

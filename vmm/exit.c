@@ -302,7 +302,7 @@ int domino_handle_exit(struct domino_vcpu *v, const struct domino_exit *e)
 	case DX_HYPERCALL:
 		/* Xen's ABI (pvops/); elsewhere, as on bare metal, #UD. */
 		if (domino_xen_domain(v->d))
-			return domino_xen_hypercall(v);
+			return domino_xen_hypercall(v, insn_len(e, 3));
 		domino_vcpu_queue_exception(v, X86_TRAP_UD, false, 0);
 		return 1;
 	case DX_FAIL_ENTRY:

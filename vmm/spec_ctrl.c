@@ -7,8 +7,8 @@
  * IA32_ARCH_CAPABILITIES. Every access to them exits (neither vendor's
  * MSR map lets them through): the guest's SPEC_CTRL lives here and the
  * world switch loads it around guest execution (world_switch.h), as KVM
- * does; the commands run on the host CPU at once, which is the CPU the
- * guest is on.
+ * does; the commands run just before the next entry, on the CPU the
+ * guest will run on.
  */
 #include <linux/kernel.h>
 #include <asm/cpufeature.h>
@@ -133,6 +133,16 @@ void domino_spec_ctrl_cpuid(struct domino_cpuid_entry *e)
 	}
 }
 
+/* With interrupts off, on the CPU the guest enters next. */
+void domino_spec_ctrl_commands(struct domino_vcpu *v)
+{
+	if (v->spec_cmds & DOMINO_SPEC_CMD_IBPB)
+		wrmsrl(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
+	if (v->spec_cmds & DOMINO_SPEC_CMD_FLUSH)
+		wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+	v->spec_cmds = 0;
+}
+
 /* -ENOENT: not an MSR of this file (or not on this host); -EINVAL: #GP. */
 int domino_spec_ctrl_msr_get(struct domino_vcpu *v, u32 index, u64 *val)
 {
@@ -174,9 +184,12 @@ int domino_spec_ctrl_msr_set(struct domino_vcpu *v, u32 index, u64 val, bool hos
 			return -ENOENT;
 		if (val & ~(u64)PRED_CMD_IBPB)
 			return -EINVAL;
-		/* The barrier works on this CPU, the one the guest runs on. */
+		/*
+		 * The barrier works on one CPU: the one the guest runs on next,
+		 * which may not be this one once the exit handler is preempted.
+		 */
 		if (val && !host)
-			wrmsrl(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
+			v->spec_cmds |= DOMINO_SPEC_CMD_IBPB;
 		return 0;
 	case MSR_IA32_FLUSH_CMD:
 		if (!boot_cpu_has(X86_FEATURE_FLUSH_L1D))
@@ -184,7 +197,7 @@ int domino_spec_ctrl_msr_set(struct domino_vcpu *v, u32 index, u64 val, bool hos
 		if (val & ~(u64)L1D_FLUSH)
 			return -EINVAL;
 		if (val && !host)
-			wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+			v->spec_cmds |= DOMINO_SPEC_CMD_FLUSH;
 		return 0;
 	case MSR_IA32_ARCH_CAPABILITIES:
 		if (!boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES))

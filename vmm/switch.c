@@ -133,6 +133,8 @@ static void switch_l1d_flush(struct domino_vcpu *v)
 	native_cpuid_eax(0);
 	for (i = 0; i < (PAGE_SIZE << L1D_FLUSH_ORDER); i += L1_CACHE_BYTES)
 		READ_ONCE(p[i]);
+	/* The reads done before the guest's first instruction. */
+	rmb();
 }
 
 /*
@@ -198,6 +200,8 @@ u64 domino_switch_to_guest(struct domino_vcpu *v)
 		switch_l1d_flush(v);
 	/* Loaded by the world switch itself, before the guest's registers. */
 	__this_cpu_write(domino_guest_spec_ctrl, v->spec_ctrl);
+	if (unlikely(v->spec_cmds))
+		domino_spec_ctrl_commands(v);
 
 	/* RDTSCP/RDPID in the guest read the guest's TSC_AUX. */
 	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID)) {

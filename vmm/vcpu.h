@@ -149,6 +149,7 @@ struct domino_vcpu {
 	/* MSRs kept here rather than in vendor state. */
 	u64 apic_base, misc_enable, tsc_aux, tsc_adjust;
 	u64 spec_ctrl, arch_caps;	/* vmm/spec_ctrl.c */
+	u8 spec_cmds;			/* IBPB / L1D flush owed before entry */
 	bool tsc_aux_loaded;		/* the guest's is in the MSR now */
 	bool l1d_flush;			/* came from outside: flush L1D (L1TF) */
 	s64 tsc_offset;			/* guest TSC = host TSC + this */

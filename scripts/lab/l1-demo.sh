@@ -53,6 +53,11 @@ if [ -n "${DEMO_WATCH_S:-}" ]; then
 	done) &
 	watch=$!
 fi
+# L1 times the guest's clock marks as the daemon logs them (l1-lib.sh).
+mkdir -p /var/log/domino
+: > /var/log/domino/debian.log
+clock_verdict /var/log/domino/debian.log 600 > /tmp/demo.clock 2>&1 &
+clk=$!
 "$dom" create /tmp/demo.cfg -c < /dev/null | tr -d '\r' | tee /tmp/demo.console
 [ -n "${watch:-}" ] && kill "$watch"
 echo "\$ domino list"
@@ -60,8 +65,12 @@ echo "\$ domino list"
 # The demo passes only if the guest did: its init said "result pass" and
 # it powered off (a crash, a hang or a failed check fails the demo).
 verdict=ok
+wait "$clk"; clock=$?
+cat /tmp/demo.clock
 if ! grep -aq "DOMINO-GUEST: result pass" /tmp/demo.console; then
 	verdict="failed (the guest did not pass its checks)"
+elif [ "$clock" != 0 ]; then
+	verdict="failed (the guest's clock disagrees with L1's)"
 elif ! grep -aq "stopped: poweroff" /tmp/demo.console; then
 	verdict="failed (the guest did not power off)"
 fi

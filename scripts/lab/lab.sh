@@ -98,6 +98,7 @@ if [ "$rc" -eq 124 ] && [ "${LAB_RETRY_STALL:-1}" = 1 ]; then
     done
     wedged=$(grep -a 'DOMINO-LAB: WATCHDOG' "$out/stalled-$vendor.log" | tr -d '\r' | head -n 1)
     wedged=${wedged#DOMINO-LAB: WATCHDOG }
+    wedged=${wedged:-runner exit 124}
     echo "lab $vendor: first boot stalled ($wedged); CPU state in $out/stalled-$vendor.log.cpus; booting a fresh L1" >&2
     rc=0
     "$runner" "$kver" "$cpio" "$log" "${LAB_TIMEOUT_S:-1500}" "${LAB_APPEND:-}" || rc=$?
