@@ -52,7 +52,9 @@ mark_time() {
 # as they reach the console log. Prints "clock ..." figures; returns 0 only
 # if the guest's interval is 3 s or more by its own clock, L1's interval is
 # within 25% of it (a clock at 2x or 0.5x cannot pass), and the guest's
-# wall clock is within 2 s of L1's when the first mark arrives.
+# wall clock at the first mark is at most 2 s ahead of L1's when the mark
+# arrives and at most 10 s behind: a chatty console delivers its lines
+# seconds late (2-4 s measured in the soak), the same for both marks.
 clock_verdict() {
 	if grep -aq "DOMINO-GUEST: clock a" "$1" 2>/dev/null; then
 		echo "clock: the first mark arrived before L1 began timing (start earlier)"
@@ -71,7 +73,7 @@ clock_verdict() {
 	_l1=$(($3 - $1)) _guest=$(($7 - $5)) _skew=$(($6 - $2))
 	echo "clock: guest ${_guest} cs by its clock, ${_l1} cs by L1's; guest wall clock ${_skew} s from L1's"
 	[ "$_guest" -ge 300 ] && [ $((_l1 * 4)) -ge $((_guest * 3)) ] &&
-		[ $((_l1 * 4)) -le $((_guest * 5)) ] && [ "$_skew" -ge -2 ] && [ "$_skew" -le 2 ]
+		[ $((_l1 * 4)) -le $((_guest * 5)) ] && [ "$_skew" -ge -10 ] && [ "$_skew" -le 2 ]
 }
 
 # Guests through the `domino` toolstack. Callers set dom (the tool),
