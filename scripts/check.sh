@@ -86,7 +86,7 @@ if [[ " ${LABS-svm vmx} " == *" svm "* ]] && [ "${LAB_SELFCHECK:-1}" = 1 ]; then
         grep -E '^(not )?ok' "$k" 2>/dev/null | sed 's/^/# /'
         if [ "$sc_rc" -ne 0 ] && grep -q '^DOMINO-KTAP-END' "$k" &&
            grep -q "^not ok 999 lab: svm first boot stalled after 'selfcheck: domino.ko loads" "$k" &&
-           [ "$(grep -c '^ok [1-4] selfcheck: ' "$k")" -eq 4 ]; then
+           [ "$(grep -cE '^(not )?ok [1-4] selfcheck: ' "$k")" -eq 4 ]; then
             echo "ok 1 labcheck: a first boot made to stall is a failure in the results, and the retry runs the rest"
         else
             echo "not ok 1 labcheck: a first boot made to stall is a failure in the results, and the retry runs the rest # lab.sh exit $sc_rc"

@@ -17,8 +17,8 @@ rm -rf "$res"
 mkdir -p "$res"
 export LAB_TESTS="isolation_test fuzz_uapi fuzz_guest"
 export FUZZ_SECONDS=${FUZZ_SECONDS:-300}
-# Under Bochs a busy second of L1's clock takes 30-40 s of real time.
-export FUZZ_SECONDS_VMX=${FUZZ_SECONDS_VMX:-$((FUZZ_SECONDS / 30))}
+# Under Bochs a second of L1's clock takes 8-20 s of real time.
+export FUZZ_SECONDS_VMX=${FUZZ_SECONDS_VMX:-$((FUZZ_SECONDS / 10))}
 export LAB_GUESTS=0 LAB_GUESTS_WHY="make fuzz runs the fuzzers, not the Linux guests"
 export LAB_TIMEOUT_S=$((FUZZ_SECONDS * 2 + FUZZ_SECONDS_VMX * 100 + 900))
 total_p=0 total_f=0

@@ -77,17 +77,17 @@ clock_verdict() {
 }
 
 # Guests through the `domino` toolstack. Callers set dom (the tool),
-# root (the payload) and guest_dir.
+# root (the payload) and guest_dir; GUEST_VCPUS (2) sizes them.
 guest_cfg() {	# guest_cfg NAME MODE [EXTRA-ARGS]: writes $guest_dir/NAME.cfg
 	cat > "$guest_dir/$1.cfg" <<CFG
 # An xl.cfg(5) file, as a Xen user would write it.
 name = "$1"
 type = "pvh"
 memory = 256
-vcpus = 2
+vcpus = ${GUEST_VCPUS:-2}
 kernel = "$root/vmlinuz"
 ramdisk = "$root/guest.cpio"
-extra = "console=ttyS0 ${GUEST_CONSOLE_ARGS:-quiet} domino.test=$2 $(host_facts) ${3:-}"
+extra = "console=ttyS0 ${GUEST_CONSOLE_ARGS:-quiet} domino.test=$2 domino.cpus=${GUEST_VCPUS:-2} $(host_facts) ${3:-}"
 on_poweroff = "destroy"
 on_reboot = "restart"
 on_crash = "preserve"

@@ -64,9 +64,10 @@ fi
 tests=${LAB_TESTS:-$(cat "$st/TESTS")}
 set -- $tests
 nr_tests=$#
-# Under Bochs a busy second of L1's clock takes 30-40 s: the fuzzers'
-# budget there is FUZZ_SECONDS_VMX (default 3 s of L1 time, ~2 min).
-[ "$vendor" = vmx ] && FUZZ_SECONDS=${FUZZ_SECONDS_VMX:-3}
+# Under Bochs an L1 second is 500M instructions (bochs-vmx.sh), 8-20 s of
+# wall time: the fuzzers' budget there is FUZZ_SECONDS_VMX (default 8 s of
+# L1 time, 1-3 min each).
+[ "$vendor" = vmx ] && FUZZ_SECONDS=${FUZZ_SECONDS_VMX:-8}
 export DOMINO_FUZZ_SECONDS=${FUZZ_SECONDS:-} DOMINO_FUZZ_SEED=${FUZZ_SEED:-}
 [ -n "${FUZZ_SECONDS:-}" ] && export DOMINO_TEST_TIMEOUT=$((FUZZ_SECONDS + 120))
 echo "DOMINO-KTAP-BEGIN $vendor"
