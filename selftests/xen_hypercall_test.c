@@ -15,8 +15,8 @@
 
 #include "domino_util.h"
 #include "guest.h"
+#include "xen_guest.h"
 
-#define XEN_LEAF(i)		(0x40000000u + (i))
 #define HC_XEN_VERSION		17
 #define XENVER_version		0
 #define XENVER_extraversion	1
@@ -33,7 +33,6 @@
 #define SEL_USER_DATA		0x2b
 #define PTE_US			0x4ULL
 
-static uint8_t hcall_page[4096] __attribute__((aligned(4096)));
 static char extraversion[16];
 static char cmdline[1024];
 static volatile uint64_t use_vmmcall;	/* set by the host: SVM */
@@ -44,19 +43,6 @@ struct feature_info {
 };
 
 /* Through the page: stub nr is 32 bytes in (Xen's hypercall page layout). */
-static long hcall(unsigned int nr, uint64_t a1, uint64_t a2)
-{
-	register uint64_t r10 __asm__("r10") = 0;
-	register uint64_t r8 __asm__("r8") = 0;
-	uint64_t a3 = 0;
-	long ret;
-
-	__asm__ volatile("call *%[stub]"
-			 : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)
-			 : [stub] "r"(hcall_page + nr * 32)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
 
 /* The instruction itself, without the page. */
 static long hcall_direct(uint64_t nr, uint64_t a1, uint64_t a2)
@@ -83,24 +69,24 @@ static void guest_xen(void)
 	guest_cpuid(XEN_LEAF(4), 0, &a, &b, &c, &d);
 	guest_ucall(UCALL_SYNC, a, b, c, 0);
 	guest_cpuid(XEN_LEAF(2), 0, &a, &msr, &c, &d);
-	guest_wrmsr(msr, (uintptr_t)hcall_page);
+	guest_wrmsr(msr, (uintptr_t)xen_hcall_page);
 	GUEST_SYNC2(a, msr);
 
-	GUEST_SYNC(hcall(HC_XEN_VERSION, XENVER_version, 0));
+	GUEST_SYNC(xen_hcall(HC_XEN_VERSION, XENVER_version, 0));
 	GUEST_SYNC(hcall_direct(HC_XEN_VERSION, XENVER_version, 0));
-	ret = hcall(HC_XEN_VERSION, XENVER_get_features, (uintptr_t)&fi);
+	ret = xen_hcall(HC_XEN_VERSION, XENVER_get_features, (uintptr_t)&fi);
 	GUEST_SYNC2(ret, fi.submap);
-	GUEST_SYNC(hcall(HC_XEN_VERSION, XENVER_extraversion, (uintptr_t)extraversion));
-	GUEST_SYNC(hcall(HC_XEN_VERSION, XENVER_pagesize, 0));
+	GUEST_SYNC(xen_hcall(HC_XEN_VERSION, XENVER_extraversion, (uintptr_t)extraversion));
+	GUEST_SYNC(xen_hcall(HC_XEN_VERSION, XENVER_pagesize, 0));
 	/* An address no page table maps (the library maps the low 4 GiB). */
-	GUEST_SYNC(hcall(HC_XEN_VERSION, XENVER_extraversion, 0x7ff000000000ULL));
+	GUEST_SYNC(xen_hcall(HC_XEN_VERSION, XENVER_extraversion, 0x7ff000000000ULL));
 	fi.submap_idx = 1;
-	GUEST_SYNC(hcall(HC_XEN_VERSION, XENVER_get_features, (uintptr_t)&fi));
-	GUEST_SYNC(hcall(HC_XEN_VERSION, XENVER_commandline, (uintptr_t)cmdline));
-	GUEST_SYNC(hcall(HC_XEN_VERSION, 1000, 0));
-	GUEST_SYNC2(hcall(60, 0, 0), hcall_direct(1ULL << 40, 0, 0));
+	GUEST_SYNC(xen_hcall(HC_XEN_VERSION, XENVER_get_features, (uintptr_t)&fi));
+	GUEST_SYNC(xen_hcall(HC_XEN_VERSION, XENVER_commandline, (uintptr_t)cmdline));
+	GUEST_SYNC(xen_hcall(HC_XEN_VERSION, 1000, 0));
+	GUEST_SYNC2(xen_hcall(60, 0, 0), hcall_direct(1ULL << 40, 0, 0));
 	/* Bits 11:0 would pick a second page: there is none. */
-	guest_wrmsr(msr, (uintptr_t)hcall_page | 1);
+	guest_wrmsr(msr, (uintptr_t)xen_hcall_page | 1);
 	GUEST_SYNC(0);		/* not reached: #GP */
 }
 
@@ -213,7 +199,7 @@ int main(void)
 
 	/* 4: the hypercall page holds the vendor's stubs. */
 	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "hypercall page MSR");
-	stub = dvm_gpa(vm, (uintptr_t)hcall_page);
+	stub = dvm_gpa(vm, (uintptr_t)xen_hcall_page);
 	ok = uc.args[0] == 1 && uc.args[1] == 0x40000000;
 	ok &= stub[17 * 32] == 0xb8 && stub[17 * 32 + 1] == 17 &&
 	      stub[17 * 32 + 5] == 0x0f && stub[17 * 32 + 6] == 0x01 &&

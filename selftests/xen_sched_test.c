@@ -10,6 +10,7 @@
  */
 #include "domino_util.h"
 #include "guest.h"
+#include "xen_guest.h"
 
 #define HC_SCHED_OP		29
 #define SCHEDOP_yield		0
@@ -23,46 +24,30 @@
 #define XEN_EINVAL		22
 #define XEN_ENOSYS		38
 
-static uint8_t hcall_page[4096] __attribute__((aligned(4096)));
 
-static long hcall(unsigned int nr, uint64_t a1, uint64_t a2)
-{
-	register uint64_t r10 __asm__("r10") = 0;
-	register uint64_t r8 __asm__("r8") = 0;
-	uint64_t a3 = 0;
-	long ret;
-
-	__asm__ volatile("call *%[stub]"
-			 : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)
-			 : [stub] "r"(hcall_page + nr * 32)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
 
 static long sched(unsigned int cmd, uint32_t reason)
 {
 	uint32_t sd = reason;
 
-	return hcall(HC_SCHED_OP, cmd, (uintptr_t)&sd);
+	return xen_hcall(HC_SCHED_OP, cmd, (uintptr_t)&sd);
 }
 
 static void guest_sched(void)
 {
-	uint32_t a, msr, c, d;
 
-	guest_cpuid(0x40000002, 0, &a, &msr, &c, &d);
-	guest_wrmsr(msr, (uintptr_t)hcall_page);
-	guest_ucall(UCALL_SYNC, hcall(HC_SCHED_OP, SCHEDOP_yield, 0),
+	xen_hcall_page_setup();
+	guest_ucall(UCALL_SYNC, xen_hcall(HC_SCHED_OP, SCHEDOP_yield, 0),
 		    sched(SCHEDOP_shutdown_code, 0x5eed), 0, 0);
 	GUEST_SYNC(sched(SCHEDOP_shutdown, 0));		/* poweroff */
 	GUEST_SYNC(sched(SCHEDOP_shutdown, 3));		/* crash */
 	guest_ucall(UCALL_SYNC, sched(SCHEDOP_shutdown, 2), sched(SCHEDOP_shutdown, 5),
 		    sched(SCHEDOP_shutdown, 99),
-		    hcall(HC_SCHED_OP, SCHEDOP_shutdown, 0x7ff000000000ULL));
-	guest_ucall(UCALL_SYNC, hcall(HC_SCHED_OP, SCHEDOP_block, 0),
-		    hcall(HC_SCHED_OP, SCHEDOP_poll, 0),
-		    hcall(HC_SCHED_OP, SCHEDOP_remote_shutdown, 0),
-		    hcall(HC_SCHED_OP, 99, 0));
+		    xen_hcall(HC_SCHED_OP, SCHEDOP_shutdown, 0x7ff000000000ULL));
+	guest_ucall(UCALL_SYNC, xen_hcall(HC_SCHED_OP, SCHEDOP_block, 0),
+		    xen_hcall(HC_SCHED_OP, SCHEDOP_poll, 0),
+		    xen_hcall(HC_SCHED_OP, SCHEDOP_remote_shutdown, 0),
+		    xen_hcall(HC_SCHED_OP, 99, 0));
 }
 
 /* Runs to the next exit; true if it is the shutdown of @reason and @code. */

@@ -14,6 +14,7 @@
 
 #include "domino_util.h"
 #include "guest.h"
+#include "xen_guest.h"
 
 #define HC_MEMORY_OP		12
 #define HC_HVM_OP		34
@@ -65,22 +66,8 @@ struct hvm_param {
 	uint64_t value;
 };
 
-static uint8_t hcall_page[4096] __attribute__((aligned(4096)));
 static uint8_t shinfo_page[4096] __attribute__((aligned(4096)));
 
-static long hcall(unsigned int nr, uint64_t a1, uint64_t a2)
-{
-	register uint64_t r10 __asm__("r10") = 0;
-	register uint64_t r8 __asm__("r8") = 0;
-	uint64_t a3 = 0;
-	long ret;
-
-	__asm__ volatile("call *%[stub]"
-			 : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)
-			 : [stub] "r"(hcall_page + nr * 32)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
 
 static inline uint64_t rdtsc(void)
 {
@@ -116,13 +103,13 @@ static long add_to_physmap(uint16_t domid, uint32_t space, uint64_t idx, uint64_
 {
 	struct add_to_physmap a = { domid, 0, space, idx, gpfn };
 
-	return hcall(HC_MEMORY_OP, XENMEM_add_to_physmap, (uintptr_t)&a);
+	return xen_hcall(HC_MEMORY_OP, XENMEM_add_to_physmap, (uintptr_t)&a);
 }
 
 static long hvm_param(int op, uint16_t domid, uint32_t index, uint64_t *value)
 {
 	struct hvm_param p = { domid, 0, index, *value };
-	long r = hcall(HC_HVM_OP, op, (uintptr_t)&p);
+	long r = xen_hcall(HC_HVM_OP, op, (uintptr_t)&p);
 
 	*value = p.value;
 	return r;
@@ -131,12 +118,10 @@ static long hvm_param(int op, uint16_t domid, uint32_t index, uint64_t *value)
 static void guest_shinfo(void)
 {
 	volatile struct shared_info *s = (volatile struct shared_info *)shinfo_page;
-	uint32_t a, msr, c, d;
 	uint64_t t0, t1, val;
 	long r;
 
-	guest_cpuid(0x40000002, 0, &a, &msr, &c, &d);
-	guest_wrmsr(msr, (uintptr_t)hcall_page);
+	xen_hcall_page_setup();
 	memset(shinfo_page, 0xaa, sizeof(shinfo_page));
 
 	r = add_to_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 0,
@@ -163,7 +148,7 @@ static void guest_shinfo(void)
 				   (uintptr_t)shinfo_page >> 12),
 		    add_to_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 0,
 				   GUEST_MMIO_BASE >> 12));
-	GUEST_SYNC(hcall(HC_MEMORY_OP, 99, 0));
+	GUEST_SYNC(xen_hcall(HC_MEMORY_OP, 99, 0));
 
 	/* HVM parameters. */
 	val = CALLBACK_VECTOR(0xf3);
@@ -178,7 +163,7 @@ static void guest_shinfo(void)
 		    hvm_param(HVMOP_set_param, DOMID_SELF, HVM_PARAM_CALLBACK_IRQ, &val),
 		    hvm_param(HVMOP_get_param, DOMID_SELF, HVM_NR_PARAMS, &val),
 		    hvm_param(HVMOP_get_param, 0, HVM_PARAM_CALLBACK_IRQ, &val));
-	GUEST_SYNC(hcall(HC_HVM_OP, 99, 0));
+	GUEST_SYNC(xen_hcall(HC_HVM_OP, 99, 0));
 }
 
 static uint64_t host_ns(clockid_t clk)

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The guest side of the Xen-domain selftests (DOMINO_DOMAIN_XEN): the
+ * hypercall page Domino fills, and hypercalls through it with Xen's
+ * 64-bit convention (RDI, RSI, RDX, R10, R8; result in RAX). One test
+ * binary includes this once, so the page is its own.
+ */
+#ifndef DOMINO_SELFTEST_XEN_GUEST_H
+#define DOMINO_SELFTEST_XEN_GUEST_H
+
+#include <stdint.h>
+
+#include "guest.h"
+
+#define XEN_LEAF(i)		(0x40000000u + (i))
+#define XEN_STUB_SIZE		32
+
+static uint8_t xen_hcall_page[4096] __attribute__((aligned(4096)));
+
+/* Leaf 0x40000002 names the MSR; writing the page's address fills it. */
+static inline uint32_t xen_hcall_page_setup(void)
+{
+	uint32_t a, msr, c, d;
+
+	guest_cpuid(XEN_LEAF(2), 0, &a, &msr, &c, &d);
+	guest_wrmsr(msr, (uintptr_t)xen_hcall_page);
+	return msr;
+}
+
+/* Hypercall @nr through its stub, with two arguments (the rest zero). */
+static inline long xen_hcall(unsigned int nr, uint64_t a1, uint64_t a2)
+{
+	register uint64_t r10 __asm__("r10") = 0;
+	register uint64_t r8 __asm__("r8") = 0;
+	uint64_t a3 = 0;
+	long ret;
+
+	__asm__ volatile("call *%[stub]"
+			 : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)
+			 : [stub] "r"(xen_hcall_page + nr * XEN_STUB_SIZE)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+#endif /* DOMINO_SELFTEST_XEN_GUEST_H */
