@@ -36,6 +36,7 @@ static const xen_hypercall_fn xen_hypercalls[XEN_NR_HYPERCALLS] = {
 	[__HYPERVISOR_memory_op] = xen_memory_op,
 	[__HYPERVISOR_hvm_op] = xen_hvm_op,
 	[__HYPERVISOR_sched_op] = xen_sched_op,
+	[__HYPERVISOR_vcpu_op] = xen_vcpu_op,
 };
 
 bool xen_domid_self(struct xen_call *c, u32 domid)

@@ -51,6 +51,7 @@ long xen_version_op(struct xen_call *c);
 long xen_memory_op(struct xen_call *c);
 long xen_hvm_op(struct xen_call *c);
 long xen_sched_op(struct xen_call *c);
+long xen_vcpu_op(struct xen_call *c);
 
 /* A domid argument naming the caller's own domain (DOMID_SELF or its id). */
 bool xen_domid_self(struct xen_call *c, u32 domid);

@@ -22,6 +22,14 @@
  * there): the wall clock, then every legacy vCPU slot's time. Events
  * stay masked in each slot (evtchn_upcall_mask), as Xen starts them.
  */
+int xen_time_publish_vcpu_info(struct domino_domain *d, u64 gpa)
+{
+	struct pvclock_vcpu_time_info t;
+
+	domino_pvclock_fill(d, d->tsc_offset, &t);
+	return domino_pvclock_publish(d, gpa + offsetof(struct vcpu_info, time), &t);
+}
+
 int xen_time_publish(struct domino_domain *d, u64 gpa)
 {
 	struct pvclock_vcpu_time_info t;

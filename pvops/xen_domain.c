@@ -10,6 +10,7 @@
 int domino_xen_domain_init(struct domino_domain *d)
 {
 	struct domino_xen *x;
+	unsigned int i;
 
 	if (!domino_xen_domain(d))
 		return 0;
@@ -19,6 +20,8 @@ int domino_xen_domain_init(struct domino_domain *d)
 	mutex_init(&x->lock);
 	x->shared_info_gpa = XEN_NO_GPA;
 	x->shutdown_code = DOMINO_XEN_NO_CODE;
+	for (i = 0; i < DOMINO_MAX_VCPUS; i++)
+		x->vcpu_info_gpa[i] = XEN_NO_GPA;
 	d->xen = x;
 	return 0;
 }

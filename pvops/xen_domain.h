@@ -28,15 +28,21 @@ struct domino_domain;
  * @params:          the HVM parameters (HVMOP_set_param/get_param).
  * @shutdown_code:   SCHEDOP_shutdown_code's last value, reported with the
  *                   shutdown exit.
+ * @vcpu_info_gpa:   per vCPU id, where VCPUOP_register_vcpu_info put its
+ *                   vcpu_info (XEN_NO_GPA: the legacy slot in shared_info,
+ *                   for ids below 32).
  */
 struct domino_xen {
 	struct mutex lock;
 	u64 shared_info_gpa;
 	u64 params[HVM_NR_PARAMS];
 	u32 shutdown_code;	/* SCHEDOP_shutdown_code, DOMINO_XEN_NO_CODE */
+	u64 vcpu_info_gpa[DOMINO_MAX_VCPUS];
 };
 
 /* pvops/time.c: the clocks in shared_info, for every vCPU slot. */
 int xen_time_publish(struct domino_domain *d, u64 shared_info_gpa);
+/* ... and in one vcpu_info wherever it is. */
+int xen_time_publish_vcpu_info(struct domino_domain *d, u64 vcpu_info_gpa);
 
 #endif /* DOMINO_PVOPS_XEN_DOMAIN_H */

@@ -423,18 +423,24 @@ static void op_insn(uint64_t *s)
 
 	switch (rnd_below(s, 38)) {
 	case 36: case 37: {	/* a Xen hypercall with arguments of its shape */
-		static const uint64_t calls[] = { 17, 12, 34, 29 };	/* version, memory, hvm, sched */
-		uint64_t nr = rnd_below(s, 4) ? calls[rnd_below(s, 4)] : a;
+		/* version, memory, hvm, sched, vcpu */
+		static const uint64_t calls[] = { 17, 12, 34, 29, 24 };
+		uint64_t nr = rnd_below(s, 4) ? calls[rnd_below(s, 5)] : a;
 		uint64_t cmd = rnd_below(s, 4) ? rnd_below(s, 32) : b;
 		uint64_t arg = rnd_below(s, 4) ? (uintptr_t)p : c;
+		uint64_t arg2 = rnd_below(s, 2) ? (uintptr_t)p : d;
+
+		/* vcpu_op(cmd, vcpuid, arg): often a vCPU that exists. */
+		if (nr == 24 && rnd_below(s, 2))
+			arg = rnd_below(s, 3);
 
 		if (rnd_below(s, 2))
 			*(volatile uint64_t *)p = rnd_below(s, 2) ? d : d & 0xff;
 		fuzz_line = __LINE__;
 		if (rnd_below(s, 2))
-			__asm__ volatile("vmmcall" : "+a"(nr), "+D"(cmd), "+S"(arg) : : "memory");
+			__asm__ volatile("vmmcall" : "+a"(nr), "+D"(cmd), "+S"(arg), "+d"(arg2) : : "memory");
 		else
-			__asm__ volatile("vmcall" : "+a"(nr), "+D"(cmd), "+S"(arg) : : "memory");
+			__asm__ volatile("vmcall" : "+a"(nr), "+D"(cmd), "+S"(arg), "+d"(arg2) : : "memory");
 		break;
 	}
 	case 0: fuzz_line = __LINE__; __asm__ volatile("invd"); break;

@@ -4,7 +4,8 @@
  * finds Xen's clocks there: the wall clock and vcpu_time_info, which the
  * guest turns into time the way Linux's xen clocksource does and which
  * must agree with the host's clock; events start masked. Also the HVM
- * parameters a guest may set and read, and every refusal with Xen's
+ * parameters a guest may set and read, vcpu_info moved by
+ * VCPUOP_register_vcpu_info, and every refusal with Xen's
  * error code: another domain's id, an unknown map space, a second
  * shared_info index, a frame that is not RAM, unknown commands.
  */
@@ -18,6 +19,8 @@
 
 #define HC_MEMORY_OP		12
 #define HC_HVM_OP		34
+#define HC_VCPU_OP		24
+#define VCPUOP_register_vcpu_info	10
 #define XENMEM_add_to_physmap	7
 #define XENMAPSPACE_shared_info	0
 #define XENMAPSPACE_grant_table	1
@@ -29,6 +32,7 @@
 #define DOMID_SELF		0x7ff0
 #define CALLBACK_VECTOR(v)	(2ULL << 56 | (v))
 #define XEN_EPERM		1
+#define XEN_ENOENT		2
 #define XEN_EINVAL		22
 #define XEN_ENOSYS		38
 
@@ -67,6 +71,19 @@ struct hvm_param {
 };
 
 static uint8_t shinfo_page[4096] __attribute__((aligned(4096)));
+static uint8_t vinfo_page[4096] __attribute__((aligned(4096)));
+
+struct register_vcpu_info {
+	uint64_t mfn;
+	uint32_t offset, rsvd;
+};
+
+static long register_vcpu_info(uint32_t vcpu, uint64_t mfn, uint32_t offset)
+{
+	struct register_vcpu_info r = { mfn, offset, 0 };
+
+	return xen_hcall3(HC_VCPU_OP, VCPUOP_register_vcpu_info, vcpu, (uintptr_t)&r);
+}
 
 
 static inline uint64_t rdtsc(void)
@@ -164,6 +181,21 @@ static void guest_shinfo(void)
 		    hvm_param(HVMOP_get_param, DOMID_SELF, HVM_NR_PARAMS, &val),
 		    hvm_param(HVMOP_get_param, 0, HVM_PARAM_CALLBACK_IRQ, &val));
 	GUEST_SYNC(xen_hcall(HC_HVM_OP, 99, 0));
+
+	/* vcpu_info moved to a page of the guest's choosing. */
+	{
+		volatile struct vcpu_info *vi = (volatile struct vcpu_info *)(vinfo_page + 64);
+		uint64_t mfn = (uintptr_t)vinfo_page >> 12;
+
+		memset(vinfo_page, 0xaa, sizeof(vinfo_page));
+		r = register_vcpu_info(0, mfn, 64);
+		guest_ucall(UCALL_SYNC, r, vi->upcall_mask, vi->time.version, vi->time.mul);
+		guest_ucall(UCALL_SYNC, register_vcpu_info(0, mfn, 128),
+			    register_vcpu_info(5, mfn, 64),
+			    register_vcpu_info(0, mfn, 4090),
+			    register_vcpu_info(0, GUEST_MMIO_BASE >> 12, 0));
+		GUEST_SYNC(xen_hcall3(HC_VCPU_OP, 99, 0, 0));
+	}
 }
 
 static uint64_t host_ns(clockid_t clk)
@@ -183,10 +215,10 @@ int main(void)
 	struct dvm *vm;
 	uint64_t t0, wc_sec, wc_nsec, real, mono0, mono1, tsc0, tsc1;
 	double guest_s, host_s, tsc_s, off;
-	bool ok;
+	bool ok, ok9;
 
 	ktap_print_header();
-	ktap_set_plan(8);
+	ktap_set_plan(9);
 	vm = dvm_create(DOMINO_DOMAIN_XEN | DOMINO_DOMAIN_IRQCHIP);
 	vcpu = dvcpu_add(vm, 0);
 	dvcpu_setup_long64(vcpu, guest_shinfo);
@@ -248,6 +280,18 @@ int main(void)
 
 	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "hvm_op 99");
 	ok = (long)uc.args[0] == -XEN_ENOSYS;
+
+	/* 9: VCPUOP_register_vcpu_info. */
+	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "register_vcpu_info");
+	ok9 = uc.args[0] == 0 && uc.args[1] == 1 && uc.args[2] == 2 && uc.args[3];
+	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "register refusals");
+	ok9 &= (long)uc.args[0] == -XEN_EINVAL && (long)uc.args[1] == -XEN_ENOENT &&
+	       (long)uc.args[2] == -XEN_EINVAL && (long)uc.args[3] == -XEN_EINVAL;
+	ktap_print_msg("refusals %lld %lld %lld %lld", (long long)uc.args[0], (long long)uc.args[1],
+		       (long long)uc.args[2], (long long)uc.args[3]);
+	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "vcpu_op 99");
+	ok9 &= (long)uc.args[0] == -XEN_ENOSYS;
+	ktap_test_result(ok9, "VCPUOP_register_vcpu_info: moved with its time and mask; again -EINVAL, no vCPU 5 -ENOENT, crossing the page -EINVAL, not RAM -EINVAL; vcpu_op 99 -ENOSYS");
 	dvcpu_free(vcpu);
 	dvm_free(vm);
 	ktap_test_result(ok && domino_counters_back(objs, pages),

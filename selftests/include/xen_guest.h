@@ -27,12 +27,11 @@ static inline uint32_t xen_hcall_page_setup(void)
 	return msr;
 }
 
-/* Hypercall @nr through its stub, with two arguments (the rest zero). */
-static inline long xen_hcall(unsigned int nr, uint64_t a1, uint64_t a2)
+/* Hypercall @nr through its stub, with three arguments (the rest zero). */
+static inline long xen_hcall3(unsigned int nr, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	register uint64_t r10 __asm__("r10") = 0;
 	register uint64_t r8 __asm__("r8") = 0;
-	uint64_t a3 = 0;
 	long ret;
 
 	__asm__ volatile("call *%[stub]"
@@ -40,6 +39,11 @@ static inline long xen_hcall(unsigned int nr, uint64_t a1, uint64_t a2)
 			 : [stub] "r"(xen_hcall_page + nr * XEN_STUB_SIZE)
 			 : "rcx", "r11", "memory");
 	return ret;
+}
+
+static inline long xen_hcall(unsigned int nr, uint64_t a1, uint64_t a2)
+{
+	return xen_hcall3(nr, a1, a2, 0);
 }
 
 #endif /* DOMINO_SELFTEST_XEN_GUEST_H */

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * HYPERVISOR_vcpu_op(cmd, vcpuid, arg) (include/xen/interface/vcpu.h),
+ * on vCPUs of the caller's own domain.
+ *
+ *   VCPUOP_register_vcpu_info  IN arg: struct vcpu_register_vcpu_info
+ *       {mfn, offset, rsvd}: the vCPU's vcpu_info moves to that guest
+ *       frame and offset, its contents (from the legacy shared_info slot
+ *       where there is one) and its time with it. Once per vCPU (again:
+ *       -EINVAL); the structure must fit in the page, 8-byte aligned, in
+ *       guest RAM (-EINVAL otherwise).
+ * A vcpuid with no vCPU: -ENOENT. Other commands: -ENOSYS until their
+ * subsystems exist (timers, runstate; docs/xen.md).
+ */
+#include <linux/kernel.h>
+#include <linux/nospec.h>
+#include <linux/string.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/vcpu.h>
+
+#include "domino.h"
+#include "domain.h"
+#include "vcpu.h"
+#include "hypercall.h"
+#include "xen.h"
+#include "xen_domain.h"
+
+static long xen_register_vcpu_info(struct xen_call *c, unsigned int id)
+{
+	struct domino_domain *d = c->v->d;
+	struct domino_xen *x = d->xen;
+	struct vcpu_register_vcpu_info r;
+	struct vcpu_info vi;
+	u64 gpa;
+	long ret;
+
+	if (c->copy_from(c, c->arg[2], &r, sizeof(r)))
+		return -EFAULT;
+	if (r.offset > PAGE_SIZE - sizeof(vi) || (r.offset & 7) ||
+	    r.mfn >= BIT_ULL(52 - PAGE_SHIFT))
+		return -EINVAL;
+	gpa = (r.mfn << PAGE_SHIFT) + r.offset;
+
+	mutex_lock(&x->lock);
+	if (x->vcpu_info_gpa[id] != XEN_NO_GPA) {
+		ret = -EINVAL;
+		goto out;
+	}
+	memset(&vi, 0, sizeof(vi));
+	vi.evtchn_upcall_mask = 1;
+	if (id < MAX_VIRT_CPUS && x->shared_info_gpa != XEN_NO_GPA &&
+	    domino_guest_read(d, x->shared_info_gpa +
+			      offsetof(struct shared_info, vcpu_info[id]), &vi, sizeof(vi))) {
+		ret = -EINVAL;
+		goto out;
+	}
+	/* Not guest RAM, or read-only: the guest's argument was wrong. */
+	if (domino_guest_write(d, gpa, &vi, sizeof(vi)) ||
+	    xen_time_publish_vcpu_info(d, gpa)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	x->vcpu_info_gpa[id] = gpa;
+	ret = 0;
+out:
+	mutex_unlock(&x->lock);
+	return ret;
+}
+
+long xen_vcpu_op(struct xen_call *c)
+{
+	struct domino_domain *d = c->v->d;
+	u64 id = c->arg[1];
+
+	if (id >= DOMINO_MAX_VCPUS || !READ_ONCE(d->vcpus[array_index_nospec(id, DOMINO_MAX_VCPUS)]))
+		return -ENOENT;
+	id = array_index_nospec(id, DOMINO_MAX_VCPUS);
+	switch (c->arg[0]) {
+	case VCPUOP_register_vcpu_info:
+		return xen_register_vcpu_info(c, id);
+	default:
+		return -ENOSYS;
+	}
+}
