@@ -232,19 +232,6 @@ __asm__(
 #define X86_EFLAGS_AC		(1ULL << 18)
 #define X86_EFLAGS_IOPL3	(3ULL << 12)
 
-static void user_seg(struct domino_segment *seg, uint16_t sel, uint8_t type)
-{
-	memset(seg, 0, sizeof(*seg));
-	seg->selector = sel;
-	seg->limit = 0xffffffff;
-	seg->type = type;
-	seg->present = 1;
-	seg->s = 1;
-	seg->dpl = 3;
-	seg->db = 1;
-	seg->g = 1;
-}
-
 static struct dvm *vm_ac_loop(struct dvcpu **vcpu)
 {
 	struct dvm *vm = dvm_create(0);
@@ -268,8 +255,8 @@ static struct dvm *vm_ac_loop(struct dvcpu **vcpu)
 	s.gdt.limit = 9 * 8 - 1;
 	s.idt.base = GUEST_IDT;
 	s.idt.limit = 18 * 8 - 1;
-	user_seg(&s.cs, SEL_USER_CODE32, 0xb);
-	user_seg(&s.ss, SEL_USER_DATA, 0x3);
+	guest_seg_flat(&s.cs, SEL_USER_CODE32, 0xb, false, true, 3);
+	guest_seg_flat(&s.ss, SEL_USER_DATA, 0x3, false, true, 3);
 	s.ds = s.es = s.fs = s.gs = s.ss;
 	s.cr0 |= X86_CR0_AM;
 	dvcpu_set_sregs(*vcpu, &s);

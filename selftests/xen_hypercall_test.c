@@ -113,20 +113,6 @@ static struct dvm *xen_vm(void (*code)(void), struct dvcpu **vcpu, uint32_t flag
 	return vm;
 }
 
-static void user_seg(struct domino_segment *s, uint16_t sel, uint8_t type, bool code)
-{
-	memset(s, 0, sizeof(*s));
-	s->selector = sel;
-	s->limit = 0xffffffff;
-	s->type = type;
-	s->present = 1;
-	s->dpl = 3;
-	s->s = 1;
-	s->l = code;
-	s->db = !code;
-	s->g = 1;
-}
-
 /* The same guest at CPL 3: user segments, user pages, IOPL 3 for ucalls. */
 static void to_user_mode(struct dvm *vm, struct dvcpu *vcpu)
 {
@@ -140,8 +126,8 @@ static void to_user_mode(struct dvm *vm, struct dvcpu *vcpu)
 		if (pt[i] & 1)
 			pt[i] |= PTE_US;
 	dvcpu_get_sregs(vcpu, &s);
-	user_seg(&s.cs, SEL_USER_CODE64, 0xb, true);
-	user_seg(&s.ss, SEL_USER_DATA, 0x3, false);
+	guest_seg_flat(&s.cs, SEL_USER_CODE64, 0xb, true, false, 3);
+	guest_seg_flat(&s.ss, SEL_USER_DATA, 0x3, false, true, 3);
 	s.ds = s.es = s.fs = s.gs = s.ss;
 	dvcpu_set_sregs(vcpu, &s);
 	dvcpu_get_regs(vcpu, &r);

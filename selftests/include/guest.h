@@ -76,6 +76,9 @@ void dvcpu_free(struct dvcpu *vcpu);
 
 void dvcpu_setup_real(struct dvcpu *vcpu, uint64_t entry);
 void dvcpu_setup_prot32(struct dvcpu *vcpu, uint64_t entry, bool paging);
+/* A flat 4 GiB code (type 0xb) or data (3) segment at @dpl, present. */
+void guest_seg_flat(struct domino_segment *s, uint16_t sel, uint8_t type,
+		    bool code64, bool db, uint8_t dpl);
 /* Long mode, identity-mapped low 4 GiB, IDT reporting exceptions. */
 void dvcpu_setup_long64(struct dvcpu *vcpu, void (*guest_code)(void));
 

@@ -153,14 +153,15 @@ void dvcpu_set_sregs(struct dvcpu *vcpu, const struct domino_sregs *sregs)
 	TEST_ASSERT(ioctl(vcpu->fd, DOMINO_SET_SREGS, sregs) == 0, "SET_SREGS");
 }
 
-static void seg_flat(struct domino_segment *s, uint16_t sel, uint8_t type,
-		     bool code64, bool db)
+void guest_seg_flat(struct domino_segment *s, uint16_t sel, uint8_t type,
+		    bool code64, bool db, uint8_t dpl)
 {
 	memset(s, 0, sizeof(*s));
 	s->selector = sel;
 	s->limit = 0xffffffff;
 	s->type = type;
 	s->present = 1;
+	s->dpl = dpl;
 	s->s = 1;
 	s->l = code64;
 	s->db = db;
@@ -195,8 +196,8 @@ static void gdt_init(struct dvm *vm)
 
 static void sregs_flat(struct domino_sregs *s, bool long64)
 {
-	seg_flat(&s->cs, long64 ? SEL_CODE64 : SEL_CODE32, 0xb, long64, !long64);
-	seg_flat(&s->ds, SEL_DATA, 0x3, false, true);
+	guest_seg_flat(&s->cs, long64 ? SEL_CODE64 : SEL_CODE32, 0xb, long64, !long64, 0);
+	guest_seg_flat(&s->ds, SEL_DATA, 0x3, false, true, 0);
 	s->es = s->ds;
 	s->fs = s->ds;
 	s->gs = s->ds;
