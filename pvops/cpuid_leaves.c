@@ -28,18 +28,8 @@
 static struct domino_cpuid_entry *xen_leaf(struct domino_vcpu *v, u32 leaf,
 					   u32 index)
 {
-	struct domino_cpuid_policy *p = v->cpuid;
-	struct domino_cpuid_entry *e;
-
-	if (p->nr >= DOMINO_MAX_CPUID_ENTRIES)
-		return NULL;
-	e = &p->entries[p->nr++];
-	memset(e, 0, sizeof(*e));
-	e->function = XEN_CPUID_LEAF(leaf);
-	e->index = index;
-	if (leaf == 3)
-		e->flags = DOMINO_CPUID_INDEXED;
-	return e;
+	/* Leaf 3 is the one with subleaves. */
+	return domino_cpuid_append(v, XEN_CPUID_LEAF(leaf), index, leaf == 3);
 }
 
 int domino_xen_cpuid_init(struct domino_vcpu *v)

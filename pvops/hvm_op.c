@@ -13,6 +13,7 @@
  * Other commands: -ENOSYS.
  */
 #include <linux/kernel.h>
+#include <linux/nospec.h>
 #include <xen/interface/xen.h>
 #include <xen/interface/hvm/hvm_op.h>
 #include <xen/interface/hvm/params.h>
@@ -40,6 +41,7 @@ static long xen_hvm_param(struct xen_call *c, bool set)
 {
 	struct domino_xen *x = c->v->d->xen;
 	struct xen_hvm_param p;
+	u32 idx;
 
 	if (c->copy_from(c, c->arg[1], &p, sizeof(p)))
 		return -EFAULT;
@@ -47,18 +49,19 @@ static long xen_hvm_param(struct xen_call *c, bool set)
 		return -EPERM;
 	if (p.index >= HVM_NR_PARAMS)
 		return -EINVAL;
+	idx = array_index_nospec(p.index, HVM_NR_PARAMS);
 	if (set) {
-		if (p.index != HVM_PARAM_CALLBACK_IRQ)
+		if (idx != HVM_PARAM_CALLBACK_IRQ)
 			return -EPERM;
 		if (!xen_callback_valid(p.value))
 			return -EINVAL;
 		mutex_lock(&x->lock);
-		x->params[p.index] = p.value;
+		x->params[idx] = p.value;
 		mutex_unlock(&x->lock);
 		return 0;
 	}
 	mutex_lock(&x->lock);
-	p.value = x->params[p.index];
+	p.value = x->params[idx];
 	mutex_unlock(&x->lock);
 	return c->copy_to(c, c->arg[1], &p, sizeof(p));
 }

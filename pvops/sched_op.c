@@ -10,7 +10,7 @@
  *       runs again. _suspend and _soft_reset: -ENOSYS (no save/restore
  *       yet); a reason above SHUTDOWN_MAX: -EINVAL.
  *   SCHEDOP_shutdown_code  IN arg: struct sched_shutdown: the code the
- *       next shutdown exit reports; 0
+ *       next shutdown exit reports; 0 (DOMINO_XEN_NO_CODE itself: -EINVAL)
  * SCHEDOP_block and SCHEDOP_poll wait for event channels: -ENOSYS until
  * they exist. SCHEDOP_remote_shutdown needs privilege: -EPERM. Others:
  * -ENOSYS.
@@ -36,6 +36,9 @@ static long xen_shutdown(struct xen_call *c, bool code_only)
 	if (c->copy_from(c, c->arg[1], &sd, sizeof(sd)))
 		return -EFAULT;
 	if (code_only) {
+		/* That value tells the VMM no code was ever set. */
+		if (sd.reason == DOMINO_XEN_NO_CODE)
+			return -EINVAL;
 		mutex_lock(&x->lock);
 		x->shutdown_code = sd.reason;
 		mutex_unlock(&x->lock);

@@ -24,6 +24,8 @@ bool domino_xen_domain(const struct domino_domain *d);
 /* The domain's Xen state, with it from creation to destruction. */
 int domino_xen_domain_init(struct domino_domain *d);
 void domino_xen_domain_free(struct domino_domain *d);
+/* vCPU @id is gone: a new one with that id starts from Xen's defaults. */
+void domino_xen_vcpu_free(struct domino_domain *d, unsigned int id);
 
 /* Adds the Xen leaves (0x40000000-0x40000004) to the vCPU's policy. */
 int domino_xen_cpuid_init(struct domino_vcpu *v);

@@ -26,6 +26,17 @@ int domino_xen_domain_init(struct domino_domain *d)
 	return 0;
 }
 
+void domino_xen_vcpu_free(struct domino_domain *d, unsigned int id)
+{
+	struct domino_xen *x = d->xen;
+
+	if (!x || id >= DOMINO_MAX_VCPUS)
+		return;
+	mutex_lock(&x->lock);
+	x->vcpu_info_gpa[id] = XEN_NO_GPA;
+	mutex_unlock(&x->lock);
+}
+
 void domino_xen_domain_free(struct domino_domain *d)
 {
 	domino_kfree(d->xen);

@@ -38,7 +38,8 @@ static void guest_sched(void)
 
 	xen_hcall_page_setup();
 	guest_ucall(UCALL_SYNC, xen_hcall(HC_SCHED_OP, SCHEDOP_yield, 0),
-		    sched(SCHEDOP_shutdown_code, 0x5eed), 0, 0);
+		    sched(SCHEDOP_shutdown_code, 0x5eed),
+		    sched(SCHEDOP_shutdown_code, 0xffffffff), 0);
 	GUEST_SYNC(sched(SCHEDOP_shutdown, 0));		/* poweroff */
 	GUEST_SYNC(sched(SCHEDOP_shutdown, 3));		/* crash */
 	guest_ucall(UCALL_SYNC, sched(SCHEDOP_shutdown, 2), sched(SCHEDOP_shutdown, 5),
@@ -77,8 +78,8 @@ int main(void)
 	dvcpu_setup_long64(vcpu, guest_sched);
 
 	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "yield");
-	ktap_test_result(uc.args[0] == 0 && uc.args[1] == 0,
-			 "SCHEDOP_yield and SCHEDOP_shutdown_code return 0");
+	ktap_test_result(uc.args[0] == 0 && uc.args[1] == 0 && (long)uc.args[2] == -XEN_EINVAL,
+			 "SCHEDOP_yield and SCHEDOP_shutdown_code return 0; the code meaning \"none\" -EINVAL");
 
 	ok = shutdown_exit(vcpu, 0, 0x5eed);
 	ok &= dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC && uc.args[0] == 0;

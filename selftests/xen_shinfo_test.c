@@ -86,14 +86,6 @@ static long register_vcpu_info(uint32_t vcpu, uint64_t mfn, uint32_t offset)
 }
 
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return lo | (uint64_t)hi << 32;
-}
-
 /* Xen system time in ns, as Linux's pvclock_clocksource_read() does. */
 static uint64_t xen_now(volatile struct time_info *t)
 {
@@ -105,7 +97,7 @@ static uint64_t xen_now(volatile struct time_info *t)
 
 		v = t->version;
 		__asm__ volatile("" ::: "memory");
-		delta = rdtsc() - t->tsc_timestamp;
+		delta = __rdtsc() - t->tsc_timestamp;
 		if (t->shift < 0)
 			delta >>= -t->shift;
 		else
@@ -151,10 +143,10 @@ static void guest_shinfo(void)
 	/* The time, now and 100 ms of TSC later, with the wall clock base. */
 	t0 = xen_now(&s->vcpu_info[0].time);
 	guest_ucall(UCALL_SYNC, t0, s->wc_sec, s->wc_nsec, 0);
-	t1 = rdtsc();
+	t1 = __rdtsc();
 	while (xen_now(&s->vcpu_info[0].time) < t0 + 100000000ULL)
 		;
-	GUEST_SYNC2(xen_now(&s->vcpu_info[0].time), rdtsc() - t1);
+	GUEST_SYNC2(xen_now(&s->vcpu_info[0].time), __rdtsc() - t1);
 
 	/* The refusals. */
 	guest_ucall(UCALL_SYNC,
@@ -188,8 +180,11 @@ static void guest_shinfo(void)
 		uint64_t mfn = (uintptr_t)vinfo_page >> 12;
 
 		memset(vinfo_page, 0xaa, sizeof(vinfo_page));
+		/* Something of the guest's in the legacy slot must move along. */
+		s->vcpu_info[0].cr2 = 0x5eed5eed;
 		r = register_vcpu_info(0, mfn, 64);
-		guest_ucall(UCALL_SYNC, r, vi->upcall_mask, vi->time.version, vi->time.mul);
+		guest_ucall(UCALL_SYNC, r, vi->upcall_mask | (vi->cr2 == 0x5eed5eed) << 1,
+			    vi->time.version, vi->time.mul);
 		guest_ucall(UCALL_SYNC, register_vcpu_info(0, mfn, 128),
 			    register_vcpu_info(5, mfn, 64),
 			    register_vcpu_info(0, mfn, 4090),
@@ -283,7 +278,7 @@ int main(void)
 
 	/* 9: VCPUOP_register_vcpu_info. */
 	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "register_vcpu_info");
-	ok9 = uc.args[0] == 0 && uc.args[1] == 1 && uc.args[2] == 2 && uc.args[3];
+	ok9 = uc.args[0] == 0 && uc.args[1] == 3 && uc.args[2] == 2 && uc.args[3];
 	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "register refusals");
 	ok9 &= (long)uc.args[0] == -XEN_EINVAL && (long)uc.args[1] == -XEN_ENOENT &&
 	       (long)uc.args[2] == -XEN_EINVAL && (long)uc.args[3] == -XEN_EINVAL;
@@ -291,7 +286,7 @@ int main(void)
 		       (long long)uc.args[2], (long long)uc.args[3]);
 	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "vcpu_op 99");
 	ok9 &= (long)uc.args[0] == -XEN_ENOSYS;
-	ktap_test_result(ok9, "VCPUOP_register_vcpu_info: moved with its time and mask; again -EINVAL, no vCPU 5 -ENOENT, crossing the page -EINVAL, not RAM -EINVAL; vcpu_op 99 -ENOSYS");
+	ktap_test_result(ok9, "VCPUOP_register_vcpu_info: moved with its contents, time and mask; again -EINVAL, no vCPU 5 -ENOENT, crossing the page -EINVAL, not RAM -EINVAL; vcpu_op 99 -ENOSYS");
 	dvcpu_free(vcpu);
 	dvm_free(vm);
 	ktap_test_result(ok && domino_counters_back(objs, pages),

@@ -163,18 +163,29 @@ static void cpuid_mask(struct domino_vcpu *v, struct domino_cpuid_entry *e)
 		domino_vendor->cpuid_mask(e);
 }
 
-static int cpuid_add(struct domino_vcpu *v, u32 func, u32 index)
+/* A zeroed entry at the policy's end, or NULL when it is full. */
+struct domino_cpuid_entry *domino_cpuid_append(struct domino_vcpu *v, u32 func,
+					       u32 index, bool indexed)
 {
 	struct domino_cpuid_policy *p = v->cpuid;
 	struct domino_cpuid_entry *e;
 
 	if (p->nr >= DOMINO_MAX_CPUID_ENTRIES)
-		return -E2BIG;
+		return NULL;
 	e = &p->entries[p->nr++];
 	memset(e, 0, sizeof(*e));
 	e->function = func;
 	e->index = index;
-	e->flags = leaf_indexed(func) ? DOMINO_CPUID_INDEXED : 0;
+	e->flags = indexed ? DOMINO_CPUID_INDEXED : 0;
+	return e;
+}
+
+static int cpuid_add(struct domino_vcpu *v, u32 func, u32 index)
+{
+	struct domino_cpuid_entry *e = domino_cpuid_append(v, func, index, leaf_indexed(func));
+
+	if (!e)
+		return -E2BIG;
 	cpuid_count(func, index, &e->eax, &e->ebx, &e->ecx, &e->edx);
 	cpuid_mask(v, e);
 	return 0;
@@ -247,7 +258,6 @@ static struct domino_cpuid_entry *cpuid_find(struct domino_vcpu *v, u32 func)
 static int cpuid_add_irqchip(struct domino_vcpu *v)
 {
 	struct domino_cpuid_entry *e;
-	struct domino_cpuid_policy *p = v->cpuid;
 
 	e = cpuid_find(v, 1);
 	if (e)
@@ -258,18 +268,16 @@ static int cpuid_add_irqchip(struct domino_vcpu *v)
 	/* A Xen domain finds Xen there instead (pvops/cpuid_leaves.c). */
 	if (domino_xen_domain(v->d))
 		return domino_xen_cpuid_init(v);
-	if (p->nr + 2 > DOMINO_MAX_CPUID_ENTRIES)
+	e = domino_cpuid_append(v, 0x40000000, 0, false);
+	if (!e)
 		return -E2BIG;
-	e = &p->entries[p->nr++];
-	memset(e, 0, sizeof(*e));
-	e->function = 0x40000000;
 	e->eax = 0x40000001;
 	e->ebx = KVM_SIGNATURE_EBX;
 	e->ecx = KVM_SIGNATURE_ECX;
 	e->edx = KVM_SIGNATURE_EDX;
-	e = &p->entries[p->nr++];
-	memset(e, 0, sizeof(*e));
-	e->function = 0x40000001;
+	e = domino_cpuid_append(v, 0x40000001, 0, false);
+	if (!e)
+		return -E2BIG;
 	e->eax = KVM_FEATURE_CLOCKSOURCE2 | KVM_FEATURE_CLOCKSOURCE_STABLE;
 	return 0;
 }

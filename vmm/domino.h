@@ -123,6 +123,7 @@ long domino_alloc_pages(void);
 
 /* vmm/switch.c: the world switch's barriers (docs/security.md). */
 int domino_switch_setup(void);
+u64 domino_switch_arch_caps(void);
 void domino_switch_teardown(void);
 ssize_t domino_switch_show(char *buf);
 

@@ -74,12 +74,9 @@ static bool spec_ctrl_ibpb(void)
 /* The host's ARCH_CAPABILITIES, cut down to what guests may be told. */
 static u64 spec_ctrl_arch_caps(void)
 {
-	u64 caps = 0;
+	/* Read by the world switch's setup with the first domain. */
+	u64 caps = domino_switch_arch_caps() & ARCH_CAPS_PASSED;
 
-	if (!boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES) ||
-	    rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &caps))
-		return 0;
-	caps &= ARCH_CAPS_PASSED;
 	/* Enhanced IBRS means something only with IBRS in SPEC_CTRL. */
 	if (!(spec_ctrl_valid() & SPEC_CTRL_IBRS))
 		caps &= ~ARCH_CAP_IBRS_ALL;

@@ -45,6 +45,12 @@ static u64 switch_arch_caps;
 #define L1D_FLUSH_ORDER		4
 static struct page *switch_l1d_pages;
 
+/* The host's IA32_ARCH_CAPABILITIES, read once (0 where it has none). */
+u64 domino_switch_arch_caps(void)
+{
+	return switch_arch_caps;
+}
+
 static bool switch_l1tf_affected(void)
 {
 	return boot_cpu_has_bug(X86_BUG_L1TF) &&

@@ -21,6 +21,7 @@
 #include "domain.h"
 #include "irqchip.h"
 #include "vcpu.h"
+#include "xen.h"
 
 u64 domino_host_xcr0;
 
@@ -694,6 +695,7 @@ static int vcpu_release(struct inode *inode, struct file *file)
 	d->nr_vcpus--;
 	spin_unlock(&d->vcpus_kick_lock);
 	mutex_unlock(&d->vcpus_lock);
+	domino_xen_vcpu_free(d, v->id);
 	vcpu_free(v);
 	domino_domain_put(d);
 	return 0;

@@ -237,6 +237,8 @@ void domino_switch_from_guest(struct domino_vcpu *v);
 
 /* vmm/cpuid.c */
 int domino_cpuid_init(struct domino_vcpu *v);
+struct domino_cpuid_entry *domino_cpuid_append(struct domino_vcpu *v, u32 func,
+					       u32 index, bool indexed);
 void domino_cpuid_lookup(struct domino_vcpu *v, u32 func, u32 index,
 			 u32 *eax, u32 *ebx, u32 *ecx, u32 *edx);
 int domino_cpuid_get(struct domino_vcpu *v, struct domino_cpuid __user *uarg);

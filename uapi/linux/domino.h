@@ -213,7 +213,10 @@ struct domino_domain_info {
  * DOMINO_DOMAIN_IRQCHIP. Without it VMCALL/VMMCALL raise #UD.
  */
 #define DOMINO_DOMAIN_XEN		(1U << 2)
-/* run->xen_shutdown.code before any SCHEDOP_shutdown_code. */
+/*
+ * run->xen_shutdown.code before any SCHEDOP_shutdown_code (which refuses
+ * this value). The code is the guest's own word, not checked further.
+ */
 #define DOMINO_XEN_NO_CODE		0xffffffffU
 #define DOMINO_DOMAIN_FLAGS_VALID	(DOMINO_DOMAIN_MSR_EXITS | DOMINO_DOMAIN_IRQCHIP | \
 					 DOMINO_DOMAIN_XEN)
