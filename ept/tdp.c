@@ -8,8 +8,8 @@
 #include <linux/io.h>
 #include <asm/pgtable.h>
 
-#include "domino.h"
 #include "tdp.h"
+#include "alloc.h"
 
 #define TDP_ENTRIES		512
 #define TDP_PA_MASK		GENMASK_ULL(51, 12)

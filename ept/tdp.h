@@ -34,6 +34,8 @@ struct domino_tdp {
 	struct page *root;
 };
 
+/* Levels of the host's own page tables, which nested tables match. */
+unsigned int domino_tdp_host_levels(void);
 int domino_tdp_init(struct domino_tdp *tdp, const struct domino_tdp_format *fmt,
 		    unsigned int levels);
 void domino_tdp_destroy(struct domino_tdp *tdp);

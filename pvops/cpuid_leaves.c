@@ -17,9 +17,9 @@
 #include <asm/tsc.h>
 #include <asm/xen/cpuid.h>
 
-#include "domino.h"
 #include "domain.h"
 #include "vcpu.h"
+#include "cpuid.h"
 #include "xen.h"
 
 #define XEN_CPUID_TSC_STABLE	BIT(1)	/* leaf 3.0 EAX: host TSC reliable */

@@ -18,7 +18,6 @@
 #include <xen/interface/hvm/hvm_op.h>
 #include <xen/interface/hvm/params.h>
 
-#include "domino.h"
 #include "domain.h"
 #include "vcpu.h"
 #include "hypercall.h"

@@ -17,9 +17,11 @@
 #include <asm/unaligned.h>
 #include <xen/interface/xen.h>
 
-#include "domino.h"
 #include "domain.h"
 #include "vcpu.h"
+#include "vendor_ops.h"
+#include "gmem.h"
+#include "alloc.h"
 #include "hypercall.h"
 #include "xen.h"
 
@@ -70,7 +72,7 @@ static int xen_write_hypercall_page(struct domino_vcpu *v, u64 gpa)
 		p = page + i * XEN_STUB_SIZE;
 		p[0] = 0xb8;			/* mov $i, %eax */
 		put_unaligned_le32(i, p + 1);
-		domino_vendor->write_hypercall(p + 5);	/* 3 bytes */
+		domino_vendor_write_hypercall(p + 5);	/* 3 bytes */
 		p[8] = 0xc3;			/* ret */
 	}
 	r = domino_guest_write(v->d, gpa, page, PAGE_SIZE);
@@ -125,7 +127,7 @@ int domino_xen_hypercall(struct domino_vcpu *v, u32 insn_len)
 	bool to_vmm;
 	long ret;
 
-	domino_vendor->get_sregs(v, &s);
+	domino_vendor_get_sregs(v, &s);
 	/*
 	 * Only the guest's kernel may call: from CPL > 0 the call fails with
 	 * -EPERM (Xen's hvm_hypercall). CPL is SS.DPL (SDM 5.5).

@@ -18,9 +18,9 @@
 #include <xen/interface/xen.h>
 #include <xen/interface/memory.h>
 
-#include "domino.h"
 #include "domain.h"
 #include "vcpu.h"
+#include "alloc.h"
 #include "hypercall.h"
 #include "xen.h"
 #include "xen_domain.h"

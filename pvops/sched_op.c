@@ -20,7 +20,6 @@
 #include <xen/interface/xen.h>
 #include <xen/interface/sched.h>
 
-#include "domino.h"
 #include "domain.h"
 #include "vcpu.h"
 #include "hypercall.h"

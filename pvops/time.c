@@ -11,7 +11,6 @@
 #include <asm/pvclock-abi.h>
 #include <xen/interface/xen.h>
 
-#include "domino.h"
 #include "domain.h"
 #include "irqchip.h"
 #include "xen.h"

@@ -18,7 +18,6 @@
 #include <xen/interface/xen.h>
 #include <xen/interface/vcpu.h>
 
-#include "domino.h"
 #include "domain.h"
 #include "vcpu.h"
 #include "hypercall.h"

@@ -25,7 +25,7 @@
 #include <xen/interface/features.h>
 #include <xen/interface/version.h>
 
-#include "domino.h"
+#include "alloc.h"
 #include "hypercall.h"
 #include "xen.h"
 

@@ -2,8 +2,8 @@
 /* A Xen domain's state (struct domino_xen): made with the domain, freed with it. */
 #include <linux/kernel.h>
 
-#include "domino.h"
 #include "domain.h"
+#include "alloc.h"
 #include "xen.h"
 #include "xen_domain.h"
 

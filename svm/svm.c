@@ -14,6 +14,9 @@
 #include <asm/svm.h>
 
 #include "domino.h"
+#include "vendor_ops.h"
+#include "alloc.h"
+#include "tdp.h"
 #include "svm.h"
 
 /* CPUID Fn8000_000A EDX: SVM feature identification (APM vol. 3, E.4.9). */

@@ -8,8 +8,6 @@
 #include <asm/processor-flags.h>
 #include <asm/svm.h>
 
-#include "domino.h"
-#include "domain.h"
 #include "vcpu.h"
 #include "svm.h"
 

@@ -16,9 +16,12 @@
 #include <asm/svm.h>
 #include <asm/trapnr.h>
 
-#include "domino.h"
 #include "domain.h"
 #include "vcpu.h"
+#include "exit.h"
+#include "world_switch.h"
+#include "alloc.h"
+#include "tdp.h"
 #include "svm.h"
 
 /* Reset values: DR7 bit 10 reads as 1 (SDM 17.2.4); PAT (SDM 11.12.4). */

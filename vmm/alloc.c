@@ -8,7 +8,7 @@
 #include <linux/mm.h>
 #include <linux/atomic.h>
 
-#include "domino.h"
+#include "alloc.h"
 
 static atomic_long_t domino_objects = ATOMIC_LONG_INIT(0);
 static atomic_long_t domino_pages = ATOMIC_LONG_INIT(0);

@@ -10,11 +10,13 @@
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
 
-#include "domino.h"
 #include "domain.h"
 #include "spec_ctrl.h"
 #include "xen.h"
 #include "vcpu.h"
+#include "vendor_ops.h"
+#include "alloc.h"
+#include "cpuid.h"
 
 /* CPUID.1 ECX/EDX and others (SDM vol. 2A CPUID, APM vol. 3 E.3). */
 #define C1_ECX_MONITOR		BIT(3)
@@ -159,8 +161,7 @@ static void cpuid_mask(struct domino_vcpu *v, struct domino_cpuid_entry *e)
 		break;
 	}
 	/* What the vendor cannot give guests (instructions needing controls). */
-	if (domino_vendor->cpuid_mask)
-		domino_vendor->cpuid_mask(e);
+	domino_vendor_cpuid_mask(e);
 }
 
 /* A zeroed entry at the policy's end, or NULL when it is full. */
@@ -341,7 +342,7 @@ void domino_cpuid_lookup(struct domino_vcpu *v, u32 func, u32 index,
 	if (func == 1 && (*ecx & C1_ECX_OSXSAVE) == 0) {
 		struct domino_sregs s;
 
-		domino_vendor->get_sregs(v, &s);
+		domino_vendor_get_sregs(v, &s);
 		if (s.cr4 & X86_CR4_OSXSAVE)
 			*ecx |= C1_ECX_OSXSAVE;
 	}

@@ -11,11 +11,13 @@
 #include <linux/kernel.h>
 #include <asm/trapnr.h>
 
-#include "domino.h"
-#include "domain.h"
 #include "irqchip.h"
 #include "vcpu.h"
 #include "x86_insn.h"
+#include "vendor_ops.h"
+#include "exit.h"
+#include "gmem.h"
+#include "cr.h"
 
 /*
  * The CR0 write intercept also stops CLTS (0F 06) and LMSW (0F 01 /6), which
@@ -36,7 +38,7 @@ static bool cr0_legacy_write(struct domino_vcpu *v, const struct domino_sregs *s
 		val = s->cr0 & ~(u64)X86_CR0_TS;
 	else
 		val = (s->cr0 & ~0xeULL) | (v->gpr[op] & 0xf) | (s->cr0 & X86_CR0_PE);
-	if (s->ss.dpl || domino_vendor->set_cr(v, 0, val))
+	if (s->ss.dpl || domino_vendor_set_cr(v, 0, val))
 		domino_vcpu_queue_exception(v, X86_TRAP_GP, true, 0);
 	else
 		domino_vcpu_skip(v, len);
@@ -51,7 +53,7 @@ int domino_cr_write_exit(struct domino_vcpu *v, const struct domino_exit *e)
 	bool long64;
 	u64 val;
 
-	domino_vendor->get_sregs(v, &s);
+	domino_vendor_get_sregs(v, &s);
 	long64 = domino_guest_long64(&s);
 	if (gpr < 0) {
 		u8 b[X86_MAX_INSN_LEN];
@@ -80,7 +82,7 @@ int domino_cr_write_exit(struct domino_vcpu *v, const struct domino_exit *e)
 		domino_vcpu_queue_exception(v, X86_TRAP_GP, true, 0);
 		return 1;
 	}
-	if (domino_vendor->set_cr(v, e->cr.cr, val)) {
+	if (domino_vendor_set_cr(v, e->cr.cr, val)) {
 		domino_vcpu_queue_exception(v, X86_TRAP_GP, true, 0);
 		return 1;
 	}

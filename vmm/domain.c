@@ -16,6 +16,9 @@
 #include "domino.h"
 #include "domain.h"
 #include "irqchip.h"
+#include "virt.h"
+#include "alloc.h"
+#include "vcpu.h"
 #include "xen.h"
 
 /*

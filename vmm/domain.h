@@ -8,6 +8,8 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
+#include <linux/domino.h>
+
 #include "../ept/tdp.h"
 
 struct domino_vcpu;
@@ -73,6 +75,10 @@ struct domino_domain {
 	struct domino_xen *xen;
 };
 
+/* vmm/domain.c */
+int domino_domain_create(struct domino_create_domain __user *uarg);
+unsigned int domino_domain_count(void);
+void domino_domain_exit(void);
 void domino_domain_get(struct domino_domain *d);
 void domino_domain_put(struct domino_domain *d);
 
@@ -95,10 +101,5 @@ int domino_guest_read(struct domino_domain *d, u64 gpa, void *buf, size_t len);
 void domino_memory_audit(struct domino_domain *d, u64 gpa, const char *what);
 int domino_guest_write(struct domino_domain *d, u64 gpa, const void *buf,
 		       size_t len);
-
-/* vmm/vcpu.c */
-int domino_vcpu_create(struct domino_domain *d,
-		       struct domino_create_vcpu __user *uarg);
-void domino_domain_kick_all(struct domino_domain *d);
 
 #endif /* DOMINO_DOMAIN_H */

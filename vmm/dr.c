@@ -9,10 +9,12 @@
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
-#include "domino.h"
-#include "domain.h"
 #include "vcpu.h"
 #include "x86_insn.h"
+#include "vendor_ops.h"
+#include "exit.h"
+#include "gmem.h"
+#include "dr.h"
 
 #define DR6_RESET	0xffff0ff0ULL
 #define DR7_RESET	0x400ULL
@@ -49,7 +51,7 @@ int domino_dr_exit(struct domino_vcpu *v, const struct domino_exit *e)
 	int gpr = e->dr.gpr, dlen = 0;
 	u64 val;
 
-	domino_vendor->get_sregs(v, &s);
+	domino_vendor_get_sregs(v, &s);
 	long64 = domino_guest_long64(&s);
 	if (gpr < 0) {
 		gpr = dr_decode(v, long64, (u32 *)&dlen);

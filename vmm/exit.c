@@ -15,10 +15,18 @@
 #include <asm/trapnr.h>
 
 #include "xen.h"
-#include "domino.h"
 #include "domain.h"
 #include "vcpu.h"
 #include "x86_insn.h"
+#include "vendor_ops.h"
+#include "cpuid.h"
+#include "msr.h"
+#include "dr.h"
+#include "cr.h"
+#include "io.h"
+#include "gmem.h"
+#include "mmio.h"
+#include "exit.h"
 
 /*
  * Without NRIPS the hardware does not say how long the instruction was;
@@ -206,7 +214,7 @@ static int handle_exception(struct domino_vcpu *v, const struct domino_exit *e)
 		 * spans two cache lines: the host's policy decides (warn and
 		 * throttle, or refuse: then the VMM hears of it).
 		 */
-		domino_vendor->get_sregs(v, &s);
+		domino_vendor_get_sregs(v, &s);
 		if (s.ss.dpl == 3 && (s.cr0 & X86_CR0_AM) && (v->rflags & X86_EFLAGS_AC)) {
 			domino_vcpu_queue_exception(v, X86_TRAP_AC, true, e->exc.error);
 			return 1;
@@ -279,7 +287,7 @@ int domino_handle_exit(struct domino_vcpu *v, const struct domino_exit *e)
 		run->exit_reason = DOMINO_EXIT_SHUTDOWN;
 		return 0;
 	case DX_IRQ_WINDOW:
-		domino_vendor->set_irq_window_exit(v, false);
+		domino_vendor_set_irq_window_exit(v, false);
 		/* The in-kernel APIC asked for it: inject on the next entry. */
 		if (v->lapic && !READ_ONCE(run->request_irq_window))
 			return 1;
@@ -347,7 +355,7 @@ int domino_complete_userspace_exit(struct domino_vcpu *v)
 	}
 	v->pending = PENDING_NONE;
 	if (READ_ONCE(run->request_irq_window) &&
-	    !domino_vendor->irq_window_open(v))
-		domino_vendor->set_irq_window_exit(v, true);
+	    !domino_vendor_irq_window_open(v))
+		domino_vendor_set_irq_window_exit(v, true);
 	return 1;
 }

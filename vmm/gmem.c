@@ -9,10 +9,11 @@
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
-#include "domino.h"
 #include "domain.h"
 #include "vcpu.h"
 #include "guest_walk.h"
+#include "vendor_ops.h"
+#include "gmem.h"
 
 bool domino_guest_long64(const struct domino_sregs *s)
 {
@@ -32,7 +33,7 @@ int domino_guest_seg_linear(struct domino_vcpu *v, int seg, u64 offset,
 
 	if (seg < 0 || seg >= (int)ARRAY_SIZE(segs))
 		return -EINVAL;
-	domino_vendor->get_sregs(v, &s);
+	domino_vendor_get_sregs(v, &s);
 	long64 = domino_guest_long64(&s);
 	/* In 64-bit mode only FS and GS have a base (SDM 3.2.4). */
 	if (long64 && seg != DOMINO_SEG_FS && seg != DOMINO_SEG_GS)
@@ -54,7 +55,7 @@ static void gmem_paging(struct domino_vcpu *v, struct guest_paging *pg,
 {
 	struct domino_sregs s;
 
-	domino_vendor->get_sregs(v, &s);
+	domino_vendor_get_sregs(v, &s);
 	memset(pg, 0, sizeof(*pg));
 	pg->cr0 = s.cr0;
 	pg->cr3 = s.cr3;
@@ -90,7 +91,7 @@ static int gmem_linear_copy(struct domino_vcpu *v, u64 gva, void *buf,
 			if (res.noncanonical) {
 				domino_vcpu_queue_exception(v, X86_TRAP_GP, true, 0);
 			} else {
-				domino_vendor->set_cr2(v, gva);
+				domino_vendor_set_cr2(v, gva);
 				domino_vcpu_queue_exception(v, X86_TRAP_PF, true,
 							    res.pf_error);
 			}
@@ -172,7 +173,7 @@ size_t domino_guest_fetch_insn(struct domino_vcpu *v, u8 bytes[15],
 {
 	u64 linear;
 
-	domino_vendor->get_sregs(v, s);
+	domino_vendor_get_sregs(v, s);
 	if (domino_guest_seg_linear(v, DOMINO_SEG_CS, v->rip, &linear))
 		return 0;
 	return domino_guest_fetch(v, linear, bytes, 15);

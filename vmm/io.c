@@ -8,9 +8,10 @@
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
-#include "domino.h"
-#include "domain.h"
 #include "vcpu.h"
+#include "exit.h"
+#include "gmem.h"
+#include "io.h"
 
 /* Guest address registers wrap at the address size (SDM INS/OUTS). */
 static u64 addr_mask(u8 addr_size)

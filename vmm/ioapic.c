@@ -9,9 +9,9 @@
 #include <linux/spinlock.h>
 #include <asm/apicdef.h>
 
-#include "domino.h"
 #include "domain.h"
 #include "irqchip.h"
+#include "alloc.h"
 
 #define IOAPIC_REGSEL		0x00
 #define IOAPIC_WINDOW		0x10

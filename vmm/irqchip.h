@@ -83,7 +83,4 @@ int domino_pvclock_publish(struct domino_domain *d, u64 gpa,
 			   struct pvclock_vcpu_time_info *t);
 void domino_pvclock_wall(struct domino_domain *d, struct pvclock_wall_clock *w);
 
-/* vmm/vcpu.c: make @v notice new work (interrupt, INIT...) soon. */
-void domino_vcpu_kick(struct domino_vcpu *v);
-
 #endif /* DOMINO_IRQCHIP_H */

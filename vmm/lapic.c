@@ -20,10 +20,10 @@
 #include <asm/msr-index.h>
 #include <asm/tsc.h>
 
-#include "domino.h"
 #include "domain.h"
 #include "irqchip.h"
 #include "vcpu.h"
+#include "alloc.h"
 
 #define LAPIC_NR_REGS		64	/* one per 16-byte slot of the page */
 #define LAPIC_VERSION		0x14	/* integrated APIC */

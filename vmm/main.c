@@ -14,6 +14,11 @@
 
 #include "domino.h"
 #include "vcpu.h"
+#include "vendor_ops.h"
+#include "virt.h"
+#include "alloc.h"
+#include "sysfs.h"
+#include "domain.h"
 
 const struct domino_vendor_ops *domino_vendor;
 struct domino_caps domino_caps;
@@ -93,7 +98,7 @@ static int __init domino_pick_backend(void)
 static void __init domino_log_caps(void)
 {
 	pr_info("backend %s rev %u, %u-level nested paging, %u tagged-TLB ids, %u CPUs, features %#llx\n",
-		domino_vendor->name, domino_caps.vendor_revision,
+		domino_vendor_name(), domino_caps.vendor_revision,
 		domino_caps.tdp_levels, domino_caps.nr_tlb_tags,
 		domino_caps.nr_cpus, domino_caps.features);
 }

@@ -15,6 +15,9 @@
 
 #include "domino.h"
 #include "domain.h"
+#include "vendor_ops.h"
+#include "tdp.h"
+#include "vcpu.h"
 
 #define GPA_LIMIT	(1ULL << DOMINO_GUEST_PHYS_BITS)
 
@@ -116,7 +119,7 @@ int domino_memory_init(struct domino_domain *d)
 
 	mutex_init(&d->slots_lock);
 	spin_lock_init(&d->mmu_lock);
-	r = domino_tdp_init(&d->tdp, domino_vendor->tdp_format,
+	r = domino_tdp_init(&d->tdp, domino_vendor_tdp_format(),
 			    domino_caps.tdp_levels);
 	if (r)
 		return r;

@@ -10,11 +10,12 @@
 #include <linux/kernel.h>
 #include <asm/processor-flags.h>
 
-#include "domino.h"
 #include "domain.h"
 #include "irqchip.h"
 #include "vcpu.h"
 #include "x86_insn.h"
+#include "gmem.h"
+#include "mmio.h"
 
 static_assert(sizeof(struct x86_mmio_insn) <=
 	      sizeof(((struct domino_vcpu *)0)->pending_reg_info));

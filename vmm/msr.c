@@ -10,12 +10,12 @@
 #include <linux/uaccess.h>
 #include <asm/msr-index.h>
 
-#include "domino.h"
-#include "domain.h"
 #include "irqchip.h"
 #include "spec_ctrl.h"
 #include "xen.h"
 #include "vcpu.h"
+#include "vendor_ops.h"
+#include "msr.h"
 
 #define APIC_BASE_DEFAULT	0xfee00000ULL
 #define APIC_BASE_BSP		BIT_ULL(8)
@@ -26,7 +26,7 @@
 
 int domino_msr_get(struct domino_vcpu *v, u32 index, u64 *val, bool host)
 {
-	int r = domino_vendor->get_msr(v, index, val);
+	int r = domino_vendor_get_msr(v, index, val);
 
 	if (r == -ENOENT)
 		r = domino_lapic_msr_get(v, index, val);
@@ -66,7 +66,7 @@ int domino_msr_get(struct domino_vcpu *v, u32 index, u64 *val, bool host)
 int domino_msr_set(struct domino_vcpu *v, u32 index, u64 val, bool host)
 {
 	u64 tsc;
-	int r = domino_vendor->set_msr(v, index, val, host);
+	int r = domino_vendor_set_msr(v, index, val, host);
 
 	if (r == -ENOENT)
 		r = domino_lapic_msr_set(v, index, val);
@@ -92,10 +92,10 @@ int domino_msr_set(struct domino_vcpu *v, u32 index, u64 val, bool host)
 	case MSR_IA32_TSC_ADJUST:
 		/* SDM 17.17.3: writing the adjust moves the TSC by the difference. */
 		if (!host) {
-			r = domino_vendor->get_msr(v, MSR_IA32_TSC, &tsc);
+			r = domino_vendor_get_msr(v, MSR_IA32_TSC, &tsc);
 			if (!r)
-				r = domino_vendor->set_msr(v, MSR_IA32_TSC,
-							   tsc + val - v->tsc_adjust, true);
+				r = domino_vendor_set_msr(v, MSR_IA32_TSC,
+							  tsc + val - v->tsc_adjust, true);
 			if (r)
 				return r;
 		}

@@ -16,10 +16,9 @@
 #include <asm/pvclock-abi.h>
 #include <asm/tsc.h>
 
-#include "domino.h"
 #include "domain.h"
-#include "irqchip.h"
 #include "vcpu.h"
+#include "irqchip.h"
 
 #define PVCLOCK_ENABLE		BIT_ULL(0)
 

@@ -16,9 +16,9 @@
 #include <asm/msr-index.h>
 #include <asm/processor.h>
 
-#include "domino.h"
 #include "spec_ctrl.h"
 #include "vcpu.h"
+#include "world_switch.h"
 
 DEFINE_PER_CPU(u64, domino_guest_spec_ctrl);
 

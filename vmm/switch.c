@@ -21,10 +21,12 @@
 #include <asm/nospec-branch.h>
 #include <asm/processor.h>
 
-#include "domino.h"
 #include "domain.h"
 #include "spec_ctrl.h"
 #include "vcpu.h"
+#include "vendor_ops.h"
+#include "world_switch.h"
+#include "alloc.h"
 
 #define DR7_ENABLE_BITS		0xffULL		/* L0-L3, G0-G3 */
 #define DR7_GD			BIT_ULL(13)
@@ -60,7 +62,7 @@ static bool switch_l1tf_affected(void)
 
 static bool switch_l1d_wanted(void)
 {
-	return domino_vendor->needs_l1d_flush && switch_l1tf_affected();
+	return domino_vendor_needs_l1d_flush() && switch_l1tf_affected();
 }
 
 int domino_switch_setup(void)

@@ -7,13 +7,18 @@
 #include <linux/sysfs.h>
 
 #include "domino.h"
-#include "vcpu.h"
 #include "domain.h"
+#include "vendor_ops.h"
+#include "exit.h"
+#include "world_switch.h"
+#include "virt.h"
+#include "alloc.h"
+#include "sysfs.h"
 
 static ssize_t backend_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
 {
-	return sysfs_emit(buf, "%s\n", domino_vendor->name);
+	return sysfs_emit(buf, "%s\n", domino_vendor_name());
 }
 static DEVICE_ATTR_RO(backend);
 

@@ -21,6 +21,14 @@
 #include "domain.h"
 #include "irqchip.h"
 #include "vcpu.h"
+#include "vendor_ops.h"
+#include "exit.h"
+#include "cpuid.h"
+#include "msr.h"
+#include "dr.h"
+#include "gmem.h"
+#include "alloc.h"
+#include "tdp.h"
 #include "xen.h"
 
 u64 domino_host_xcr0;
@@ -29,7 +37,7 @@ void domino_vcpu_skip(struct domino_vcpu *v, u32 len)
 {
 	v->rip += len;
 	/* The instruction completed: an STI/MOV SS shadow ends with it. */
-	domino_vendor->clear_interrupt_shadow(v);
+	domino_vendor_clear_interrupt_shadow(v);
 }
 
 void domino_vcpu_queue_exception(struct domino_vcpu *v, u8 vector,
@@ -47,7 +55,7 @@ void domino_vcpu_queue_exception(struct domino_vcpu *v, u8 vector,
 		return;
 	v->event = e;
 	v->event_pending = true;
-	domino_vendor->inject_event(v, &e);
+	domino_vendor_inject_event(v, &e);
 }
 
 /*
@@ -122,7 +130,7 @@ static void vcpu_reset_to_init(struct domino_vcpu *v)
 	s.gdt.limit = 0xffff;
 	s.idt.limit = 0xffff;
 	s.cr0 = X86_CR0_ET | X86_CR0_CD | X86_CR0_NW;
-	domino_vendor->set_sregs(v, &s);
+	domino_vendor_set_sregs(v, &s);
 	memset(v->gpr, 0, sizeof(v->gpr));
 	domino_cpuid_lookup(v, 1, 0, &eax, &ebx, &ecx, &edx);
 	v->gpr[GPR_RDX] = eax;	/* family, model, stepping */
@@ -130,7 +138,7 @@ static void vcpu_reset_to_init(struct domino_vcpu *v)
 	v->rflags = X86_EFLAGS_FIXED;
 	v->xcr0 = XFEATURE_MASK_FP;
 	v->event_pending = false;
-	domino_vendor->cancel_events(v);
+	domino_vendor_cancel_events(v);
 	v->pending = PENDING_NONE;
 	domino_dr_reset(v);
 }
@@ -140,10 +148,10 @@ static void vcpu_start_at_sipi(struct domino_vcpu *v, u8 vector)
 {
 	struct domino_sregs s;
 
-	domino_vendor->get_sregs(v, &s);
+	domino_vendor_get_sregs(v, &s);
 	s.cs.selector = vector << 8;
 	s.cs.base = (u64)vector << 12;
-	domino_vendor->set_sregs(v, &s);
+	domino_vendor_set_sregs(v, &s);
 	v->rip = 0;
 }
 
@@ -200,7 +208,7 @@ static void vcpu_queue_event(struct domino_vcpu *v, u8 type, u8 vector)
 
 	v->event = e;
 	v->event_pending = true;
-	domino_vendor->inject_event(v, &e);
+	domino_vendor_inject_event(v, &e);
 }
 
 /*
@@ -218,7 +226,7 @@ static bool vcpu_complete_sti_hlt(struct domino_vcpu *v)
 	u8 insn[15];
 
 	if (!(v->rflags & X86_EFLAGS_IF) || v->event_pending ||
-	    !domino_vendor->in_interrupt_shadow(v))
+	    !domino_vendor_in_interrupt_shadow(v))
 		return false;
 	if (!domino_guest_fetch_insn(v, insn, &s) || insn[0] != 0xf4)
 		return false;
@@ -234,7 +242,7 @@ static bool vcpu_complete_sti_hlt(struct domino_vcpu *v)
  */
 static void vcpu_deliver_interrupts(struct domino_vcpu *v)
 {
-	bool open = !v->event_pending && domino_vendor->irq_window_open(v);
+	bool open = !v->event_pending && domino_vendor_irq_window_open(v);
 	int vec;
 
 	if (open && domino_lapic_take_nmi(v)) {
@@ -245,12 +253,12 @@ static void vcpu_deliver_interrupts(struct domino_vcpu *v)
 	if (vec < 0)
 		return;
 	if (!open && vcpu_complete_sti_hlt(v))
-		open = domino_vendor->irq_window_open(v);
+		open = domino_vendor_irq_window_open(v);
 	if (open) {
 		domino_lapic_ack(v, vec);
 		vcpu_queue_event(v, DOMINO_EVENT_INTERRUPT, vec);
 	} else {
-		domino_vendor->set_irq_window_exit(v, true);
+		domino_vendor_set_irq_window_exit(v, true);
 	}
 }
 
@@ -316,7 +324,7 @@ void domino_vcpu_dump(struct domino_vcpu *v, const char *why)
 		atomic_inc(&skipped);
 		return;
 	}
-	domino_vendor->get_sregs(v, &s);
+	domino_vendor_get_sregs(v, &s);
 	pr_info("d%u vCPU %u %s: rip %#llx rsp %#llx rflags %#llx (%d dumps left out before)\n",
 		v->d->domid, v->id, why, v->rip, v->gpr[GPR_RSP], v->rflags,
 		atomic_xchg(&skipped, 0));
@@ -379,7 +387,7 @@ static int vcpu_run(struct domino_vcpu *v)
 
 		v->run->exit_reason = DOMINO_EXIT_NONE;
 		memset(&exit, 0, sizeof(exit));
-		r = domino_vendor->vcpu_enter(v, &exit);
+		r = domino_vendor_vcpu_enter(v, &exit);
 		if (r)
 			break;
 		vcpu_trace_exit(v, &exit);
@@ -391,7 +399,7 @@ static int vcpu_run(struct domino_vcpu *v)
 
 	v->run->rip = v->rip;
 	v->run->if_flag = !!(v->rflags & X86_EFLAGS_IF);
-	v->run->irq_window_open = domino_vendor->irq_window_open(v);
+	v->run->irq_window_open = domino_vendor_irq_window_open(v);
 	return r;
 }
 
@@ -429,7 +437,7 @@ static long vcpu_set_regs(struct domino_vcpu *v, void __user *uarg)
 
 	if (copy_from_user(&r, uarg, sizeof(r)))
 		return -EFAULT;
-	domino_vendor->get_sregs(v, &s);
+	domino_vendor_get_sregs(v, &s);
 	if (!vcpu_rflags_fit(r.rflags, s.cr0, s.efer))
 		return -EINVAL;
 	v->gpr[GPR_RAX] = r.rax;
@@ -467,7 +475,7 @@ static long vcpu_get_sregs(struct domino_vcpu *v, void __user *uarg)
 	struct domino_sregs s;
 
 	memset(&s, 0, sizeof(s));
-	domino_vendor->get_sregs(v, &s);
+	domino_vendor_get_sregs(v, &s);
 	return copy_to_user(uarg, &s, sizeof(s)) ? -EFAULT : 0;
 }
 
@@ -523,7 +531,7 @@ static long vcpu_set_sregs(struct domino_vcpu *v, void __user *uarg)
 	r = vcpu_check_sregs(&s);
 	if (!r && !vcpu_rflags_fit(v->rflags, s.cr0, s.efer))
 		r = -EINVAL;
-	return r ? r : domino_vendor->set_sregs(v, &s);
+	return r ? r : domino_vendor_set_sregs(v, &s);
 }
 
 static long vcpu_get_xsave(struct domino_vcpu *v, void __user *uarg)
@@ -587,7 +595,7 @@ static long vcpu_inject(struct domino_vcpu *v, void __user *uarg)
 		/* With an in-kernel APIC, interrupts go through it. */
 		if (e.vector < 32 || e.has_error_code || v->lapic)
 			return -EINVAL;
-		if (!domino_vendor->irq_window_open(v))
+		if (!domino_vendor_irq_window_open(v))
 			return -EAGAIN;
 		break;
 	case DOMINO_EVENT_NMI:
@@ -602,7 +610,7 @@ static long vcpu_inject(struct domino_vcpu *v, void __user *uarg)
 		return -EBUSY;
 	v->event = e;
 	v->event_pending = true;
-	domino_vendor->inject_event(v, &e);
+	domino_vendor_inject_event(v, &e);
 	return 0;
 }
 
@@ -676,7 +684,7 @@ static void vcpu_free(struct domino_vcpu *v)
 {
 	domino_lapic_free(v);
 	if (v->arch)
-		domino_vendor->vcpu_free(v);
+		domino_vendor_vcpu_free(v);
 	fpu_free_guest_fpstate(&v->fpu);
 	domino_tdp_cache_free(&v->tdp_cache);
 	domino_kfree(v->cpuid);
@@ -735,7 +743,7 @@ static struct domino_vcpu *vcpu_alloc(struct domino_domain *d, u32 id)
 	domino_dr_reset(v);
 	v->rflags = X86_EFLAGS_FIXED;
 	v->tlb_gen = atomic64_read(&d->tlb_gen);
-	if (domino_vendor->vcpu_init(v))
+	if (domino_vendor_vcpu_init(v))
 		goto fail_cpuid;
 	if (d->flags & DOMINO_DOMAIN_IRQCHIP) {
 		if (domino_lapic_create(v))
@@ -746,7 +754,7 @@ static struct domino_vcpu *vcpu_alloc(struct domino_domain *d, u32 id)
 	return v;
 
 fail_vendor:
-	domino_vendor->vcpu_free(v);
+	domino_vendor_vcpu_free(v);
 fail_cpuid:
 	domino_kfree(v->cpuid);
 fail_fpu:
@@ -766,9 +774,6 @@ int domino_vcpu_create(struct domino_domain *d,
 	struct file *file;
 	int fd;
 
-	/* A backend that cannot run guests yet says so. */
-	if (!domino_vendor->vcpu_init)
-		return -EOPNOTSUPP;
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
 	if (args.flags || args.reserved[0] || args.reserved[1] ||

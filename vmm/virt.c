@@ -21,7 +21,9 @@
 #include <linux/syscore_ops.h>
 #include <linux/smp.h>
 
-#include "domino.h"
+#include "vendor_ops.h"
+#include "world_switch.h"
+#include "virt.h"
 
 static DEFINE_MUTEX(virt_lock);
 static unsigned int virt_users;		/* under virt_lock + cpus_read_lock */
@@ -35,7 +37,7 @@ static bool virt_rebooting;
 static void virt_report_busy(int cpu)
 {
 	pr_err("CPU%d: %s is already in use by another hypervisor; unload %s (or boot with kvm.enable_virt_at_load=0 on Linux 6.12+) and retry\n",
-	       cpu, domino_vendor->name, domino_vendor->competitor);
+	       cpu, domino_vendor_name(), domino_vendor_competitor());
 }
 
 static int virt_enable_this_cpu(void)
@@ -44,7 +46,7 @@ static int virt_enable_this_cpu(void)
 
 	if (__this_cpu_read(virt_enabled))
 		return 0;
-	r = domino_vendor->cpu_enable();
+	r = domino_vendor_cpu_enable();
 	if (r) {
 		atomic_inc(r == -EBUSY ? &virt_busy_cpus : &virt_failed_cpus);
 		return r;
@@ -58,7 +60,7 @@ static void virt_disable_this_cpu(void)
 {
 	if (!__this_cpu_read(virt_enabled))
 		return;
-	domino_vendor->cpu_disable();
+	domino_vendor_cpu_disable();
 	__this_cpu_write(virt_enabled, false);
 	atomic_dec(&virt_cpus_on);
 }
@@ -71,7 +73,7 @@ static void virt_enable_ipi(void *unused)
 		virt_report_busy(smp_processor_id());
 	else if (r)
 		pr_err("CPU%d: enabling %s failed (%d)\n", smp_processor_id(),
-		       domino_vendor->name, r);
+		       domino_vendor_name(), r);
 }
 
 static void virt_disable_ipi(void *unused)
@@ -81,7 +83,7 @@ static void virt_disable_ipi(void *unused)
 
 static void virt_busy_ipi(void *unused)
 {
-	if (domino_vendor->cpu_busy()) {
+	if (domino_vendor_cpu_busy()) {
 		atomic_inc(&virt_busy_cpus);
 		virt_report_busy(smp_processor_id());
 	}
@@ -116,12 +118,12 @@ int domino_virt_get(void)
 		goto out;
 	}
 
-	r = domino_vendor->setup();
+	r = domino_vendor_setup();
 	if (r)
 		goto out;
 	r = domino_switch_setup();
 	if (r) {
-		domino_vendor->teardown();
+		domino_vendor_teardown();
 		goto out;
 	}
 	atomic_set(&virt_busy_cpus, 0);
@@ -132,7 +134,7 @@ int domino_virt_get(void)
 		/* Undo only what this call did: busy CPUs stay untouched. */
 		on_each_cpu(virt_disable_ipi, NULL, 1);
 		domino_switch_teardown();
-		domino_vendor->teardown();
+		domino_vendor_teardown();
 		goto out;
 	}
 	virt_users = 1;
@@ -149,7 +151,7 @@ void domino_virt_put(void)
 	if (!--virt_users) {
 		on_each_cpu(virt_disable_ipi, NULL, 1);
 		domino_switch_teardown();
-		domino_vendor->teardown();
+		domino_vendor_teardown();
 	}
 	cpus_read_unlock();
 	mutex_unlock(&virt_lock);
@@ -222,7 +224,7 @@ static void virt_resume(void)
 	r = virt_enable_this_cpu();
 	if (r)
 		pr_err("CPU%d: %s could not be enabled after resume (%d)\n",
-		       smp_processor_id(), domino_vendor->name, r);
+		       smp_processor_id(), domino_vendor_name(), r);
 }
 
 static struct syscore_ops virt_syscore_ops = {

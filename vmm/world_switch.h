@@ -75,5 +75,24 @@
 	CLEAR_BRANCH_HISTORY_VMEXIT
 .endm
 
+#else /* !__ASSEMBLY__ */
+
+#include <linux/types.h>
+
+struct domino_vcpu;
+
+/* The C half (vmm/switch.c): setup, the sysfs report, per-entry work. */
+int domino_switch_setup(void);
+u64 domino_switch_arch_caps(void);
+void domino_switch_teardown(void);
+ssize_t domino_switch_show(char *buf);
+
+/*
+ * With interrupts off around the vendor's world switch:
+ * to_guest returns the DR7 the guest runs with.
+ */
+u64 domino_switch_to_guest(struct domino_vcpu *v);
+void domino_switch_from_guest(struct domino_vcpu *v);
+
 #endif /* __ASSEMBLY__ */
 #endif /* DOMINO_WORLD_SWITCH_H */

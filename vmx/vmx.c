@@ -18,6 +18,9 @@
 #include <asm/vmx.h>
 
 #include "domino.h"
+#include "vendor_ops.h"
+#include "alloc.h"
+#include "tdp.h"
 #include "vmx.h"
 
 /* IA32_VMX_BASIC[30:0], the VMCS revision id (SDM vol. 3, A.1). */

@@ -4,7 +4,6 @@
  */
 #include <asm/vmx.h>
 
-#include "domino.h"
 #include "tdp.h"
 #include "vmx.h"
 

@@ -9,8 +9,6 @@
 #include <asm/processor-flags.h>
 #include <asm/vmx.h>
 
-#include "domino.h"
-#include "domain.h"
 #include "irqchip.h"
 #include "vcpu.h"
 #include "vmx.h"

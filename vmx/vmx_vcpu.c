@@ -21,9 +21,12 @@
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 
-#include "domino.h"
 #include "domain.h"
 #include "vcpu.h"
+#include "exit.h"
+#include "world_switch.h"
+#include "alloc.h"
+#include "tdp.h"
 #include "vmx.h"
 
 static inline struct vmx_vcpu *to_vmx(struct domino_vcpu *v)

@@ -14,7 +14,6 @@
 #include <asm/tlbflush.h>
 #include <asm/vmx.h>
 
-#include "domino.h"
 #include "vmx.h"
 
 /* Error of the first failed VMX instruction on this CPU, 0 if none. */
