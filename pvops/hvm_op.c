@@ -6,10 +6,18 @@
  *   HVMOP_get_param  IN/OUT arg: the same, value filled in
  *       domid: DOMID_SELF or the caller's own id, else -EPERM; index
  *       below HVM_NR_PARAMS, else -EINVAL. A guest may set only
- *       HVM_PARAM_CALLBACK_IRQ, and only to 0 (off) or a vector (type
- *       HVM_PARAM_CALLBACK_TYPE_VECTOR, vector 0x10-0xff): the other
- *       parameters (store and console pages and ports, ...) are the
- *       toolstack's, -EPERM. Reading any of them is allowed.
+ *       HVM_PARAM_CALLBACK_IRQ: 0 (off), a vector (type
+ *       HVM_PARAM_CALLBACK_TYPE_VECTOR, vector 0x10-0xff), or a GSI
+ *       (type 0, below 48): the other parameters (store and console
+ *       pages and ports, ...) are the toolstack's, -EPERM. Reading any
+ *       of them is allowed. Upcalls arrive through the callback vector
+ *       or a per-vCPU vector; a GSI is recorded but not driven (Linux
+ *       sets GSI 1 next to per-vCPU vectors only to look enlightened),
+ *       so a guest relying on GSI delivery alone gets no upcalls.
+ *   HVMOP_set_evtchn_upcall_vector  IN arg: {vcpu, vector}: that vCPU's
+ *       upcalls come through its LAPIC at vector (edge-triggered, the
+ *       guest EOIs), in preference to the callback. vector below 0x10:
+ *       -EINVAL; no such vCPU: -ENOENT.
  * Other commands: -ENOSYS.
  */
 #include <linux/kernel.h>
@@ -26,14 +34,42 @@
 
 #define CALLBACK_TYPE_SHIFT	56
 
+#define XEN_CALLBACK_GSI_MAX	48
+
 static bool xen_callback_valid(u64 val)
 {
 	u64 vector = val & 0xff;
 
 	if (!val)
 		return true;
+	if (val >> CALLBACK_TYPE_SHIFT == HVM_PARAM_CALLBACK_TYPE_GSI)
+		return val < XEN_CALLBACK_GSI_MAX;
 	return val >> CALLBACK_TYPE_SHIFT == HVM_PARAM_CALLBACK_TYPE_VECTOR &&
 	       !(val & GENMASK_ULL(CALLBACK_TYPE_SHIFT - 1, 8)) && vector >= 0x10;
+}
+
+static long xen_set_upcall_vector(struct xen_call *c)
+{
+	struct domino_domain *d = c->v->d;
+	struct xen_hvm_evtchn_upcall_vector uv;
+	struct domino_xen_vcpu *xv;
+	long r = -ENOENT;
+
+	if (c->copy_from(c, c->arg[1], &uv, sizeof(uv)))
+		return -EFAULT;
+	if (uv.vector < 0x10)
+		return -EINVAL;
+	mutex_lock(&d->xen->evtchn.lock);
+	xv = uv.vcpu < DOMINO_MAX_VCPUS ?
+	     d->xen->vcpu[array_index_nospec(uv.vcpu, DOMINO_MAX_VCPUS)] : NULL;
+	if (xv) {
+		xv->upcall_vector = uv.vector;
+		/* Events already waiting come through the new vector (Xen's). */
+		xen_vcpu_upcall_resend(d, uv.vcpu);
+		r = 0;
+	}
+	mutex_unlock(&d->xen->evtchn.lock);
+	return r;
 }
 
 static long xen_hvm_param(struct xen_call *c, bool set)
@@ -72,6 +108,8 @@ long xen_hvm_op(struct xen_call *c)
 		return xen_hvm_param(c, true);
 	case HVMOP_get_param:
 		return xen_hvm_param(c, false);
+	case HVMOP_set_evtchn_upcall_vector:
+		return xen_set_upcall_vector(c);
 	default:
 		return -ENOSYS;
 	}

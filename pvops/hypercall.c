@@ -24,6 +24,7 @@
 #include "alloc.h"
 #include "hypercall.h"
 #include "xen.h"
+#include "xen_domain.h"
 
 /* Leaf 0x40000002 EBX: where Xen's MSRs start; +0 writes the hypercall page. */
 #define XEN_MSR_HYPERCALL_PAGE	0x40000000
@@ -39,6 +40,9 @@ static const xen_hypercall_fn xen_hypercalls[XEN_NR_HYPERCALLS] = {
 	[__HYPERVISOR_hvm_op] = xen_hvm_op,
 	[__HYPERVISOR_sched_op] = xen_sched_op,
 	[__HYPERVISOR_vcpu_op] = xen_vcpu_op,
+	[__HYPERVISOR_event_channel_op] = xen_event_channel_op,
+	[__HYPERVISOR_set_timer_op] = xen_set_timer_op,
+	[__HYPERVISOR_vm_assist] = xen_vm_assist,
 };
 
 bool xen_domid_self(struct xen_call *c, u32 domid)
@@ -157,6 +161,8 @@ int domino_xen_hypercall(struct domino_vcpu *v, u32 insn_len)
 	if (c.nr < XEN_NR_HYPERCALLS)
 		fn = xen_hypercalls[array_index_nospec(c.nr, XEN_NR_HYPERCALLS)];
 	ret = fn ? fn(&c) : -ENOSYS;
+	/* Linux forces a look at a pending upcall with any hypercall. */
+	xen_upcall_recheck(v);
 	/* A continuation runs the same instruction again, arguments as left. */
 	if (ret == XEN_HC_CONTINUE)
 		return 1;

@@ -52,6 +52,9 @@ long xen_memory_op(struct xen_call *c);
 long xen_hvm_op(struct xen_call *c);
 long xen_sched_op(struct xen_call *c);
 long xen_vcpu_op(struct xen_call *c);
+long xen_event_channel_op(struct xen_call *c);
+long xen_set_timer_op(struct xen_call *c);
+long xen_vm_assist(struct xen_call *c);
 
 /* A domid argument naming the caller's own domain (DOMID_SELF or its id). */
 bool xen_domid_self(struct xen_call *c, u32 domid);

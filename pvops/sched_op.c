@@ -11,12 +11,20 @@
  *       yet); a reason above SHUTDOWN_MAX: -EINVAL.
  *   SCHEDOP_shutdown_code  IN arg: struct sched_shutdown: the code the
  *       next shutdown exit reports; 0 (DOMINO_XEN_NO_CODE itself: -EINVAL)
- * SCHEDOP_block and SCHEDOP_poll wait for event channels: -ENOSYS until
- * they exist. SCHEDOP_remote_shutdown needs privilege: -EPERM. Others:
- * -ENOSYS.
+ *   SCHEDOP_block          sleep until an event or interrupt the guest
+ *       can take (with IF set) arrives, as HLT; 0
+ *   SCHEDOP_poll           IN arg: struct sched_poll {ports, nr_ports,
+ *       timeout}: sleep until one of the ports (masked or not) is
+ *       pending, an interrupt is deliverable, or guest system time
+ *       reaches timeout (0: none); 0 then. nr_ports above 128: -EINVAL;
+ *       a bad port: -EINVAL; the list unreadable: -EFAULT. A signal for
+ *       the VMM restarts the call afterwards (a continuation).
+ * SCHEDOP_remote_shutdown needs privilege: -EPERM. Others: -ENOSYS.
  */
+#include <linux/hrtimer.h>
 #include <linux/kernel.h>
 #include <linux/sched.h>
+#include <linux/wait.h>
 #include <xen/interface/xen.h>
 #include <xen/interface/sched.h>
 
@@ -64,6 +72,92 @@ static long xen_shutdown(struct xen_call *c, bool code_only)
 	return XEN_HC_TO_VMM;
 }
 
+#define XEN_POLL_MAX_PORTS	128
+
+/* struct sched_poll as a 32-bit caller lays it out. */
+struct sched_poll_compat {
+	u32 ports;
+	u32 nr_ports;
+	u64 timeout;
+} __packed;
+
+/* 1: one of @ports is pending; 0: none; -EINVAL: a bad port. */
+static int xen_poll_any_pending(struct domino_domain *d, const u32 *ports,
+				unsigned int nr)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < nr; i++) {
+		r = xen_evtchn_port_pending(d, ports[i]);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static long xen_poll(struct xen_call *c)
+{
+	struct domino_vcpu *v = c->v;
+	struct domino_domain *d = v->d;
+	struct domino_xen_vcpu *xv = xen_vcpu_self(v);
+	struct sched_poll_compat p32;
+	struct sched_poll p;
+	u32 ports[XEN_POLL_MAX_PORTS];
+	u64 now, list;
+	long r;
+
+	if (c->compat) {
+		if (c->copy_from(c, c->arg[1], &p32, sizeof(p32)))
+			return -EFAULT;
+		list = p32.ports;
+		p.nr_ports = p32.nr_ports;
+		p.timeout = p32.timeout;
+	} else {
+		if (c->copy_from(c, c->arg[1], &p, sizeof(p)))
+			return -EFAULT;
+		list = (u64)(unsigned long)p.ports;
+	}
+	if (p.nr_ports > XEN_POLL_MAX_PORTS)
+		return -EINVAL;
+	if (c->copy_from(c, list, ports, p.nr_ports * sizeof(u32)))
+		return -EFAULT;
+	r = xen_poll_any_pending(d, ports, p.nr_ports);
+	if (r)
+		return r < 0 ? r : 0;
+	if (!p.nr_ports)
+		return 0;
+
+	WRITE_ONCE(xv->poll_port, p.nr_ports == 1 ? ports[0] : XEN_POLL_ANY);
+	atomic_inc(&d->xen->nr_pollers);
+	smp_mb__after_atomic();
+	/* A sender that missed our poll_port set the bit before we looked. */
+	r = xen_poll_any_pending(d, ports, p.nr_ports);
+	if (r == 0) {
+		xen_runstate_update(xv, RUNSTATE_blocked);
+		now = xen_guest_time_ns(d);
+		if (p.timeout && p.timeout <= now)
+			r = 0;
+		else if (p.timeout)
+			r = wait_event_interruptible_hrtimeout(v->wq,
+				atomic_read(&xv->poll_wake) || READ_ONCE(v->kicked) ||
+				domino_xen_has_work(v),
+				ns_to_ktime(p.timeout - now));
+		else
+			r = wait_event_interruptible(v->wq,
+				atomic_read(&xv->poll_wake) || READ_ONCE(v->kicked) ||
+				domino_xen_has_work(v));
+		xen_runstate_update(xv, RUNSTATE_running);
+	}
+	WRITE_ONCE(xv->poll_port, 0);
+	atomic_dec(&d->xen->nr_pollers);
+	atomic_set(&xv->poll_wake, 0);
+	/* A signal for the VMM: the call runs again when the vCPU does. */
+	if (r == -ERESTARTSYS)
+		return XEN_HC_CONTINUE;
+	return 0;
+}
+
 long xen_sched_op(struct xen_call *c)
 {
 	switch (c->arg[0]) {
@@ -77,6 +171,12 @@ long xen_sched_op(struct xen_call *c)
 		return xen_shutdown(c, true);
 	case SCHEDOP_remote_shutdown:
 		return -EPERM;
+	case SCHEDOP_block:
+		/* HLT's sleep: the core wakes it for a deliverable event. */
+		c->v->mp_state = MP_HALTED;
+		return 0;
+	case SCHEDOP_poll:
+		return xen_poll(c);
 	default:
 		return -ENOSYS;
 	}

@@ -9,8 +9,15 @@
  *       where there is one) and its time with it. Once per vCPU (again:
  *       -EINVAL); the structure must fit in the page, 8-byte aligned, in
  *       guest RAM (-EINVAL otherwise).
- * A vcpuid with no vCPU: -ENOENT. Other commands: -ENOSYS until their
- * subsystems exist (timers, runstate; docs/xen.md).
+ *   VCPUOP_set_singleshot_timer, stop_singleshot_timer,
+ *   VCPUOP_set_periodic_timer, stop_periodic_timer: pvops/timer.c; the
+ *       single-shot ones only on the calling vCPU (-EINVAL, as Xen).
+ *   VCPUOP_register_runstate_memory_area: pvops/runstate.c.
+ *   VCPUOP_get_runstate_info  OUT arg: the vCPU's runstate as last
+ *       accounted (zero until it registered an area).
+ *   VCPUOP_is_up: 1 unless the vCPU waits for its start-up IPI.
+ * A vcpuid with no vCPU: -ENOENT. Other commands (up, down, initialise:
+ * PVH vCPUs start through their LAPIC) -ENOSYS.
  */
 #include <linux/kernel.h>
 #include <linux/nospec.h>
@@ -66,10 +73,42 @@ out:
 	return ret;
 }
 
+/* Ops on another vCPU's timers and state: its Xen state held still. */
+static long xen_vcpu_op_locked(struct xen_call *c, unsigned int id)
+{
+	struct domino_domain *d = c->v->d;
+	struct domino_xen_vcpu *xv = d->xen->vcpu[id];
+	struct vcpu_set_periodic_timer pt;
+	struct vcpu_runstate_info rs;
+	struct domino_vcpu *v;
+
+	if (!xv)
+		return -ENOENT;
+	v = xv->v;
+	switch (c->arg[0]) {
+	case VCPUOP_set_periodic_timer:
+		if (c->copy_from(c, c->arg[2], &pt, sizeof(pt)))
+			return -EFAULT;
+		return pt.period_ns ? xen_set_periodic(xv, pt.period_ns) : -EINVAL;
+	case VCPUOP_stop_periodic_timer:
+		return xen_set_periodic(xv, 0);
+	case VCPUOP_get_runstate_info:
+		rs = xv->runstate;
+		return c->copy_to(c, c->arg[2], &rs, sizeof(rs)) ? -EFAULT : 0;
+	case VCPUOP_is_up:
+		return READ_ONCE(v->mp_state) != MP_WAIT_SIPI;
+	default:
+		return -ENOSYS;
+	}
+}
+
 long xen_vcpu_op(struct xen_call *c)
 {
 	struct domino_domain *d = c->v->d;
+	struct domino_xen_vcpu *self = xen_vcpu_self(c->v);
+	struct vcpu_set_singleshot_timer st;
 	u64 id = c->arg[1];
+	long r;
 
 	if (id >= DOMINO_MAX_VCPUS || !READ_ONCE(d->vcpus[array_index_nospec(id, DOMINO_MAX_VCPUS)]))
 		return -ENOENT;
@@ -77,7 +116,26 @@ long xen_vcpu_op(struct xen_call *c)
 	switch (c->arg[0]) {
 	case VCPUOP_register_vcpu_info:
 		return xen_register_vcpu_info(c, id);
+	case VCPUOP_set_singleshot_timer:
+		if (id != c->v->id)
+			return -EINVAL;
+		if (c->copy_from(c, c->arg[2], &st, sizeof(st)))
+			return -EFAULT;
+		return xen_set_singleshot(self, st.timeout_abs_ns,
+					  st.flags & VCPU_SSHOTTMR_future);
+	case VCPUOP_stop_singleshot_timer:
+		if (id != c->v->id)
+			return -EINVAL;
+		xen_stop_singleshot(self);
+		return 0;
+	case VCPUOP_register_runstate_memory_area:
+		if (id != c->v->id)
+			return -EINVAL;
+		return xen_register_runstate(c, self);
 	default:
-		return -ENOSYS;
+		mutex_lock(&d->xen->evtchn.lock);
+		r = xen_vcpu_op_locked(c, id);
+		mutex_unlock(&d->xen->evtchn.lock);
+		return r;
 	}
 }

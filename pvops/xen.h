@@ -27,6 +27,24 @@ void domino_xen_domain_free(struct domino_domain *d);
 /* vCPU @id is gone: a new one with that id starts from Xen's defaults. */
 void domino_xen_vcpu_free(struct domino_domain *d, unsigned int id);
 
+/* vCPU @v was created: its Xen state (timers, upcall, runstate). */
+int domino_xen_vcpu_init(struct domino_vcpu *v);
+
+/*
+ * On the vCPU's thread, before each entry and before it sleeps: events
+ * that senders elsewhere queued, expired timers (VIRQ_TIMER), the
+ * runstate area, and whether the callback vector is still owed.
+ */
+void domino_xen_vcpu_prepare(struct domino_vcpu *v);
+/* Work for domino_xen_vcpu_prepare arrived (wakes a sleeping vCPU). */
+bool domino_xen_has_work(struct domino_vcpu *v);
+/*
+ * The callback vector (HVM_PARAM_CALLBACK_IRQ of the vector type) while
+ * an upcall is owed, else -1. Delivered like an interrupt, outside the
+ * LAPIC (no EOI), and again after each entry while it is owed.
+ */
+int domino_xen_pending_callback(struct domino_vcpu *v);
+
 /* Adds the Xen leaves (0x40000000-0x40000004) to the vCPU's policy. */
 int domino_xen_cpuid_init(struct domino_vcpu *v);
 

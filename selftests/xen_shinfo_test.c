@@ -167,7 +167,7 @@ static void guest_shinfo(void)
 		    (long)val);
 	val = 0x1234;
 	r = hvm_param(HVMOP_set_param, DOMID_SELF, HVM_PARAM_STORE_PFN, &val);
-	val = 5;		/* a GSI: not offered */
+	val = 64;		/* GSI 64: there are 48 */
 	guest_ucall(UCALL_SYNC, r,
 		    hvm_param(HVMOP_set_param, DOMID_SELF, HVM_PARAM_CALLBACK_IRQ, &val),
 		    hvm_param(HVMOP_get_param, DOMID_SELF, HVM_NR_PARAMS, &val),
@@ -271,7 +271,7 @@ int main(void)
 	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "param refusals");
 	ok &= (long)uc.args[0] == -XEN_EPERM && (long)uc.args[1] == -XEN_EINVAL &&
 	      (long)uc.args[2] == -XEN_EINVAL && (long)uc.args[3] == -XEN_EPERM;
-	ktap_test_result(ok, "HVM params: CALLBACK_IRQ vector set and read back; STORE_PFN -EPERM, a GSI callback -EINVAL, index 19 -EINVAL, dom0's -EPERM");
+	ktap_test_result(ok, "HVM params: CALLBACK_IRQ vector set and read back; STORE_PFN -EPERM, GSI 64 -EINVAL, index 19 -EINVAL, dom0's -EPERM");
 
 	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "hvm_op 99");
 	ok = (long)uc.args[0] == -XEN_ENOSYS;

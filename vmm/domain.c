@@ -51,6 +51,19 @@ static void domino_domain_destroy(struct kref *ref)
 	domino_virt_put();
 }
 
+/* A live domain by id, with a reference the caller puts; NULL if none. */
+struct domino_domain *domino_domain_find(u32 domid)
+{
+	struct domino_domain *d;
+
+	xa_lock(&domino_domains);
+	d = xa_load(&domino_domains, domid);
+	if (d && !kref_get_unless_zero(&d->ref))
+		d = NULL;
+	xa_unlock(&domino_domains);
+	return d;
+}
+
 void domino_domain_get(struct domino_domain *d)
 {
 	kref_get(&d->ref);
@@ -144,6 +157,8 @@ static int domino_domain_check_args(const struct domino_create_domain *args)
 
 	/* Xen's guest ABI sits on the in-kernel platform (its LAPIC, timers). */
 	if ((args->flags & DOMINO_DOMAIN_XEN) && !(args->flags & DOMINO_DOMAIN_IRQCHIP))
+		return -EINVAL;
+	if ((args->flags & DOMINO_DOMAIN_XEN_NO_FIFO) && !(args->flags & DOMINO_DOMAIN_XEN))
 		return -EINVAL;
 	if (args->flags & ~DOMINO_DOMAIN_FLAGS_VALID)
 		return -EINVAL;

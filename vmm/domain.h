@@ -81,6 +81,7 @@ unsigned int domino_domain_count(void);
 void domino_domain_exit(void);
 void domino_domain_get(struct domino_domain *d);
 void domino_domain_put(struct domino_domain *d);
+struct domino_domain *domino_domain_find(u32 domid);
 
 /* vmm/memory.c */
 int domino_memory_init(struct domino_domain *d);
@@ -101,5 +102,7 @@ int domino_guest_read(struct domino_domain *d, u64 gpa, void *buf, size_t len);
 void domino_memory_audit(struct domino_domain *d, u64 gpa, const char *what);
 int domino_guest_write(struct domino_domain *d, u64 gpa, const void *buf,
 		       size_t len);
+int domino_guest_cmpxchg(struct domino_domain *d, u64 gpa, unsigned int size,
+			 u64 *old, u64 new);
 
 #endif /* DOMINO_DOMAIN_H */

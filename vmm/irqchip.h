@@ -35,6 +35,8 @@ int domino_lapic_create(struct domino_vcpu *v);
 void domino_lapic_free(struct domino_vcpu *v);
 void domino_apic_deliver(struct domino_domain *d, struct domino_vcpu *src,
 			 const struct domino_apic_irq *irq);
+/* An edge-triggered fixed interrupt to @v alone (Xen's per-vCPU upcall). */
+void domino_lapic_raise(struct domino_vcpu *v, u8 vector);
 /* The highest vector the guest may take now (IRR above PPR), or -1. */
 int domino_lapic_pending_vector(struct domino_vcpu *v);
 /* The guest took @vector: IRR -> ISR. */

@@ -236,6 +236,18 @@ void domino_apic_deliver(struct domino_domain *d, struct domino_vcpu *src,
 	spin_unlock(&d->vcpus_kick_lock);
 }
 
+void domino_lapic_raise(struct domino_vcpu *v, u8 vector)
+{
+	struct domino_apic_irq irq = {
+		.delivery_mode = APIC_DM_FIXED, .vector = vector, .assert = true,
+	};
+
+	spin_lock(&v->d->vcpus_kick_lock);
+	if (v->lapic)
+		lapic_accept(v, &irq);
+	spin_unlock(&v->d->vcpus_kick_lock);
+}
+
 int domino_lapic_pending_vector(struct domino_vcpu *v)
 {
 	struct domino_lapic *a = lapic(v);

@@ -430,6 +430,65 @@ static int guest_copy(struct domino_domain *d, u64 gpa, void *buf, size_t len,
 	return 0;
 }
 
+/*
+ * A compare-and-exchange on a guest RAM word that the guest updates
+ * concurrently with locked instructions (Xen's event bitmaps and FIFO
+ * words): LOCK CMPXCHG on the VMM's mapping, of the guest's own operand
+ * size, so both sides see one atomic order (SDM 8.1.2.2 asks for the
+ * same address and size). @size is 1, 4 or 8 and the word naturally
+ * aligned. Returns 0 when swapped, 1 when the word held something else
+ * (now in *old), -EFAULT when it is not guest RAM.
+ */
+int domino_guest_cmpxchg(struct domino_domain *d, u64 gpa, unsigned int size,
+			 u64 *old, u64 new)
+{
+	const struct domino_memslot *s;
+	unsigned long hva;
+	bool ok;
+
+	if ((size != 1 && size != 4 && size != 8) || (gpa & (size - 1)) ||
+	    current->mm != d->mm)
+		return -EFAULT;
+	mutex_lock(&d->slots_lock);
+	s = memslot_find(d, gpa);
+	hva = s ? s->hva + (gpa - s->gpa) : 0;
+	if (s && (s->flags & DOMINO_MEM_READONLY))
+		s = NULL;
+	mutex_unlock(&d->slots_lock);
+	if (!s)
+		return -EFAULT;
+	if (!user_access_begin((void __user *)hva, size))
+		return -EFAULT;
+	switch (size) {
+	case 1: {
+		u8 o = *old;
+
+		ok = unsafe_try_cmpxchg_user((u8 __user *)hva, &o, (u8)new, fault);
+		*old = o;
+		break;
+	}
+	case 4: {
+		u32 o = *old;
+
+		ok = unsafe_try_cmpxchg_user((u32 __user *)hva, &o, (u32)new, fault);
+		*old = o;
+		break;
+	}
+	default: {
+		u64 o = *old;
+
+		ok = unsafe_try_cmpxchg_user((u64 __user *)hva, &o, new, fault);
+		*old = o;
+		break;
+	}
+	}
+	user_access_end();
+	return ok ? 0 : 1;
+fault:
+	user_access_end();
+	return -EFAULT;
+}
+
 int domino_guest_read(struct domino_domain *d, u64 gpa, void *buf, size_t len)
 {
 	return guest_copy(d, gpa, buf, len, false);

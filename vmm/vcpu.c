@@ -155,11 +155,23 @@ static void vcpu_start_at_sipi(struct domino_vcpu *v, u8 vector)
 	v->rip = 0;
 }
 
+/* An interrupt the guest would take now (IF set) ends its HLT. */
+static bool vcpu_halt_ends(struct domino_vcpu *v)
+{
+	bool if_flag = v->rflags & X86_EFLAGS_IF;
+
+	return domino_lapic_wakes_halt(v, if_flag) ||
+	       (if_flag && domino_xen_pending_callback(v) >= 0);
+}
+
 static bool vcpu_can_wake(struct domino_vcpu *v)
 {
+	/* Xen timers and events from afar: prepare them, then look again. */
+	if (domino_xen_has_work(v))
+		return true;
 	switch (v->mp_state) {
 	case MP_HALTED:
-		return domino_lapic_wakes_halt(v, v->rflags & X86_EFLAGS_IF);
+		return vcpu_halt_ends(v);
 	case MP_WAIT_SIPI:
 		return domino_lapic_has_sipi(v) || domino_lapic_has_init(v);
 	default:
@@ -177,6 +189,7 @@ static int vcpu_wait_runnable(struct domino_vcpu *v)
 	u8 vector;
 
 	for (;;) {
+		domino_xen_vcpu_prepare(v);
 		if (domino_lapic_take_init(v)) {
 			vcpu_reset_to_init(v);
 			/* INIT puts an AP to wait; the BSP restarts at once. */
@@ -187,11 +200,13 @@ static int vcpu_wait_runnable(struct domino_vcpu *v)
 			vcpu_start_at_sipi(v, vector);
 			v->mp_state = MP_RUNNABLE;
 		}
-		if (v->mp_state == MP_HALTED &&
-		    domino_lapic_wakes_halt(v, v->rflags & X86_EFLAGS_IF))
+		if (v->mp_state == MP_HALTED && vcpu_halt_ends(v))
 			v->mp_state = MP_RUNNABLE;
-		if (v->mp_state == MP_RUNNABLE)
+		if (v->mp_state == MP_RUNNABLE) {
+			/* Running again: the runstate area says so. */
+			domino_xen_vcpu_prepare(v);
 			return 0;
+		}
 		/* Slept: other tasks ran here meanwhile (L1TF). */
 		v->l1d_flush = true;
 		if (wait_event_interruptible(v->wq, READ_ONCE(v->run->immediate_exit) ||
@@ -247,6 +262,17 @@ static void vcpu_deliver_interrupts(struct domino_vcpu *v)
 
 	if (open && domino_lapic_take_nmi(v)) {
 		vcpu_queue_event(v, DOMINO_EVENT_NMI, 2);
+		return;
+	}
+	/* Xen's callback vector ranks above the LAPIC (Xen's hvm_intr_assist). */
+	vec = domino_xen_pending_callback(v);
+	if (vec >= 0) {
+		if (!open && vcpu_complete_sti_hlt(v))
+			open = domino_vendor_irq_window_open(v);
+		if (open)
+			vcpu_queue_event(v, DOMINO_EVENT_INTERRUPT, vec);
+		else
+			domino_vendor_set_irq_window_exit(v, true);
 		return;
 	}
 	vec = domino_lapic_pending_vector(v);
@@ -682,6 +708,7 @@ static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 
 static void vcpu_free(struct domino_vcpu *v)
 {
+	domino_xen_vcpu_free(v->d, v->id);
 	domino_lapic_free(v);
 	if (v->arch)
 		domino_vendor_vcpu_free(v);
@@ -703,7 +730,6 @@ static int vcpu_release(struct inode *inode, struct file *file)
 	d->nr_vcpus--;
 	spin_unlock(&d->vcpus_kick_lock);
 	mutex_unlock(&d->vcpus_lock);
-	domino_xen_vcpu_free(d, v->id);
 	vcpu_free(v);
 	domino_domain_put(d);
 	return 0;
@@ -751,8 +777,12 @@ static struct domino_vcpu *vcpu_alloc(struct domino_domain *d, u32 id)
 		/* APs wait for INIT/SIPI from the BSP (SDM 8.4.1). */
 		v->mp_state = id ? MP_WAIT_SIPI : MP_RUNNABLE;
 	}
+	if (domino_xen_vcpu_init(v))
+		goto fail_lapic;
 	return v;
 
+fail_lapic:
+	domino_lapic_free(v);
 fail_vendor:
 	domino_vendor_vcpu_free(v);
 fail_cpuid:

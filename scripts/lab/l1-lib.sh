@@ -91,6 +91,7 @@ extra = "console=ttyS0 ${GUEST_CONSOLE_ARGS:-quiet} domino.test=$2 domino.cpus=$
 on_poweroff = "destroy"
 on_reboot = "restart"
 on_crash = "preserve"
+hypervisor = "${GUEST_HYPERVISOR:-kvm}"
 CFG
 }
 

@@ -53,7 +53,7 @@ printf 'LAB_GUESTS=%s\nLAB_GUESTS_WHY="%s"\n' "$guests" "$why" > "$payload/lab.e
 # (l1-suite.sh with LAB_TESTS and the fuzzers' budget and seed) settings.
 for v in SOAK_RUNS SOAK_VCPUS SOAK_NOKASLR SOAK_ATTACH SOAK_VMM SOAK_PIN \
          BENCH_PHASE BENCH_REPS BENCH_EXIT_N LAB_TESTS FUZZ_SECONDS FUZZ_SECONDS_VMX \
-         FUZZ_SEED GUEST_CONSOLE_ARGS GUEST_INIT_WAIT_S DEMO_GUEST_ON_VMX DEMO_WATCH_S; do
+         FUZZ_SEED GUEST_CONSOLE_ARGS GUEST_INIT_WAIT_S GUEST_HYPERVISOR DEMO_GUEST_ON_VMX DEMO_WATCH_S; do
     eval "val=\${$v:-}"
     [ -z "$val" ] || printf '%s="%s"\n' "$v" "$val" >> "$payload/lab.env"
 done

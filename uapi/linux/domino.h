@@ -35,6 +35,7 @@
  *   3  tdp_large_maps in struct domino_domain_info (was reserved[0]).
  *   4  DOMINO_DOMAIN_XEN: the guest sees Xen's CPUID leaves, hypercall
  *      page and hypercalls; DOMINO_EXIT_XEN_SHUTDOWN.
+ *   5  Xen event channels: DOMINO_DOMAIN_XEN_NO_FIFO.
  */
 #ifndef _UAPI_LINUX_DOMINO_H
 #define _UAPI_LINUX_DOMINO_H
@@ -42,7 +43,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define DOMINO_API_VERSION	4
+#define DOMINO_API_VERSION	5
 
 /* The ioctl type byte of every Domino ioctl. */
 #define DOMINO_IOCTL_TYPE	0xDE
@@ -214,12 +215,18 @@ struct domino_domain_info {
  */
 #define DOMINO_DOMAIN_XEN		(1U << 2)
 /*
+ * With DOMINO_DOMAIN_XEN: the guest is refused the FIFO event channel ABI
+ * (EVTCHNOP_init_control fails with -ENOSYS, as on a Xen without it), so
+ * it uses the 2-level one. Requires DOMINO_DOMAIN_XEN.
+ */
+#define DOMINO_DOMAIN_XEN_NO_FIFO	(1U << 3)
+/*
  * run->xen_shutdown.code before any SCHEDOP_shutdown_code (which refuses
  * this value). The code is the guest's own word, not checked further.
  */
 #define DOMINO_XEN_NO_CODE		0xffffffffU
 #define DOMINO_DOMAIN_FLAGS_VALID	(DOMINO_DOMAIN_MSR_EXITS | DOMINO_DOMAIN_IRQCHIP | \
-					 DOMINO_DOMAIN_XEN)
+					 DOMINO_DOMAIN_XEN | DOMINO_DOMAIN_XEN_NO_FIFO)
 
 #define DOMINO_LAPIC_BASE		0xfee00000ULL
 #define DOMINO_IOAPIC_BASE		0xfec00000ULL

@@ -109,6 +109,8 @@ void domcfg_init(struct domcfg *cfg)
 	cfg->on_reboot = DOMCFG_ACTION_RESTART;
 	cfg->on_crash = DOMCFG_ACTION_DESTROY;
 	cfg->on_watchdog = DOMCFG_ACTION_DESTROY;
+	cfg->hypervisor = DOMCFG_HYPERVISOR_KVM;
+	cfg->evtchn_fifo = true;
 }
 
 static void strlist_free(struct domcfg_strlist *l)
@@ -710,6 +712,29 @@ bad:
 		    "uuid must be 8-4-4-4-12 hex digits, e.g. 01234567-89ab-cdef-0123-456789abcdef");
 }
 
+static int check_hypervisor(struct parser *ps, enum domcfg_key k,
+			    const struct value *v, unsigned int line)
+{
+	(void)k;
+	if (!strcmp(v->str, "xen"))
+		ps->cfg->hypervisor = DOMCFG_HYPERVISOR_XEN;
+	else if (!strcmp(v->str, "kvm"))
+		ps->cfg->hypervisor = DOMCFG_HYPERVISOR_KVM;
+	else
+		return fail(ps, line, "hypervisor must be \"xen\" or \"kvm\"");
+	return 0;
+}
+
+static int check_evtchn_fifo(struct parser *ps, enum domcfg_key k,
+			     const struct value *v, unsigned int line)
+{
+	(void)k;
+	if (v->neg || v->huge || v->num > 1)
+		return fail(ps, line, "evtchn_fifo must be 0 or 1");
+	ps->cfg->evtchn_fifo = v->num;
+	return 0;
+}
+
 /* ---- the keys ---- */
 
 static const struct keydef keys[DOMCFG_KEY_NR] = {
@@ -733,6 +758,8 @@ static const struct keydef keys[DOMCFG_KEY_NR] = {
 	[DOMCFG_KEY_VIF] = { "vif", W_LIST, NULL },
 	[DOMCFG_KEY_DISK] = { "disk", W_LIST, NULL },
 	[DOMCFG_KEY_UUID] = { "uuid", W_STR, check_uuid },
+	[DOMCFG_KEY_HYPERVISOR] = { "hypervisor", W_STR, check_hypervisor },
+	[DOMCFG_KEY_EVTCHN_FIFO] = { "evtchn_fifo", W_INT, check_evtchn_fifo },
 };
 
 const char *domcfg_key_name(enum domcfg_key k)

@@ -69,7 +69,14 @@ enum domcfg_key {
 	DOMCFG_KEY_VIF,
 	DOMCFG_KEY_DISK,
 	DOMCFG_KEY_UUID,
+	DOMCFG_KEY_HYPERVISOR,
+	DOMCFG_KEY_EVTCHN_FIFO,
 	DOMCFG_KEY_NR
+};
+
+enum domcfg_hypervisor {
+	DOMCFG_HYPERVISOR_XEN,
+	DOMCFG_HYPERVISOR_KVM,
 };
 
 /* A NULL-terminated array of n malloc'ed strings (v is NULL when n == 0). */
@@ -102,6 +109,14 @@ struct domcfg {
 	struct domcfg_strlist serial;	/* a string value gives one item */
 	struct domcfg_strlist vif;
 	struct domcfg_strlist disk;
+	/*
+	 * Domino's own keys. hypervisor = "xen" (the guest sees Xen: its
+	 * CPUID leaves, hypercalls and PV interfaces) or "kvm" (KVM's CPUID
+	 * signature and kvm-clock, for guests or VMMs that want that).
+	 * evtchn_fifo = 0 refuses the FIFO event channel ABI (2-level only).
+	 */
+	enum domcfg_hypervisor hypervisor;
+	bool evtchn_fifo;		/* default 1 */
 	bool has_uuid;
 	uint8_t uuid[16];
 	char uuid_str[37];		/* lower case, 8-4-4-4-12 */

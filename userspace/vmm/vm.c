@@ -346,6 +346,9 @@ struct vm *vm_create(const struct domcfg *cfg, const struct vm_callbacks *cb,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	if (cfg->hypervisor == DOMCFG_HYPERVISOR_XEN)
+		args.flags |= DOMINO_DOMAIN_XEN |
+			      (cfg->evtchn_fifo ? 0 : DOMINO_DOMAIN_XEN_NO_FIFO);
 	vm->cb = cb;
 	vm->opaque = opaque;
 	vm->dev = -1;
