@@ -64,7 +64,9 @@ int domino_xen_cpuid_init(struct domino_vcpu *v)
 	e[3]->ecx = tsc_khz;
 	e[4]->eax = tsc_khz;
 
-	e[5]->eax = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT;
+	/* Per-vCPU upcall vectors: HVMOP_set_evtchn_upcall_vector (hvm_op.c). */
+	e[5]->eax = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT |
+		    XEN_HVM_CPUID_UPCALL_VECTOR;
 	e[5]->ebx = v->id;
 	e[5]->ecx = v->d->domid;
 	return 0;

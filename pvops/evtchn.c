@@ -176,7 +176,7 @@ static struct xen_evtchn *evtchn_live(struct xen_evtchn_domain *ed, u32 port)
 	       e : NULL;
 }
 
-static int evtchn_alloc_port(struct domino_domain *d, u32 *portp)
+int evtchn_alloc_port(struct domino_domain *d, u32 *portp)
 {
 	struct xen_evtchn_domain *ed = &d->xen->evtchn;
 	unsigned int max = ed->ops->max_ports(d);
@@ -376,6 +376,7 @@ static void evtchn_free(struct domino_domain *d, u32 port, struct xen_evtchn *e,
 static long evtchn_close_port(struct domino_domain *d, u32 port)
 {
 	struct xen_evtchn_domain *ed = &d->xen->evtchn;
+	struct xen_evtchn_host *host = NULL;
 	struct domino_domain *peer = NULL;
 	struct xen_evtchn *e;
 	u32 peer_id;
@@ -403,8 +404,12 @@ static long evtchn_close_port(struct domino_domain *d, u32 port)
 		r = -EINVAL;
 	else if (e->state == XEN_ECS_INTERDOMAIN && e->remote_dom != peer_id)
 		r = -EAGAIN;	/* rebound meanwhile: the guest raced itself */
-	else
+	else {
+		/* The host's end is let go once the lock is dropped. */
+		host = e->host;
+		e->host = NULL;
 		evtchn_free(d, port, e, peer);
+	}
 	if (peer) {
 		evtchn_unlock_pair(ed, &peer->xen->evtchn);
 		if (peer != d)
@@ -412,6 +417,7 @@ static long evtchn_close_port(struct domino_domain *d, u32 port)
 	} else {
 		mutex_unlock(&ed->lock);
 	}
+	xen_evtchn_host_free(host);
 	return r;
 }
 
@@ -573,6 +579,10 @@ static long evtchn_send(struct domino_domain *d, u32 port)
 	case XEN_ECS_UNBOUND:
 		mutex_unlock(&ed->lock);
 		return 0;
+	case XEN_ECS_HOST:
+		xen_evtchn_host_notify(e->host);
+		mutex_unlock(&ed->lock);
+		return 0;
 	case XEN_ECS_INTERDOMAIN:
 		rdom = e->remote_dom;
 		rport = e->remote_port;
@@ -620,6 +630,7 @@ static long evtchn_status(struct domino_domain *d, struct evtchn_status *s)
 		s->u.unbound.dom = e->remote_dom;
 		break;
 	case XEN_ECS_INTERDOMAIN:
+	case XEN_ECS_HOST:	/* domain 0's end has no port number of its own */
 		s->status = EVTCHNSTAT_interdomain;
 		s->u.interdomain.dom = e->remote_dom;
 		s->u.interdomain.port = e->remote_port;
@@ -653,6 +664,7 @@ static long evtchn_bind_vcpu(struct domino_domain *d, struct evtchn_bind_vcpu *b
 	} else if (!vcpu_exists(d, b->vcpu)) {
 		r = -ENOENT;
 	} else if (e->state == XEN_ECS_UNBOUND || e->state == XEN_ECS_INTERDOMAIN ||
+		   e->state == XEN_ECS_HOST ||
 		   (e->state == XEN_ECS_VIRQ && virq_is_global(e->virq))) {
 		/* A global VIRQ's port is found through vCPU 0's table. */
 		e->vcpu = b->vcpu;
@@ -815,6 +827,11 @@ void xen_evtchn_domain_free(struct domino_domain *d)
 		struct xen_evtchn *e = xen_evtchn_port(ed, port);
 		struct domino_domain *peer;
 
+		if (e && e->state == XEN_ECS_HOST) {
+			xen_evtchn_host_free(e->host);
+			e->host = NULL;
+			continue;
+		}
 		if (!e || e->state != XEN_ECS_INTERDOMAIN || e->remote_dom == d->domid)
 			continue;
 		peer = domino_domain_find(e->remote_dom);

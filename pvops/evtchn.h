@@ -40,7 +40,10 @@ enum xen_evtchn_state {
 	XEN_ECS_INTERDOMAIN,
 	XEN_ECS_VIRQ,
 	XEN_ECS_IPI,
+	XEN_ECS_HOST,		/* interdomain with the host (pvops/evtchn_host.c) */
 };
+
+struct xen_evtchn_host;
 
 /*
  * struct xen_evtchn - one port of a domain.
@@ -64,6 +67,7 @@ struct xen_evtchn {
 	u32 virq;
 	u32 fifo_q_vcpu;
 	bool fifo_pending;
+	struct xen_evtchn_host *host;	/* HOST: its eventfds */
 };
 
 /*
@@ -120,6 +124,13 @@ struct xen_evtchn_domain {
 
 int xen_evtchn_domain_init(struct domino_domain *d);
 void xen_evtchn_domain_free(struct domino_domain *d);
+
+/* A free port, its bucket allocated (lock held); -ENOSPC when none. */
+int evtchn_alloc_port(struct domino_domain *d, u32 *portp);
+
+/* pvops/evtchn_host.c: the host's end (lock not held for free). */
+void xen_evtchn_host_free(struct xen_evtchn_host *h);
+void xen_evtchn_host_notify(struct xen_evtchn_host *h);
 
 /* The port's entry (lock held), or NULL for a port never allocated. */
 struct xen_evtchn *xen_evtchn_port(struct xen_evtchn_domain *ed, u32 port);

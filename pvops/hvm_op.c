@@ -101,6 +101,28 @@ static long xen_hvm_param(struct xen_call *c, bool set)
 	return c->copy_to(c, c->arg[1], &p, sizeof(p));
 }
 
+static_assert(DOMINO_XEN_NR_PARAMS == HVM_NR_PARAMS);
+
+long xen_host_param(struct domino_domain *d, struct domino_xen_param *p, bool set)
+{
+	struct domino_xen *x = d->xen;
+	u32 idx;
+
+	if (p->pad || p->index >= HVM_NR_PARAMS)
+		return -EINVAL;
+	idx = array_index_nospec(p->index, HVM_NR_PARAMS);
+	/* The guest's own choice; the host reads it. */
+	if (set && idx == HVM_PARAM_CALLBACK_IRQ)
+		return -EPERM;
+	mutex_lock(&x->lock);
+	if (set)
+		x->params[idx] = p->value;
+	else
+		p->value = x->params[idx];
+	mutex_unlock(&x->lock);
+	return 0;
+}
+
 long xen_hvm_op(struct xen_call *c)
 {
 	switch (c->arg[0]) {

@@ -39,9 +39,12 @@ static u32 xen_features(unsigned int submap)
 		return 0;
 	/*
 	 * Guests see guest-physical frames, never machine frames; the
-	 * vcpu_time_info in shared_info is exact for HVM guests (pvops/time.c).
+	 * vcpu_time_info in shared_info is exact for HVM guests (pvops/time.c);
+	 * upcalls may come through the callback vector (HVM_PARAM_CALLBACK_IRQ).
+	 * Not hvm_pirqs: a PVH guest's interrupts stay on its own APICs.
 	 */
-	return BIT(XENFEAT_auto_translated_physmap) | BIT(XENFEAT_hvm_safe_pvclock);
+	return BIT(XENFEAT_auto_translated_physmap) | BIT(XENFEAT_hvm_safe_pvclock) |
+	       BIT(XENFEAT_hvm_callback_vector);
 }
 
 static long xen_version_string(struct xen_call *c, const char *text, size_t size)

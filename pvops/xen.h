@@ -45,6 +45,16 @@ bool domino_xen_has_work(struct domino_vcpu *v);
  */
 int domino_xen_pending_callback(struct domino_vcpu *v);
 
+/* The vCPU's LAPIC was software-enabled: a per-vCPU upcall owed is raised. */
+void domino_xen_apic_enabled(struct domino_vcpu *v);
+
+/*
+ * The domain fd's Xen ioctls (DOMINO_XEN_*: the host's event channel
+ * ends, the toolstack's HVM parameters); -ENOTTY for any other.
+ */
+long domino_xen_domain_ioctl(struct domino_domain *d, unsigned int cmd,
+			     void __user *uarg);
+
 /* Adds the Xen leaves (0x40000000-0x40000004) to the vCPU's policy. */
 int domino_xen_cpuid_init(struct domino_vcpu *v);
 

@@ -156,7 +156,7 @@ int domino_xen_pending_callback(struct domino_vcpu *v)
 	struct domino_xen_vcpu *xv = xen_vcpu_self(v);
 	u8 vector;
 
-	if (!xv || !atomic_read(&xv->upcall))
+	if (!xv || xv->upcall_vector || !atomic_read(&xv->upcall))
 		return -1;
 	vector = xen_callback_vector(v->d->xen);
 	return vector ? vector : -1;
@@ -169,4 +169,16 @@ void xen_upcall_recheck(struct domino_vcpu *v)
 
 	if (xv && !xv->upcall_vector && xen_callback_vector(v->d->xen))
 		atomic_set(&xv->upcall, 1);
+}
+
+void domino_xen_apic_enabled(struct domino_vcpu *v)
+{
+	struct domino_xen *x = v->d->xen;
+
+	if (!x)
+		return;
+	mutex_lock(&x->evtchn.lock);
+	if (x->vcpu[v->id] && x->vcpu[v->id]->upcall_vector)
+		xen_vcpu_upcall_resend(v->d, v->id);
+	mutex_unlock(&x->evtchn.lock);
 }

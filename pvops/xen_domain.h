@@ -123,4 +123,8 @@ void xen_upcall_recheck(struct domino_vcpu *v);
 /* A running vCPU's own Xen state (its thread needs no lock for it). */
 struct domino_xen_vcpu *xen_vcpu_self(struct domino_vcpu *v);
 
+/* pvops/hvm_op.c: DOMINO_XEN_SET_PARAM/GET_PARAM. */
+struct domino_xen_param;
+long xen_host_param(struct domino_domain *d, struct domino_xen_param *p, bool set);
+
 #endif /* DOMINO_PVOPS_XEN_DOMAIN_H */

@@ -133,7 +133,8 @@ static long domino_domain_ioctl(struct file *file, unsigned int cmd,
 		r = domino_ioctl_check(cmd, DOMINO_IRQ_LINE);
 		return r ? r : domino_domain_irq_line(d, uarg);
 	default:
-		return -ENOTTY;
+		/* Exact commands only: a size that differs is not ours. */
+		return domino_xen_domain_ioctl(d, cmd, uarg);
 	}
 }
 

@@ -22,6 +22,7 @@
 
 #include "domain.h"
 #include "irqchip.h"
+#include "xen.h"
 #include "vcpu.h"
 #include "alloc.h"
 
@@ -594,7 +595,7 @@ static bool lapic_read(struct domino_lapic *a, u32 off, u32 *val)
 /* Write the 32-bit register at @off; false if it is not writable. */
 static bool lapic_write(struct domino_lapic *a, u32 off, u32 val)
 {
-	bool x2 = lapic_x2apic(a->v);
+	bool x2 = lapic_x2apic(a->v), enabling;
 	unsigned long flags;
 	unsigned int i;
 
@@ -621,12 +622,16 @@ static bool lapic_write(struct domino_lapic *a, u32 off, u32 val)
 		WRITE_ONCE(a->reg[R(off)], val | 0x0fffffff);
 		break;
 	case APIC_SPIV:
+		enabling = !lapic_sw_enabled(a) && (val & APIC_SPIV_APIC_ENABLED);
 		WRITE_ONCE(a->reg[R(off)], val & 0x3ff);
 		if (!(val & APIC_SPIV_APIC_ENABLED)) {
 			/* SDM 10.4.7.2: software disable masks every LVT. */
 			for (i = R(APIC_LVTT); i <= R(APIC_LVTERR); i++)
 				a->reg[i] |= APIC_LVT_MASKED;
 		}
+		/* A Xen upcall owed while the APIC was off comes now (Xen's). */
+		if (enabling)
+			domino_xen_apic_enabled(a->v);
 		break;
 	case APIC_ESR:
 		/* SDM 10.5.3: a write latches the errors so far and clears them. */

@@ -87,12 +87,19 @@ memory = 256
 vcpus = ${GUEST_VCPUS:-2}
 kernel = "$root/vmlinuz"
 ramdisk = "$root/guest.cpio"
-extra = "console=ttyS0 ${GUEST_CONSOLE_ARGS:-quiet} domino.test=$2 domino.cpus=${GUEST_VCPUS:-2} $(host_facts) ${3:-}"
+extra = "console=ttyS0 ${GUEST_CONSOLE_ARGS:-quiet} domino.test=$2 domino.cpus=${GUEST_VCPUS:-2} $(host_facts) $(guest_xen_arg) ${3:-}"
 on_poweroff = "destroy"
 on_reboot = "restart"
 on_crash = "preserve"
-hypervisor = "${GUEST_HYPERVISOR:-kvm}"
+hypervisor = "${GUEST_HYPERVISOR:-xen}"
+evtchn_fifo = ${GUEST_EVTCHN_FIFO:-1}
 CFG
+}
+
+# What the guest must find: domino.xen=fifo|2l on Xen's path, nothing on KVM's.
+guest_xen_arg() {
+	[ "${GUEST_HYPERVISOR:-xen}" = xen ] || return 0
+	[ "${GUEST_EVTCHN_FIFO:-1}" = 1 ] && echo domino.xen=fifo || echo domino.xen=2l
 }
 
 # wait_gone NAME SECONDS: 0 once `domino list` no longer shows NAME

@@ -35,7 +35,9 @@
  *   3  tdp_large_maps in struct domino_domain_info (was reserved[0]).
  *   4  DOMINO_DOMAIN_XEN: the guest sees Xen's CPUID leaves, hypercall
  *      page and hypercalls; DOMINO_EXIT_XEN_SHUTDOWN.
- *   5  Xen event channels: DOMINO_DOMAIN_XEN_NO_FIFO.
+ *   5  Xen event channels: DOMINO_DOMAIN_XEN_NO_FIFO; the host's end of a
+ *      guest's port (DOMINO_XEN_EVTCHN_BIND/UNBIND, eventfds both ways);
+ *      the toolstack's HVM parameters (DOMINO_XEN_SET_PARAM/GET_PARAM).
  */
 #ifndef _UAPI_LINUX_DOMINO_H
 #define _UAPI_LINUX_DOMINO_H
@@ -248,6 +250,76 @@ struct domino_irq_line {
 };
 
 #define DOMINO_IRQ_LINE		_IOW(DOMINO_IOCTL_TYPE, 0x43, struct domino_irq_line)
+
+/*
+ * DOMINO_XEN_EVTCHN_BIND - domain fd, DOMINO_DOMAIN_XEN domains only
+ * The host's end of an event channel of the guest: what Xen's toolstack
+ * gets with EVTCHNOP_alloc_unbound for dom0 and dom0's bind_interdomain,
+ * for this process (the VMM, its backends). The guest sees the port as
+ * interdomain with domain 0.
+ *
+ * port:      IN 0: a new port of the guest, bound; IN n: the guest's
+ *            port n, which it left unbound for domain 0
+ *            (EVTCHNOP_alloc_unbound with remote_dom 0). OUT: the port.
+ * vcpu:      for a new port, the guest vCPU it notifies (the guest may
+ *            move it with EVTCHNOP_bind_vcpu).
+ * raise_fd:  an eventfd, or -1: each write to it raises the port in the
+ *            guest (KVM's irqfd pattern), from any thread or process
+ *            that holds it.
+ * notify_fd: an eventfd, or -1: signalled each time the guest sends on
+ *            the port (KVM's ioeventfd pattern).
+ * Permission: only the process that created the domain (its VMM) binds
+ * its ports; a descriptor it passes on lets another process raise or
+ * hear one port, nothing more.
+ * Errors: ENODEV (not a Xen domain), EINVAL (flags or pad set; port n
+ *         not unbound for domain 0; vcpu absent), ENOSPC (no free port),
+ *         EBADF (a descriptor that is not an eventfd), EIO (not the
+ *         domain's creator).
+ */
+struct domino_xen_evtchn_bind {
+	__u32 port;
+	__u32 vcpu;
+	__s32 raise_fd;
+	__s32 notify_fd;
+	__u32 flags;		/* zero */
+	__u32 pad;		/* zero */
+};
+
+#define DOMINO_XEN_EVTCHN_BIND	_IOWR(DOMINO_IOCTL_TYPE, 0x44, struct domino_xen_evtchn_bind)
+
+/*
+ * DOMINO_XEN_EVTCHN_UNBIND - domain fd
+ * Closes the host's end of @port: the eventfds are let go and the guest's
+ * port waits, unbound, for domain 0 again (as a dom0 close leaves it).
+ * Errors: ENODEV, EINVAL (pad set, or not a port the host holds).
+ */
+struct domino_xen_evtchn_unbind {
+	__u32 port;
+	__u32 pad;		/* zero */
+};
+
+#define DOMINO_XEN_EVTCHN_UNBIND _IOW(DOMINO_IOCTL_TYPE, 0x45, struct domino_xen_evtchn_unbind)
+
+/*
+ * DOMINO_XEN_SET_PARAM / DOMINO_XEN_GET_PARAM - domain fd, Xen domains
+ * The toolstack's side of Xen's HVM parameters (HVMOP_set_param from
+ * dom0): index is an HVM_PARAM_* of Xen's hvm/params.h, below
+ * DOMINO_XEN_NR_PARAMS. The host sets the ones a guest may only read
+ * (the xenstore and console pages and ports, ...); the guest's own
+ * HVM_PARAM_CALLBACK_IRQ it may read, not set.
+ * Errors: ENODEV, EINVAL (index out of range, pad set), EPERM (setting
+ *         CALLBACK_IRQ).
+ */
+#define DOMINO_XEN_NR_PARAMS		19	/* HVM_NR_PARAMS of the kernel's Xen headers */
+
+struct domino_xen_param {
+	__u32 index;
+	__u32 pad;		/* zero */
+	__u64 value;
+};
+
+#define DOMINO_XEN_SET_PARAM	_IOW(DOMINO_IOCTL_TYPE, 0x46, struct domino_xen_param)
+#define DOMINO_XEN_GET_PARAM	_IOWR(DOMINO_IOCTL_TYPE, 0x47, struct domino_xen_param)
 
 /*
  * DOMINO_SET_MEMORY_REGION - domain fd

@@ -109,7 +109,7 @@ void domcfg_init(struct domcfg *cfg)
 	cfg->on_reboot = DOMCFG_ACTION_RESTART;
 	cfg->on_crash = DOMCFG_ACTION_DESTROY;
 	cfg->on_watchdog = DOMCFG_ACTION_DESTROY;
-	cfg->hypervisor = DOMCFG_HYPERVISOR_KVM;
+	cfg->hypervisor = DOMCFG_HYPERVISOR_XEN;
 	cfg->evtchn_fifo = true;
 }
 

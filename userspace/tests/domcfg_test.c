@@ -177,9 +177,11 @@ static void test_defaults(void)
 	     numeq("on_crash", c.on_crash, DOMCFG_ACTION_DESTROY) &&
 	     numeq("on_watchdog", c.on_watchdog, DOMCFG_ACTION_DESTROY) &&
 	     !c.serial.n && !c.vif.n && !c.disk.n && !c.has_uuid &&
+	     numeq("hypervisor", c.hypervisor, DOMCFG_HYPERVISOR_XEN) &&
+	     numeq("evtchn_fifo", c.evtchn_fifo, 1) &&
 	     numeq("line[memory]", c.line[DOMCFG_KEY_MEMORY], 0);
 	domcfg_free(&c);
-	result(ok, "defaults: pvh, 128 MiB, 1 vcpu, destroy/restart/destroy/destroy");
+	result(ok, "defaults: pvh, 128 MiB, 1 vcpu, destroy/restart/destroy/destroy, Xen with FIFO events");
 
 	domcfg_init(&c);
 	c.memory = 512;
@@ -350,6 +352,25 @@ static void test_actions(void)
 	     one_fails("on_reboot = \"\"", "on_reboot must be one of") &&
 	     one_fails("on_poweroff = 1", "on_poweroff must be a string");
 	result(ok, "on_*: all seven xl actions for all four events; others refused");
+}
+
+static void test_hypervisor(void)
+{
+	struct domcfg c;
+	bool ok;
+
+	ok = one(&c, "hypervisor = \"kvm\"") &&
+	     numeq("kvm", c.hypervisor, DOMCFG_HYPERVISOR_KVM);
+	domcfg_free(&c);
+	ok = ok && one(&c, "hypervisor = \"xen\"") &&
+	     numeq("xen", c.hypervisor, DOMCFG_HYPERVISOR_XEN);
+	domcfg_free(&c);
+	ok = ok && one(&c, "evtchn_fifo = 0") && numeq("fifo off", c.evtchn_fifo, 0);
+	domcfg_free(&c);
+	ok = ok && one_fails("hypervisor = \"hyperv\"", "hypervisor must be") &&
+	     one_fails("evtchn_fifo = 2", "evtchn_fifo must be 0 or 1") &&
+	     one_fails("evtchn_fifo = -1", "evtchn_fifo must be 0 or 1");
+	result(ok, "hypervisor = xen|kvm and evtchn_fifo = 0|1; others refused");
 }
 
 static void test_cmdline(void)
@@ -846,7 +867,7 @@ static void test_parse_file(void)
 
 int main(void)
 {
-	printf("TAP version 13\n1..39\n");
+	printf("TAP version 13\n1..40\n");
 	test_realistic();	/* 1 */
 	test_defaults();	/* 2 */
 	test_memory_range();	/* 2 */
@@ -854,6 +875,7 @@ int main(void)
 	test_name();		/* 2 */
 	test_type();		/* 1 */
 	test_actions();		/* 1 */
+	test_hypervisor();	/* 1 */
 	test_cmdline();		/* 1 */
 	test_lists();		/* 1 */
 	test_uuid();		/* 1 */

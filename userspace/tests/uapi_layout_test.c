@@ -44,6 +44,18 @@ LAYOUT(domino_irq_line, gsi, 0);
 LAYOUT(domino_irq_line, level, 4);
 LAYOUT(domino_irq_line, reserved, 8);
 _Static_assert(sizeof(struct domino_irq_line) == 16, "irq_line size");
+LAYOUT(domino_xen_evtchn_bind, port, 0);
+LAYOUT(domino_xen_evtchn_bind, vcpu, 4);
+LAYOUT(domino_xen_evtchn_bind, raise_fd, 8);
+LAYOUT(domino_xen_evtchn_bind, notify_fd, 12);
+LAYOUT(domino_xen_evtchn_bind, flags, 16);
+LAYOUT(domino_xen_evtchn_bind, pad, 20);
+_Static_assert(sizeof(struct domino_xen_evtchn_bind) == 24, "xen_evtchn_bind size");
+_Static_assert(sizeof(struct domino_xen_evtchn_unbind) == 8, "xen_evtchn_unbind size");
+LAYOUT(domino_xen_param, index, 0);
+LAYOUT(domino_xen_param, pad, 4);
+LAYOUT(domino_xen_param, value, 8);
+_Static_assert(sizeof(struct domino_xen_param) == 16, "xen_param size");
 
 LAYOUT(domino_memory_region, slot, 0);
 LAYOUT(domino_memory_region, guest_phys_addr, 8);
