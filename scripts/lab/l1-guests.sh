@@ -194,7 +194,7 @@ if "$dom" create "$guest_dir/g5.cfg" > "$guest_dir/g5.create" 2>&1; then
 	grep -a "stopped" /var/log/domino/g5.log | sed 's/^/#   /'
 	grep -a "DOMINO-GUEST: hypervisor" /var/log/domino/g5.log | tr -d '\r' | sed 's/^/#   /'
 	if [ "$gone" = 0 ] && grep -q "stopped: crash (triple fault" /var/log/domino/g5.log &&
-	   grep -aq 'DOMINO-GUEST: hypervisor type=none detected="KVM"' /var/log/domino/g5.log &&
+	   grep -aq 'DOMINO-GUEST: hypervisor type=none guest_type=none detected="KVM"' /var/log/domino/g5.log &&
 	   [ "$(counters)" = "$base" ]; then
 		result PASS "guest triple fault on KVM's path: crashed, on_crash=destroy reclaims it"
 	else
