@@ -423,9 +423,9 @@ static void op_insn(uint64_t *s)
 
 	switch (rnd_below(s, 38)) {
 	case 36: case 37: {	/* a Xen hypercall with arguments of its shape */
-		/* version, memory, hvm, sched, vcpu */
-		static const uint64_t calls[] = { 17, 12, 34, 29, 24 };
-		uint64_t nr = rnd_below(s, 4) ? calls[rnd_below(s, 5)] : a;
+		/* version, memory, hvm, sched, vcpu, event_channel, set_timer, vm_assist */
+		static const uint64_t calls[] = { 17, 12, 34, 29, 24, 32, 32, 15, 21 };
+		uint64_t nr = rnd_below(s, 4) ? calls[rnd_below(s, 9)] : a;
 		uint64_t cmd = rnd_below(s, 4) ? rnd_below(s, 32) : b;
 		uint64_t arg = rnd_below(s, 4) ? (uintptr_t)p : c;
 		uint64_t arg2 = rnd_below(s, 2) ? (uintptr_t)p : d;
@@ -433,6 +433,12 @@ static void op_insn(uint64_t *s)
 		/* vcpu_op(cmd, vcpuid, arg): often a vCPU that exists. */
 		if (nr == 24 && rnd_below(s, 2))
 			arg = rnd_below(s, 3);
+		/* event_channel_op: often a command that exists, on small ports. */
+		if (nr == 32 && rnd_below(s, 2))
+			cmd = rnd_below(s, 14);
+		/* set_timer_op: often a deadline near now (it fires, VIRQ_TIMER). */
+		if (nr == 15 && rnd_below(s, 2))
+			cmd = rnd_below(s, 1ULL << 36);
 
 		if (rnd_below(s, 2))
 			*(volatile uint64_t *)p = rnd_below(s, 2) ? d : d & 0xff;
