@@ -6,7 +6,8 @@
  *
  *   EVTCHNOP_alloc_unbound   IN {dom, remote_dom} OUT {port}
  *       dom: self, else -EPERM. remote_dom (DOMID_SELF: self) may later
- *       bind the port. No free port: -ENOSPC.
+ *       bind the port. No free port (1023 per domain, xl's default
+ *       max_event_channels; any bind): -ENOSPC.
  *   EVTCHNOP_bind_interdomain IN {remote_dom, remote_port} OUT {local_port}
  *       remote_dom: a live Xen domain (-ESRCH), whose remote_port is
  *       unbound and names the caller (-EINVAL otherwise).
@@ -179,7 +180,8 @@ static struct xen_evtchn *evtchn_live(struct xen_evtchn_domain *ed, u32 port)
 int evtchn_alloc_port(struct domino_domain *d, u32 *portp)
 {
 	struct xen_evtchn_domain *ed = &d->xen->evtchn;
-	unsigned int max = ed->ops->max_ports(d);
+	unsigned int max = min_t(unsigned int, ed->ops->max_ports(d),
+				 XEN_EVTCHN_DOMAIN_PORTS);
 	u32 port;
 
 	for (port = 1; port < max; port++) {

@@ -32,6 +32,11 @@ struct xen_evtchn_domain;
 #define XEN_EVTCHN_BUCKET	64
 #define XEN_EVTCHN_MAX_PORTS	EVTCHN_FIFO_NR_CHANNELS
 #define XEN_EVTCHN_BUCKETS	(XEN_EVTCHN_MAX_PORTS / XEN_EVTCHN_BUCKET)
+/*
+ * Ports a domain may have open: xl's default max_event_channels (1023),
+ * so a guest cannot make the module keep 2^17 of them.
+ */
+#define XEN_EVTCHN_DOMAIN_PORTS	1024
 
 enum xen_evtchn_state {
 	XEN_ECS_FREE,

@@ -157,6 +157,21 @@ static bool fifo_set_link(struct domino_domain *d, u64 gpa, u32 port)
 	return true;
 }
 
+/* The queue's head, in one store the guest cannot see half done. */
+static void fifo_write_head(struct domino_domain *d, u64 gpa, u32 port)
+{
+	u32 w;
+	u64 old;
+	int r;
+
+	if (word_read(d, gpa, &w))
+		return;
+	old = w;
+	do {
+		r = domino_guest_cmpxchg(d, gpa, 4, &old, port);
+	} while (r == 1);
+}
+
 static void fifo_set_pending(struct domino_domain *d, u32 port, struct xen_evtchn *e)
 {
 	struct xen_evtchn_fifo *f = fifo(d);
@@ -192,14 +207,10 @@ static void fifo_set_pending(struct domino_domain *d, u32 port, struct xen_evtch
 			if (tail_word != XEN_NO_GPA)
 				linked = fifo_set_link(d, tail_word, port);
 		}
-		if (!linked) {
-			u32 head = port;
-
-			domino_guest_write(d, fv->control_gpa +
-					   offsetof(struct evtchn_fifo_control_block,
-						    head[prio]),
-					   &head, sizeof(head));
-		}
+		if (!linked)
+			fifo_write_head(d, fv->control_gpa +
+					offsetof(struct evtchn_fifo_control_block, head[prio]),
+					port);
 		fv->tail[prio] = port;
 	}
 notify:

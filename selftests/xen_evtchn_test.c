@@ -191,9 +191,16 @@ static void guest_main(void)
 			    PACK2(cb->ready, cb->head[7]), PACK2(upcalls - u0, p2), PACK2(r1, r2));
 	}
 
-	/* 15: reset closes every port and leaves FIFO. */
+	/* 15: ports run out at xl's default of 1023; 16: reset closes them all. */
 	{
 		uint16_t dom = DOMID_SELF;
+		long n = 0, last = 0;
+
+		while ((r1 = bind_ipi(0)) > 0 && n < 200000) {
+			last = r1;
+			n++;
+		}
+		GUEST_SYNC2(r1, last);
 
 		r1 = evtchn(EVTCHNOP_reset, &dom);
 		GUEST_SYNC2(r1, status(DOMID_SELF, ipi, NULL));
@@ -284,7 +291,7 @@ int main(void)
 	bool ok;
 
 	ktap_print_header();
-	ktap_set_plan(20);
+	ktap_set_plan(21);
 	vm = dvm_create(DOMINO_DOMAIN_XEN | DOMINO_DOMAIN_IRQCHIP);
 	vcpu = dvcpu_add(vm, 0);
 	dvcpu_setup_long64(vcpu, guest_main);
@@ -378,6 +385,10 @@ int main(void)
 				 head, p2, w1, w2);
 	}
 
+	step(vcpu, &uc, "exhaustion");
+	ktap_test_result((long)uc.args[0] == -XEN_ENOSPC && uc.args[1] == 1023,
+			 "ports run out with -ENOSPC after port %llu (xl's max_event_channels)",
+			 (unsigned long long)uc.args[1]);
 	step(vcpu, &uc, "reset");
 	ktap_test_result(uc.args[0] == 0 && uc.args[1] >> 32 == EVTCHNSTAT_closed,
 			 "EVTCHNOP_reset: 0, the IPI port closed");

@@ -59,6 +59,7 @@
 #define XEN_EFAULT		14
 #define XEN_EEXIST		17
 #define XEN_EINVAL		22
+#define XEN_ENOSPC		28
 #define XEN_ENOSYS		38
 #define XEN_ETIME		62
 
