@@ -299,6 +299,8 @@ static inline uint64_t hlt_until(uint32_t port)
 
 	while (!bit(SHINFO->evtchn_pending, port))
 		__asm__ volatile("sti; hlt; cli" : : : "memory");
+	/* Raised while IF was clear: its upcall is owed, take it. */
+	irq_window();
 	return xen_now() - t0;
 }
 
