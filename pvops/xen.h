@@ -27,6 +27,20 @@ void domino_xen_domain_free(struct domino_domain *d);
 /* vCPU @id is gone: a new one with that id starts from Xen's defaults. */
 void domino_xen_vcpu_free(struct domino_domain *d, unsigned int id);
 
+/*
+ * Guest frames [gfn, gfn + nr) include one the guest gave back
+ * (XENMEM_decrease_reservation) and has not populated again: the core
+ * maps none of them and its guest-memory accessors refuse them, so the
+ * guest's accesses there exit to the VMM as if no RAM were there.
+ * Lockless, for the fault path; false for a domain without Xen.
+ */
+bool domino_xen_absent(struct domino_domain *d, u64 gfn, u64 nr);
+/*
+ * Under slots_lock: the VMM replaced or removed the slot that mapped
+ * [gpa, gpa + size); frames given back there are forgotten (RAM again).
+ */
+void domino_xen_memory_changed(struct domino_domain *d, u64 gpa, u64 size);
+
 /* Adds the Xen leaves (0x40000000-0x40000004) to the vCPU's policy. */
 int domino_xen_cpuid_init(struct domino_vcpu *v);
 

@@ -22,6 +22,7 @@ int domino_xen_domain_init(struct domino_domain *d)
 	x->shutdown_code = DOMINO_XEN_NO_CODE;
 	for (i = 0; i < DOMINO_MAX_VCPUS; i++)
 		x->vcpu_info_gpa[i] = XEN_NO_GPA;
+	xen_balloon_init(&x->balloon);
 	d->xen = x;
 	return 0;
 }
@@ -39,6 +40,8 @@ void domino_xen_vcpu_free(struct domino_domain *d, unsigned int id)
 
 void domino_xen_domain_free(struct domino_domain *d)
 {
+	if (d->xen)
+		xen_balloon_free(&d->xen->balloon);
 	domino_kfree(d->xen);
 	d->xen = NULL;
 }

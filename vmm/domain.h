@@ -95,6 +95,15 @@ int domino_guest_read(struct domino_domain *d, u64 gpa, void *buf, size_t len);
 void domino_memory_audit(struct domino_domain *d, u64 gpa, const char *what);
 int domino_guest_write(struct domino_domain *d, u64 gpa, const void *buf,
 		       size_t len);
+/*
+ * Under slots_lock: is all of [gpa, gpa + len) writable RAM? And the
+ * guest gives such a range back: its nested mappings go at once and the
+ * VMM's memory behind it returns to the host (zeros on the next touch).
+ * The caller keeps the range from being faulted in again (a Xen domain's
+ * absent frames, pvops/balloon.c). From the VMM's context.
+ */
+bool domino_memory_ram_range(struct domino_domain *d, u64 gpa, u64 len);
+void domino_memory_discard(struct domino_domain *d, u64 gpa, u64 len);
 
 /* vmm/vcpu.c */
 int domino_vcpu_create(struct domino_domain *d,

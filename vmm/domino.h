@@ -130,6 +130,8 @@ ssize_t domino_switch_show(char *buf);
 /* vmm/domain.c */
 int domino_domain_create(struct domino_create_domain __user *uarg);
 unsigned int domino_domain_count(void);
+/* Whether a domain has id @domid right now (a hint: it may go at once). */
+bool domino_domain_exists(u32 domid);
 void domino_domain_exit(void);
 
 /* vmm/sysfs.c */
