@@ -50,6 +50,31 @@ bool xen_domid_self(struct xen_call *c, u32 domid)
 	return domid == DOMID_SELF || domid == c->v->d->domid;
 }
 
+/*
+ * As Xen's rcu_lock_domain_by_any_id() then its XSM check for an
+ * unprivileged caller: no such domain is -ESRCH, another one -EPERM.
+ * dom0, the host's, always exists.
+ */
+int xen_domid_check(struct xen_call *c, u32 domid)
+{
+	if (xen_domid_self(c, domid))
+		return 0;
+	return domid == 0 || domino_domain_exists(domid) ? -EPERM : -ESRCH;
+}
+
+void xen_call_set_arg(struct xen_call *c, unsigned int i, u64 val)
+{
+	static const u8 regs64[] = { GPR_RDI, GPR_RSI, GPR_RDX, GPR_R10, GPR_R8 };
+	static const u8 regs32[] = { GPR_RBX, GPR_RCX, GPR_RDX, GPR_RSI, GPR_RDI };
+
+	if (WARN_ON_ONCE(i >= ARRAY_SIZE(c->arg)))
+		return;
+	if (c->compat)
+		val = (u32)val;
+	c->arg[i] = val;
+	c->v->gpr[c->compat ? regs32[i] : regs64[i]] = val;
+}
+
 bool domino_xen_domain(const struct domino_domain *d)
 {
 	return d->flags & DOMINO_DOMAIN_XEN;

@@ -58,5 +58,14 @@ long xen_vm_assist(struct xen_call *c);
 
 /* A domid argument naming the caller's own domain (DOMID_SELF or its id). */
 bool xen_domid_self(struct xen_call *c, u32 domid);
+/* 0 for the caller's own domain, else Xen's answer: -ESRCH or -EPERM. */
+int xen_domid_check(struct xen_call *c, u32 domid);
+
+/*
+ * Argument @i as the guest finds it when it executes the call again: a
+ * continuation (XEN_HC_CONTINUE) records its progress there, as Xen's
+ * hypercall_create_continuation() does.
+ */
+void xen_call_set_arg(struct xen_call *c, unsigned int i, u64 val);
 
 #endif /* DOMINO_PVOPS_HYPERCALL_H */

@@ -1,20 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * HYPERVISOR_memory_op(cmd, arg) (include/xen/interface/memory.h).
+ * HYPERVISOR_memory_op(cmd, arg) (include/xen/interface/memory.h). cmd's
+ * low MEMOP_EXTENT_SHIFT bits name the command; the bits above carry a
+ * continuation's progress.
  *
  *   XENMEM_add_to_physmap  IN arg: struct xen_add_to_physmap
  *       domid: DOMID_SELF or the caller's own id (another domain's:
- *       -EPERM, that needs privilege); space XENMAPSPACE_shared_info
- *       with idx 0 places shared_info at gpfn, which must be guest RAM
- *       (-EINVAL otherwise; idx != 0: -EINVAL). Placing it again moves
- *       it, contents and all. Other spaces: -ENOSYS for now.
- * Other commands: -ENOSYS (ballooning, the memory map and reservations
- * come with the next steps, docs/xen.md).
+ *       -EPERM, that needs privilege; no such domain: -ESRCH); space
+ *       XENMAPSPACE_shared_info with idx 0 places shared_info at gpfn,
+ *       which must be guest RAM (-EINVAL otherwise, a frame given back
+ *       included; idx != 0: -EINVAL). Placing it again moves it, contents
+ *       and all. Other spaces: -ENOSYS for now. Progress bits above 16
+ *       bits: -EDOM.
+ *   XENMEM_memory_map  IN/OUT arg: struct xen_memory_map {nr_entries,
+ *       buffer}: the domain's E820 map, as many entries as nr_entries
+ *       allows (the rest are left out, nr_entries says how many were
+ *       written). Domino's module is not told the map the VMM gives the
+ *       guest (the PVH start info's, in guest memory), so it derives it
+ *       from the memory slots: their ranges in address order, adjacent
+ *       ones of a kind merged, writable RAM as E820_TYPE_RAM and
+ *       read-only slots (ROM) as E820_TYPE_RESERVED. Frames given back
+ *       stay in it, as in Xen's map. No slots: -ENOSYS (Xen's answer
+ *       for a domain without a map); bad pointers -EFAULT.
+ *   XENMEM_decrease_reservation, XENMEM_populate_physmap,
+ *   XENMEM_current_reservation, XENMEM_maximum_reservation: balloon.c.
+ * Other commands, and progress bits on commands that take none: -ENOSYS.
  *
- * 32-bit callers pass the compat layout: idx and gpfn are 32 bits wide.
+ * 32-bit callers pass the compat layouts: idx and gpfn are 32 bits wide,
+ * and so is the memory map's buffer pointer.
  */
 #include <linux/kernel.h>
 #include <linux/string.h>
+#include <asm/bootparam.h>
+#include <asm/e820/types.h>
 #include <xen/interface/xen.h>
 #include <xen/interface/memory.h>
 
@@ -22,6 +40,7 @@
 #include "vcpu.h"
 #include "alloc.h"
 #include "hypercall.h"
+#include "memory_op.h"
 #include "xen.h"
 #include "xen_domain.h"
 
@@ -63,6 +82,7 @@ static long xen_add_to_physmap(struct xen_call *c)
 {
 	struct xen_add_to_physmap_compat c32;
 	struct xen_add_to_physmap a;
+	int r;
 
 	if (c->compat) {
 		if (c->copy_from(c, c->arg[1], &c32, sizeof(c32)))
@@ -75,8 +95,9 @@ static long xen_add_to_physmap(struct xen_call *c)
 	} else if (c->copy_from(c, c->arg[1], &a, sizeof(a))) {
 		return -EFAULT;
 	}
-	if (!xen_domid_self(c, a.domid))
-		return -EPERM;
+	r = xen_domid_check(c, a.domid);
+	if (r)
+		return r;
 	switch (a.space) {
 	case XENMAPSPACE_shared_info:
 		if (a.idx)
@@ -90,12 +111,111 @@ static long xen_add_to_physmap(struct xen_call *c)
 	}
 }
 
+/* struct xen_memory_map for 32-bit callers. */
+struct xen_memory_map_compat {
+	u32 nr_entries;
+	u32 buffer;
+};
+
+/* The E820 map the slots describe, in @e (DOMINO_MAX_MEMORY_SLOTS entries). */
+static unsigned int xen_e820_from_slots(struct domino_domain *d,
+					struct boot_e820_entry *e)
+{
+	unsigned int i, n = 0;
+	u64 from = 0;
+
+	mutex_lock(&d->slots_lock);
+	for (;;) {
+		const struct domino_memslot *next = NULL;
+		u32 type;
+
+		/* Slots do not overlap: the next one starts at or after @from. */
+		for (i = 0; i < DOMINO_MAX_MEMORY_SLOTS; i++) {
+			const struct domino_memslot *s = &d->slots[i];
+
+			if (s->size && s->gpa >= from && (!next || s->gpa < next->gpa))
+				next = s;
+		}
+		if (!next)
+			break;
+		type = next->flags & DOMINO_MEM_READONLY ? E820_TYPE_RESERVED :
+							     E820_TYPE_RAM;
+		if (n && e[n - 1].type == type &&
+		    e[n - 1].addr + e[n - 1].size == next->gpa) {
+			e[n - 1].size += next->size;
+		} else {
+			e[n].addr = next->gpa;
+			e[n].size = next->size;
+			e[n].type = type;
+			n++;
+		}
+		from = next->gpa + next->size;
+	}
+	mutex_unlock(&d->slots_lock);
+	return n;
+}
+
+static long xen_memory_map(struct xen_call *c)
+{
+	struct xen_memory_map_compat m32;
+	struct xen_memory_map m64;
+	struct boot_e820_entry *e;
+	unsigned int nr, n;
+	u64 buffer;
+	long r = 0;
+
+	if (c->compat) {
+		if (c->copy_from(c, c->arg[1], &m32, sizeof(m32)))
+			return -EFAULT;
+		nr = m32.nr_entries;
+		buffer = m32.buffer;
+	} else {
+		if (c->copy_from(c, c->arg[1], &m64, sizeof(m64)))
+			return -EFAULT;
+		nr = m64.nr_entries;
+		buffer = (u64)(uintptr_t)m64.buffer;
+	}
+	e = domino_kzalloc(DOMINO_MAX_MEMORY_SLOTS * sizeof(*e), GFP_KERNEL_ACCOUNT);
+	if (!e)
+		return -ENOMEM;
+	n = xen_e820_from_slots(c->v->d, e);
+	if (!n) {
+		r = -ENOSYS;
+		goto out;
+	}
+	/* As Xen: fewer entries when the buffer is smaller, never an error. */
+	nr = min(nr, n);
+	m32.nr_entries = nr;
+	m64.nr_entries = nr;
+	if (c->copy_to(c, buffer, e, nr * sizeof(*e)) ||
+	    (c->compat ? c->copy_to(c, c->arg[1], &m32, sizeof(m32)) :
+			 c->copy_to(c, c->arg[1], &m64, sizeof(m64))))
+		r = -EFAULT;
+out:
+	domino_kfree(e);
+	return r;
+}
+
 long xen_memory_op(struct xen_call *c)
 {
-	/* Bits above the command carry a continuation's progress in Xen. */
-	switch (c->arg[0]) {
+	unsigned int op = c->arg[0] & MEMOP_CMD_MASK;
+	unsigned long start = c->arg[0] >> MEMOP_EXTENT_SHIFT;
+
+	switch (op) {
+	case XENMEM_decrease_reservation:
+	case XENMEM_populate_physmap:
+		return xen_reservation_op(c, op, start);
+	case XENMEM_current_reservation:
+	case XENMEM_maximum_reservation:
+		return xen_reservation_query(c, op, start);
 	case XENMEM_add_to_physmap:
+		/* Progress for XENMAPSPACE_gmfn_range, a 16-bit count in Xen. */
+		if (start > U16_MAX)
+			return -EDOM;
 		return xen_add_to_physmap(c);
+	case XENMEM_memory_map:
+		/* Xen's arch_memory_op() matches the whole cmd. */
+		return start ? -ENOSYS : xen_memory_map(c);
 	default:
 		return -ENOSYS;
 	}

@@ -54,6 +54,19 @@ void domino_xen_apic_enabled(struct domino_vcpu *v);
  */
 long domino_xen_domain_ioctl(struct domino_domain *d, unsigned int cmd,
 			     void __user *uarg);
+/*
+ * Guest frames [gfn, gfn + nr) include one the guest gave back
+ * (XENMEM_decrease_reservation) and has not populated again: the core
+ * maps none of them and its guest-memory accessors refuse them, so the
+ * guest's accesses there exit to the VMM as if no RAM were there.
+ * Lockless, for the fault path; false for a domain without Xen.
+ */
+bool domino_xen_absent(struct domino_domain *d, u64 gfn, u64 nr);
+/*
+ * Under slots_lock: the VMM replaced or removed the slot that mapped
+ * [gpa, gpa + size); frames given back there are forgotten (RAM again).
+ */
+void domino_xen_memory_changed(struct domino_domain *d, u64 gpa, u64 size);
 
 /* Adds the Xen leaves (0x40000000-0x40000004) to the vCPU's policy. */
 int domino_xen_cpuid_init(struct domino_vcpu *v);

@@ -34,6 +34,7 @@ int domino_xen_domain_init(struct domino_domain *d)
 	x->shutdown_code = DOMINO_XEN_NO_CODE;
 	for (i = 0; i < DOMINO_MAX_VCPUS; i++)
 		x->vcpu_info_gpa[i] = XEN_NO_GPA;
+	xen_balloon_init(&x->balloon);
 	d->xen = x;
 	r = xen_evtchn_domain_init(d);
 	if (r) {
@@ -86,6 +87,7 @@ void domino_xen_domain_free(struct domino_domain *d)
 {
 	if (!d->xen)
 		return;
+	xen_balloon_free(&d->xen->balloon);
 	xen_evtchn_domain_free(d);
 	domino_kfree(d->xen);
 	d->xen = NULL;

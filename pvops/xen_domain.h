@@ -10,6 +10,7 @@
 #include <linux/hrtimer.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 #include <xen/interface/xen.h>
 #include <xen/interface/vcpu.h>
 #include <xen/interface/hvm/params.h>
@@ -67,6 +68,27 @@ struct domino_xen_vcpu {
 
 #define XEN_NO_GPA	(~0ULL)
 
+/* Guest frames one bitmap chunk of struct xen_balloon covers (128 MiB). */
+#define XEN_BALLOON_CHUNK_BITS	(PAGE_SIZE * BITS_PER_BYTE)
+
+/*
+ * struct xen_balloon - the frames the guest gave back with
+ * XENMEM_decrease_reservation and has not populated again: Xen's absent
+ * p2m entries. One bit per guest frame, in page-sized bitmaps indexed by
+ * gfn / XEN_BALLOON_CHUNK_BITS, made when first needed and freed only with
+ * the domain, so that the fault path tests bits without a lock. Bits and
+ * @nr_absent change under the domain's slots_lock (the slots and this set
+ * describe the guest's RAM together). For save/restore: the set bits are
+ * the whole state.
+ *
+ * @chunks:    gfn / XEN_BALLOON_CHUNK_BITS -> unsigned long bitmap.
+ * @nr_absent: bits set, for the reservation counts.
+ */
+struct xen_balloon {
+	struct xarray chunks;
+	unsigned long nr_absent;
+};
+
 /*
  * struct domino_xen - what Xen keeps per domain, for Domino's guests.
  *
@@ -86,6 +108,8 @@ struct domino_xen_vcpu {
  * @evtchn:          the event channels (pvops/evtchn.c).
  * @nr_pollers:      vCPUs inside SCHEDOP_poll, so senders skip the look.
  * @runstate_flag:   VMASST_TYPE_runstate_update_flag is on.
+ * @balloon:         the frames given back (pvops/balloon.c); under the
+ *                   domain's slots_lock, not @lock.
  */
 struct domino_xen {
 	struct mutex lock;
@@ -97,6 +121,7 @@ struct domino_xen {
 	struct xen_evtchn_domain evtchn;
 	atomic_t nr_pollers;
 	bool runstate_flag;
+	struct xen_balloon balloon;
 };
 
 /* pvops/time.c: the clocks in shared_info, for every vCPU slot. */
@@ -126,5 +151,8 @@ struct domino_xen_vcpu *xen_vcpu_self(struct domino_vcpu *v);
 /* pvops/hvm_op.c: DOMINO_XEN_SET_PARAM/GET_PARAM. */
 struct domino_xen_param;
 long xen_host_param(struct domino_domain *d, struct domino_xen_param *p, bool set);
+/* pvops/balloon.c: the balloon's state, with the domain. */
+void xen_balloon_init(struct xen_balloon *b);
+void xen_balloon_free(struct xen_balloon *b);
 
 #endif /* DOMINO_PVOPS_XEN_DOMAIN_H */

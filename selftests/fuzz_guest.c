@@ -6,7 +6,8 @@
  * and writes over the index space, CPUID, control-register, descriptor-table
  * and segment loads, debug registers, exceptions, INT n, hypercalls with
  * random numbers and, in Xen domains, Xen hypercalls with arguments of
- * their shape, the instructions a hypervisor must intercept, and now and
+ * their shape (memory_op's reservations give frames of an unused window
+ * back and take them again), the instructions a hypervisor must intercept, and now and
  * then a triple fault. The guest may crash itself; the host must not
  * notice, and a witness domain running next to it must not either.
  *
@@ -44,6 +45,9 @@
 #define LAPIC_GPA	0xfee00000ULL
 #define WITNESS_GPA	0x1000000ULL	/* the witness's checked area: 16 MiB */
 #define WITNESS_SIZE	0x400000ULL
+/* Frames a Xen guest's memory_op gives back and takes again: unused RAM. */
+#define BALLOON_GFN	0x1800ULL	/* 24 MiB */
+#define BALLOON_GFNS	1024
 #define NR_VECTORS	GUEST_IDT_VECTORS
 #define OPS_PER_DOMAIN	3000		/* a new domain (and flags) this often */
 
@@ -421,7 +425,42 @@ static void op_insn(uint64_t *s)
 	uint64_t a = rnd_next(s), b = rnd_next(s), c = rnd_next(s), d = rnd_next(s);
 	void *p = fuzz_scratch + 2048 + (rnd_below(s, 16) << 6);
 
-	switch (rnd_below(s, 38)) {
+	switch (rnd_below(s, 39)) {
+	case 38: {	/* memory_op: a reservation, a memory map or a domid */
+		/* decrease, populate, memory_map, current and maximum reservation */
+		static const uint64_t cmds[] = { 1, 6, 9, 3, 4 };
+		uint64_t *r = p, *list = (uint64_t *)((uint8_t *)p + 64);
+		uint64_t nr = 12, cmd = cmds[rnd_below(s, 5)], arg = (uintptr_t)p;
+		unsigned int k, n = 1 + rnd_below(s, 8);
+
+		/* Mostly frames of the window; a frame past RAM ends the list. */
+		for (k = 0; k < n; k++)
+			list[k] = rnd_below(s, 8) ? BALLOON_GFN + rnd_below(s, BALLOON_GFNS - 512) :
+				  rnd_next(s) | 1ULL << 20;
+		list[n] = ~0ULL;
+		if (cmd == 9) {
+			r[0] = rnd_below(s, 4) ? rnd_below(s, 8) : rnd_next(s);
+			r[1] = rnd_below(s, 4) ? (uintptr_t)list : rnd_next(s);
+		} else if (cmd == 3 || cmd == 4) {
+			r[0] = rnd_below(s, 4) ? 0x7ff0 : rnd_next(s);
+		} else {
+			r[0] = rnd_below(s, 8) ? (uintptr_t)list : rnd_next(s);
+			r[1] = rnd_below(s, 8) ? n : rnd_next(s);
+			r[2] = (rnd_below(s, 4) ? 0 : rnd_below(s, 2) ? 9 : rnd_next(s) & 0xff) |
+			       (rnd_below(s, 4) ? 0 : rnd_next(s) << 32);
+			r[3] = rnd_below(s, 8) ? 0x7ff0 : rnd_next(s) & 0xffff;
+		}
+		if (!rnd_below(s, 8))		/* a continuation's progress, or garbage */
+			cmd |= (rnd_next(s) & 0xffff) << 6;
+		if (!rnd_below(s, 16))
+			arg = a;
+		fuzz_line = __LINE__;
+		if (rnd_below(s, 2))
+			__asm__ volatile("vmmcall" : "+a"(nr), "+D"(cmd), "+S"(arg) : : "rdx", "memory");
+		else
+			__asm__ volatile("vmcall" : "+a"(nr), "+D"(cmd), "+S"(arg) : : "rdx", "memory");
+		break;
+	}
 	case 36: case 37: {	/* a Xen hypercall with arguments of its shape */
 		/* version, memory, hvm, sched, vcpu, event_channel, set_timer, vm_assist */
 		static const uint64_t calls[] = { 17, 12, 34, 29, 24, 32, 32, 15, 21 };

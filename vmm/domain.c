@@ -38,6 +38,11 @@ unsigned int domino_domain_count(void)
 	return atomic_read(&domino_nr_domains);
 }
 
+bool domino_domain_exists(u32 domid)
+{
+	return domid && domid <= DOMINO_DOMID_MAX && xa_load(&domino_domains, domid);
+}
+
 static void domino_domain_destroy(struct kref *ref)
 {
 	struct domino_domain *d = container_of(ref, struct domino_domain, ref);

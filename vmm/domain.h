@@ -82,6 +82,8 @@ void domino_domain_exit(void);
 void domino_domain_get(struct domino_domain *d);
 void domino_domain_put(struct domino_domain *d);
 struct domino_domain *domino_domain_find(u32 domid);
+/* Whether a domain has id @domid right now (a hint: it may go at once). */
+bool domino_domain_exists(u32 domid);
 
 /* vmm/memory.c */
 int domino_memory_init(struct domino_domain *d);
@@ -104,5 +106,14 @@ int domino_guest_write(struct domino_domain *d, u64 gpa, const void *buf,
 		       size_t len);
 int domino_guest_cmpxchg(struct domino_domain *d, u64 gpa, unsigned int size,
 			 u64 *old, u64 new);
+/*
+ * Under slots_lock: is all of [gpa, gpa + len) writable RAM? And the
+ * guest gives such a range back: its nested mappings go at once and the
+ * VMM's memory behind it returns to the host (zeros on the next touch).
+ * The caller keeps the range from being faulted in again (a Xen domain's
+ * absent frames, pvops/balloon.c). From the VMM's context.
+ */
+bool domino_memory_ram_range(struct domino_domain *d, u64 gpa, u64 len);
+void domino_memory_discard(struct domino_domain *d, u64 gpa, u64 len);
 
 #endif /* DOMINO_DOMAIN_H */

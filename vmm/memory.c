@@ -7,6 +7,9 @@
  */
 #define pr_fmt(fmt) "domino: " fmt
 
+#include <linux/fs.h>
+#include <linux/falloc.h>
+#include <linux/file.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
@@ -18,6 +21,7 @@
 #include "vendor_ops.h"
 #include "tdp.h"
 #include "vcpu.h"
+#include "xen.h"
 
 #define GPA_LIMIT	(1ULL << DOMINO_GUEST_PHYS_BITS)
 
@@ -216,11 +220,121 @@ int domino_memory_set_region(struct domino_domain *d,
 	if (old_size)
 		domino_tdp_unmap(&d->tdp, old_gpa, old_gpa + old_size);
 	spin_unlock(&d->mmu_lock);
-	if (old_size)
+	if (old_size) {
 		memory_flush(d);
+		/* New backing: frames a Xen guest gave back there are RAM again. */
+		domino_xen_memory_changed(d, old_gpa, old_size);
+	}
 out:
 	mutex_unlock(&d->slots_lock);
 	return err;
+}
+
+bool domino_memory_ram_range(struct domino_domain *d, u64 gpa, u64 len)
+{
+	lockdep_assert_held(&d->slots_lock);
+	while (len) {
+		const struct domino_memslot *s = memslot_find(d, gpa);
+		u64 chunk;
+
+		if (!s || (s->flags & DOMINO_MEM_READONLY))
+			return false;
+		chunk = min(len, s->gpa + s->size - gpa);
+		gpa += chunk;
+		len -= chunk;
+	}
+	return true;
+}
+
+/*
+ * Hand the VMM's memory behind [start, end) back to the host, so that
+ * whoever touches it next finds zeros. Private anonymous memory (what
+ * Domino's VMM maps) is zapped as MADV_DONTNEED would: its pages are
+ * freed. A shared writable file (memfd, shmem) gets a hole punched, as
+ * MADV_REMOVE would. Anything else (mlocked or hugetlb memory, private
+ * file mappings, a file that cannot punch holes) is zeroed instead: the
+ * contents are gone, the memory stays the VMM's. PFN and I/O mappings
+ * are left alone: guest RAM is never mapped from them (the fault path
+ * cannot pin their pages). From the VMM's own context, mmap_lock not held.
+ */
+static void memory_discard_host(struct mm_struct *mm, unsigned long start,
+				unsigned long end)
+{
+	unsigned long addr = start;
+
+	while (addr < end) {
+		struct vm_area_struct *vma;
+		struct file *file = NULL;
+		unsigned long lo, hi;
+		bool zero = false;
+		loff_t off = 0;
+
+		mmap_read_lock(mm);
+		vma = find_vma(mm, addr);
+		if (!vma || vma->vm_start >= end) {
+			mmap_read_unlock(mm);
+			return;
+		}
+		lo = max(addr, vma->vm_start);
+		hi = min(end, vma->vm_end);
+		if (vma->vm_flags & (VM_PFNMAP | VM_IO)) {
+			/* not memory the guest could have had */
+		} else if (vma->vm_flags & (VM_LOCKED | VM_HUGETLB)) {
+			zero = true;
+		} else if (vma_is_anonymous(vma) && !(vma->vm_flags & VM_SHARED)) {
+			zap_page_range(vma, lo, hi - lo);
+		} else if (vma->vm_file &&
+			   (vma->vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE)) {
+			file = get_file(vma->vm_file);
+			off = (loff_t)(lo - vma->vm_start) +
+			      ((loff_t)vma->vm_pgoff << PAGE_SHIFT);
+		} else {
+			zero = true;
+		}
+		mmap_read_unlock(mm);
+		/* The hole is punched without mmap_lock, as madvise_remove() does. */
+		if (file) {
+			zero = vfs_fallocate(file, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					     off, hi - lo) != 0;
+			fput(file);
+		}
+		/* Best effort: a range the VMM made unwritable stays as it is. */
+		if (zero && clear_user((void __user *)lo, hi - lo))
+			pr_debug("cannot zero discarded guest memory at %#lx-%#lx\n",
+				 lo, hi);
+		addr = hi;
+		cond_resched();
+	}
+}
+
+void domino_memory_discard(struct domino_domain *d, u64 gpa, u64 len)
+{
+	u64 end = gpa + len;
+
+	lockdep_assert_held(&d->slots_lock);
+	/*
+	 * The caller made these frames absent first: a fault racing with this
+	 * sees the new seq, looks again and finds them gone.
+	 */
+	spin_lock(&d->mmu_lock);
+	d->mmu_seq++;
+	domino_tdp_unmap(&d->tdp, gpa, end);
+	spin_unlock(&d->mmu_lock);
+	memory_flush(d);
+
+	if (current->mm != d->mm)
+		return;
+	while (gpa < end) {
+		const struct domino_memslot *s = memslot_find(d, gpa);
+		u64 chunk;
+
+		if (!s)
+			return;
+		chunk = min(end - gpa, s->gpa + s->size - gpa);
+		memory_discard_host(d->mm, s->hva + (gpa - s->gpa),
+				    s->hva + (gpa - s->gpa) + chunk);
+		gpa += chunk;
+	}
 }
 
 static atomic_long_t domino_large_maps = ATOMIC_LONG_INIT(0);
@@ -281,6 +395,9 @@ static unsigned int memory_map_level(struct domino_domain *d,
 	    base < slot->gpa || base + PMD_SIZE > slot->gpa + slot->size ||
 	    (slot->hva - slot->gpa) & ~PMD_MASK)
 		return 1;
+	/* A frame the guest gave back must stay out of reach (pvops/balloon.c). */
+	if (domino_xen_absent(d, base >> PAGE_SHIFT, PTRS_PER_PMD))
+		return 1;
 	head = compound_head(page);
 	if (!PageTransCompound(page) || compound_order(head) != PMD_SHIFT - PAGE_SHIFT ||
 	    page - head != ((hva & ~PMD_MASK) >> PAGE_SHIFT) ||
@@ -317,6 +434,13 @@ int domino_memory_fault(struct domino_domain *d, struct domino_tdp_cache *cache,
 			slot = *s;
 		spin_unlock(&d->mmu_lock);
 		if (!s)
+			return DOMINO_FAULT_MMIO;
+		/*
+		 * A frame a Xen guest gave back is not RAM until it populates
+		 * it again: as where Xen's p2m has no entry, the access goes to
+		 * the VMM, which must not fault its memory back in for it.
+		 */
+		if (domino_xen_absent(d, gpa >> PAGE_SHIFT, 1))
 			return DOMINO_FAULT_MMIO;
 		writable = !(slot.flags & DOMINO_MEM_READONLY);
 		if (write && !writable)
@@ -415,7 +539,8 @@ static int guest_copy(struct domino_domain *d, u64 gpa, void *buf, size_t len,
 		mutex_lock(&d->slots_lock);
 		s = memslot_find(d, gpa);
 		hva = s ? s->hva + (gpa - s->gpa) : 0;
-		if (s && write && (s->flags & DOMINO_MEM_READONLY))
+		if (s && ((write && (s->flags & DOMINO_MEM_READONLY)) ||
+			  domino_xen_absent(d, gpa >> PAGE_SHIFT, 1)))
 			s = NULL;
 		mutex_unlock(&d->slots_lock);
 		if (!s)
@@ -452,7 +577,8 @@ int domino_guest_cmpxchg(struct domino_domain *d, u64 gpa, unsigned int size,
 	mutex_lock(&d->slots_lock);
 	s = memslot_find(d, gpa);
 	hva = s ? s->hva + (gpa - s->gpa) : 0;
-	if (s && (s->flags & DOMINO_MEM_READONLY))
+	if (s && ((s->flags & DOMINO_MEM_READONLY) ||
+		  domino_xen_absent(d, gpa >> PAGE_SHIFT, 1)))
 		s = NULL;
 	mutex_unlock(&d->slots_lock);
 	if (!s)

@@ -65,7 +65,13 @@ struct dvm *dvm_create(uint32_t flags)
 
 struct dvm *dvm_create_sized(uint32_t flags, size_t mem_size, bool load_self)
 {
-	struct domino_create_domain args = { .flags = flags };
+	return dvm_create_max(flags, mem_size, 0, load_self);
+}
+
+struct dvm *dvm_create_max(uint32_t flags, size_t mem_size, uint64_t max_memory,
+			   bool load_self)
+{
+	struct domino_create_domain args = { .flags = flags, .max_memory = max_memory };
 	struct domino_memory_region region = { 0 };
 	struct dvm *vm = calloc(1, sizeof(*vm));
 

@@ -327,7 +327,11 @@ struct domino_xen_param {
  * virtual range [userspace_addr, +memory_size): any mapping the VMM owns
  * (anonymous, memfd, file). The module follows the mapping: if the host
  * unmaps, migrates or swaps the backing, the guest sees the new page on its
- * next access. Guest accesses outside every region exit as MMIO.
+ * next access. Guest accesses outside every region exit as MMIO, and so
+ * do a DOMINO_DOMAIN_XEN guest's accesses to frames it gave back
+ * (XENMEM_decrease_reservation, docs/xen.md) until it populates them
+ * again; the module then discards the memory behind them (zaps private
+ * anonymous memory, punches a hole in a shared file, zeroes the rest).
  *
  * slot:   0..DOMINO_MAX_MEMORY_SLOTS-1; setting a used slot replaces it,
  *         memory_size 0 deletes it. Safe while vCPUs run.
