@@ -76,7 +76,7 @@ memory = 256
 vcpus = 2
 kernel = "$root/vmlinuz"
 ramdisk = "$root/guest.cpio"
-extra = "$args domino.test=$2 domino.hosttime=$(date +%s)"
+extra = "$args domino.test=$2 domino.hosttime=$(date +%s) $(guest_xen_arg)"
 on_poweroff = "destroy"
 CFG
 	}

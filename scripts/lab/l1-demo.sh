@@ -23,7 +23,7 @@ memory = 256
 vcpus = 2
 kernel = "$root/vmlinuz"
 ramdisk = "$root/guest.cpio"
-extra = "console=ttyS0 ${GUEST_CONSOLE_ARGS:-} domino.test=boot $(host_facts)"
+extra = "console=ttyS0 ${GUEST_CONSOLE_ARGS:-} domino.test=boot $(host_facts) $(guest_xen_arg)"
 on_poweroff = "destroy"
 CFG
 if grep -qw vmx /proc/cpuinfo && [ "${DEMO_GUEST_ON_VMX:-1}" = 0 ]; then

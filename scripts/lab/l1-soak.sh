@@ -119,7 +119,7 @@ memory = 256
 vcpus = $vcpus
 kernel = "$root/vmlinuz"
 ramdisk = "$root/guest.cpio"
-extra = "console=ttyS0 $nokaslr domino.test=boot domino.cpus=$vcpus $(host_facts)"
+extra = "console=ttyS0 $nokaslr domino.test=boot domino.cpus=$vcpus $(host_facts) $(guest_xen_arg)"
 on_poweroff = "destroy"
 on_reboot = "preserve"
 on_crash = "preserve"

@@ -202,9 +202,13 @@ static bool vm_handle_exit(struct vm_vcpu *c)
 			vm_stop(vm, VM_STOP_REBOOT, "SCHEDOP_shutdown reboot");
 			break;
 		default:
-			vm_stop(vm, VM_STOP_CRASH, "SCHEDOP_shutdown %s (code %u)",
-				run->xen_shutdown.reason == 4 ? "watchdog" : "crash",
-				run->xen_shutdown.code);
+			if (run->xen_shutdown.code == DOMINO_XEN_NO_CODE)
+				vm_stop(vm, VM_STOP_CRASH, "SCHEDOP_shutdown %s",
+					run->xen_shutdown.reason == 4 ? "watchdog" : "crash");
+			else
+				vm_stop(vm, VM_STOP_CRASH, "SCHEDOP_shutdown %s (code %u)",
+					run->xen_shutdown.reason == 4 ? "watchdog" : "crash",
+					run->xen_shutdown.code);
 			break;
 		}
 		return false;
