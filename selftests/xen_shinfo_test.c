@@ -36,28 +36,7 @@
 #define XEN_EINVAL		22
 #define XEN_ENOSYS		38
 
-/* The 64-bit layouts of include/xen/interface/{xen,memory,hvm_op}.h. */
-struct time_info {
-	uint32_t version, pad0;		/* cppcheck-suppress unusedStructMember */
-	uint64_t tsc_timestamp, system_time;
-	uint32_t mul;
-	int8_t shift;
-	uint8_t flags, pad[2];		/* cppcheck-suppress unusedStructMember */
-};
-
-struct vcpu_info {
-	uint8_t upcall_pending, upcall_mask;
-	uint64_t pending_sel;		/* cppcheck-suppress unusedStructMember */
-	uint64_t cr2, pad;		/* cppcheck-suppress unusedStructMember */
-	struct time_info time;
-};
-
-struct shared_info {
-	struct vcpu_info vcpu_info[32];
-	uint64_t evtchn_pending[64], evtchn_mask[64];
-	uint32_t wc_version, wc_sec, wc_nsec, wc_sec_hi;	/* cppcheck-suppress unusedStructMember */
-};
-
+/* The 64-bit layouts of include/xen/interface/{memory,hvm_op}.h. */
 struct add_to_physmap {
 	uint16_t domid, size;
 	uint32_t space;
@@ -85,28 +64,6 @@ static long register_vcpu_info(uint32_t vcpu, uint64_t mfn, uint32_t offset)
 	return xen_hcall3(HC_VCPU_OP, VCPUOP_register_vcpu_info, vcpu, (uintptr_t)&r);
 }
 
-
-/* Xen system time in ns, as Linux's pvclock_clocksource_read() does. */
-static uint64_t xen_now(volatile struct time_info *t)
-{
-	uint32_t v;
-	uint64_t ns;
-
-	do {
-		uint64_t delta;
-
-		v = t->version;
-		__asm__ volatile("" ::: "memory");
-		delta = __rdtsc() - t->tsc_timestamp;
-		if (t->shift < 0)
-			delta >>= -t->shift;
-		else
-			delta <<= t->shift;
-		ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->mul) >> 32);
-		__asm__ volatile("" ::: "memory");
-	} while ((v & 1) || v != t->version);
-	return ns;
-}
 
 static long add_to_physmap(uint16_t domid, uint32_t space, uint64_t idx, uint64_t gpfn)
 {
@@ -141,12 +98,12 @@ static void guest_shinfo(void)
 		    s->vcpu_info[0].time.mul);
 
 	/* The time, now and 100 ms of TSC later, with the wall clock base. */
-	t0 = xen_now(&s->vcpu_info[0].time);
+	t0 = xen_time_read(&s->vcpu_info[0].time);
 	guest_ucall(UCALL_SYNC, t0, s->wc_sec, s->wc_nsec, 0);
 	t1 = __rdtsc();
-	while (xen_now(&s->vcpu_info[0].time) < t0 + 100000000ULL)
+	while (xen_time_read(&s->vcpu_info[0].time) < t0 + 100000000ULL)
 		;
-	GUEST_SYNC2(xen_now(&s->vcpu_info[0].time), __rdtsc() - t1);
+	GUEST_SYNC2(xen_time_read(&s->vcpu_info[0].time), __rdtsc() - t1);
 
 	/* The refusals. */
 	guest_ucall(UCALL_SYNC,

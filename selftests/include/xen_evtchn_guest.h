@@ -71,27 +71,7 @@
 #define PACK2(a, b)		((uint64_t)(uint32_t)(a) | (uint64_t)(uint32_t)(b) << 32)
 
 
-/* The 64-bit layouts of include/xen/interface/{xen,vcpu}.h. */
-struct time_info {
-	uint32_t version, pad0;		/* cppcheck-suppress unusedStructMember */
-	uint64_t tsc_timestamp, system_time;
-	uint32_t mul;
-	int8_t shift;
-	uint8_t flags, pad[2];		/* cppcheck-suppress unusedStructMember */
-};
-
-struct vcpu_info {
-	uint8_t upcall_pending, upcall_mask;	/* cppcheck-suppress unusedStructMember */
-	uint64_t pending_sel;
-	uint64_t cr2, pad;		/* cppcheck-suppress unusedStructMember */
-	struct time_info time;
-};
-
-struct shared_info {
-	struct vcpu_info vcpu_info[32];
-	uint64_t evtchn_pending[64], evtchn_mask[64];
-};
-
+/* The 64-bit layout of include/xen/interface/vcpu.h. */
 struct runstate {
 	int32_t state;
 	uint64_t entry_time;
@@ -168,24 +148,7 @@ static inline void irq_window(void)
 
 static inline uint64_t xen_now(void)
 {
-	volatile struct time_info *t = &VCPU0->time;
-	uint32_t v;
-	uint64_t ns;
-
-	do {
-		uint64_t delta;
-
-		v = t->version;
-		__asm__ volatile("" ::: "memory");
-		delta = __rdtsc() - t->tsc_timestamp;
-		if (t->shift < 0)
-			delta >>= -t->shift;
-		else
-			delta <<= t->shift;
-		ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->mul) >> 32);
-		__asm__ volatile("" ::: "memory");
-	} while ((v & 1) || v != t->version);
-	return ns;
+	return xen_time_read(&VCPU0->time);
 }
 
 static inline long evtchn(unsigned int cmd, void *arg)

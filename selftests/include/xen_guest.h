@@ -9,6 +9,7 @@
 #define DOMINO_SELFTEST_XEN_GUEST_H
 
 #include <stdint.h>
+#include <x86intrin.h>
 
 #include "guest.h"
 
@@ -44,6 +45,50 @@ static inline long xen_hcall3(unsigned int nr, uint64_t a1, uint64_t a2, uint64_
 static inline long xen_hcall(unsigned int nr, uint64_t a1, uint64_t a2)
 {
 	return xen_hcall3(nr, a1, a2, 0);
+}
+
+/* The 64-bit layouts of include/xen/interface/xen.h. */
+struct time_info {
+	uint32_t version, pad0;		/* cppcheck-suppress unusedStructMember */
+	uint64_t tsc_timestamp, system_time;
+	uint32_t mul;
+	int8_t shift;
+	uint8_t flags, pad[2];		/* cppcheck-suppress unusedStructMember */
+};
+
+struct vcpu_info {
+	uint8_t upcall_pending, upcall_mask;
+	uint64_t pending_sel;
+	uint64_t cr2, pad;		/* cppcheck-suppress unusedStructMember */
+	struct time_info time;
+};
+
+struct shared_info {
+	struct vcpu_info vcpu_info[32];
+	uint64_t evtchn_pending[64], evtchn_mask[64];
+	uint32_t wc_version, wc_sec, wc_nsec, wc_sec_hi;	/* cppcheck-suppress unusedStructMember */
+};
+
+/* Xen system time in ns, as Linux's pvclock_clocksource_read() does. */
+static inline uint64_t xen_time_read(const volatile struct time_info *t)
+{
+	uint32_t v;
+	uint64_t ns;
+
+	do {
+		uint64_t delta;
+
+		v = t->version;
+		__asm__ volatile("" ::: "memory");
+		delta = __rdtsc() - t->tsc_timestamp;
+		if (t->shift < 0)
+			delta >>= -t->shift;
+		else
+			delta <<= t->shift;
+		ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->mul) >> 32);
+		__asm__ volatile("" ::: "memory");
+	} while ((v & 1) || v != t->version);
+	return ns;
 }
 
 #endif /* DOMINO_SELFTEST_XEN_GUEST_H */
