@@ -245,7 +245,7 @@ static bool xen_extent_out(struct domino_domain *d, u64 gfn, u64 nr)
 	bool ok;
 
 	/* Only the VMM's own context reaches its memory to give it back. */
-	if (current->mm != d->mm)
+	if (!domino_domain_own_mm(d))
 		return false;
 	mutex_lock(&d->slots_lock);
 	ok = domino_memory_ram_range(d, gfn << PAGE_SHIFT, nr << PAGE_SHIFT) &&

@@ -53,17 +53,23 @@ static int guest_word_update(struct domino_domain *d, u64 gpa, unsigned int bit,
 	u64 word_gpa = gpa + (bit / 64) * 8, old, new, mask = BIT_ULL(bit % 64);
 	int r;
 
+	unsigned int tries;
+
 	if (domino_guest_read(d, word_gpa, &old, sizeof(old)))
 		return -EFAULT;
-	do {
+	/*
+	 * Only the guest changes the other bits under us; one that keeps
+	 * doing so gets its event dropped rather than a host CPU.
+	 */
+	for (tries = 0; tries < XEN_GUEST_CMPXCHG_TRIES; tries++) {
 		new = set ? old | mask : old & ~mask;
 		if (new == old)
 			return !!(old & mask);
 		r = domino_guest_cmpxchg(d, word_gpa, 8, &old, new);
-		if (r < 0)
-			return r;
-	} while (r);
-	return !!(old & mask);
+		if (r <= 0)
+			return r < 0 ? r : !!(old & mask);
+	}
+	return -EAGAIN;
 }
 
 int xen_guest_test_and_set_bit(struct domino_domain *d, u64 gpa, unsigned int bit)
@@ -188,17 +194,26 @@ int evtchn_alloc_port(struct domino_domain *d, u32 *portp)
 		struct xen_evtchn **b = &ed->buckets[port / XEN_EVTCHN_BUCKET];
 
 		if (!*b) {
-			*b = domino_kzalloc(sizeof(**b) * XEN_EVTCHN_BUCKET,
+			struct xen_evtchn *nb;
+
+			nb = domino_kzalloc(sizeof(*nb) * XEN_EVTCHN_BUCKET,
 					    GFP_KERNEL_ACCOUNT);
-			if (!*b)
+			if (!nb)
 				return -ENOMEM;
 			if (port / XEN_EVTCHN_BUCKET == 0)
-				(*b)[0].state = XEN_ECS_RESERVED;
+				nb[0].state = XEN_ECS_RESERVED;
+			/* Lockless senders read it (xen_evtchn_raise). */
+			smp_store_release(b, nb);
 		}
 		if ((*b)[port % XEN_EVTCHN_BUCKET].state == XEN_ECS_FREE) {
 			struct xen_evtchn *e = &(*b)[port % XEN_EVTCHN_BUCKET];
+			/* The queue it was last on outlives it (Xen's last_vcpu_id). */
+			u32 q_vcpu = e->fifo_q_vcpu;
+			u8 q_prio = e->fifo_q_prio;
 
 			memset(e, 0, sizeof(*e));
+			e->fifo_q_vcpu = q_vcpu;
+			e->fifo_q_prio = q_prio;
 			e->priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
 			ed->nr_ports = max_t(u32, ed->nr_ports, port + 1);
 			*portp = port;
@@ -241,22 +256,36 @@ static void evtchn_set_pending(struct domino_domain *d, u32 port,
 void xen_evtchn_raise(struct domino_domain *d, u32 port)
 {
 	struct xen_evtchn_domain *ed = &d->xen->evtchn;
-	struct domino_xen_vcpu *xv;
-	struct xen_evtchn *e;
+	struct xen_evtchn *b, *e;
+	u32 vcpu;
 
-	mutex_lock(&ed->lock);
-	e = evtchn_live(ed, port);
-	if (e && current->mm == d->mm) {
-		evtchn_set_pending(d, port, e);
-	} else if (e) {
-		/* Not our memory: a vCPU of @d sets it pending. */
-		set_bit(port, ed->deliver);
-		atomic_set(&ed->deliver_queued, 1);
-		xv = e->vcpu < DOMINO_MAX_VCPUS ? d->xen->vcpu[e->vcpu] : NULL;
-		if (xv)
-			domino_vcpu_kick(xv->v);
+	if (domino_domain_own_mm(d)) {
+		mutex_lock(&ed->lock);
+		e = evtchn_live(ed, port);
+		if (e)
+			evtchn_set_pending(d, port, e);
+		mutex_unlock(&ed->lock);
+		return;
 	}
-	mutex_unlock(&ed->lock);
+	/*
+	 * Not our memory, and not our lock either: its holder may be a
+	 * thread the domain's VMM stalls (guest memory under a userfaultfd),
+	 * and a sender elsewhere must never wait for that. Buckets only ever
+	 * appear (published with a release) and go with the domain, whose
+	 * reference the caller holds; the port's state is checked again
+	 * when a vCPU of @d drains the bitmap.
+	 */
+	if (port >= XEN_EVTCHN_MAX_PORTS)
+		return;
+	port = array_index_nospec(port, XEN_EVTCHN_MAX_PORTS);
+	b = smp_load_acquire(&ed->buckets[port / XEN_EVTCHN_BUCKET]);
+	if (!b)
+		return;
+	vcpu = READ_ONCE(b[port % XEN_EVTCHN_BUCKET].vcpu);
+	set_bit(port, ed->deliver);
+	smp_mb__before_atomic();
+	atomic_set(&ed->deliver_queued, 1);
+	domino_domain_kick_vcpu(d, vcpu);
 }
 
 void xen_evtchn_deliver_queued(struct domino_domain *d)
@@ -288,7 +317,7 @@ void xen_evtchn_send_virq(struct domino_domain *d, u32 id, u32 virq)
 	xv = id < DOMINO_MAX_VCPUS ? d->xen->vcpu[id] : NULL;
 	if (xv && virq < NR_VIRQS && xv->virq_port[virq]) {
 		e = evtchn_live(ed, xv->virq_port[virq]);
-		if (e)
+		if (e && e->state == XEN_ECS_VIRQ && e->virq == virq)
 			evtchn_set_pending(d, xv->virq_port[virq], e);
 	}
 	mutex_unlock(&ed->lock);
@@ -319,18 +348,32 @@ static bool virq_is_global(u32 virq)
 	}
 }
 
-/* The peer of an interdomain port, locked after ours by address order. */
-static void evtchn_lock_pair(struct xen_evtchn_domain *a, struct xen_evtchn_domain *b)
+/*
+ * The peer of an interdomain port, locked after ours by address order.
+ * Killable: the peer's lock may be held by a thread its VMM stalls, and a
+ * vCPU waiting for it must still die with its process.
+ */
+static int evtchn_lock_pair(struct xen_evtchn_domain *a, struct xen_evtchn_domain *b)
 {
-	if (a == b) {
-		mutex_lock(&a->lock);
-	} else if (a < b) {
-		mutex_lock(&a->lock);
-		mutex_lock_nested(&b->lock, SINGLE_DEPTH_NESTING);
-	} else {
-		mutex_lock(&b->lock);
-		mutex_lock_nested(&a->lock, SINGLE_DEPTH_NESTING);
+	struct xen_evtchn_domain *first = a < b ? a : b, *second = a < b ? b : a;
+
+	if (mutex_lock_killable(&first->lock))
+		return -EINTR;
+	if (a != b && mutex_lock_killable_nested(&second->lock, SINGLE_DEPTH_NESTING)) {
+		mutex_unlock(&first->lock);
+		return -EINTR;
 	}
+	return 0;
+}
+
+/* Teardown's: it cannot give up. */
+static void evtchn_lock_pair_always(struct xen_evtchn_domain *a, struct xen_evtchn_domain *b)
+{
+	struct xen_evtchn_domain *first = a < b ? a : b, *second = a < b ? b : a;
+
+	mutex_lock(&first->lock);
+	if (a != b)
+		mutex_lock_nested(&second->lock, SINGLE_DEPTH_NESTING);
 }
 
 static void evtchn_unlock_pair(struct xen_evtchn_domain *a, struct xen_evtchn_domain *b)
@@ -345,10 +388,13 @@ static void evtchn_free(struct domino_domain *d, u32 port, struct xen_evtchn *e,
 			struct domino_domain *peer)
 {
 	struct domino_xen_vcpu *xv;
+	u32 id;
 
 	switch (e->state) {
 	case XEN_ECS_VIRQ:
-		xv = e->vcpu < DOMINO_MAX_VCPUS ? d->xen->vcpu[e->vcpu] : NULL;
+		/* A global VIRQ is vCPU 0's wherever bind_vcpu moved it. */
+		id = virq_is_global(e->virq) ? 0 : e->vcpu;
+		xv = id < DOMINO_MAX_VCPUS ? d->xen->vcpu[id] : NULL;
 		if (xv && e->virq < NR_VIRQS && xv->virq_port[e->virq] == port)
 			xv->virq_port[e->virq] = 0;
 		break;
@@ -368,7 +414,7 @@ static void evtchn_free(struct domino_domain *d, u32 port, struct xen_evtchn *e,
 		break;
 	}
 	/* Xen's evtchn_free: a stale pending bit would fire on reuse. */
-	if (current->mm == d->mm)
+	if (domino_domain_own_mm(d))
 		d->xen->evtchn.ops->clear_pending(d, port);
 	clear_bit(port, d->xen->evtchn.deliver);
 	e->state = XEN_ECS_FREE;
@@ -397,9 +443,12 @@ static long evtchn_close_port(struct domino_domain *d, u32 port)
 		domino_domain_put(peer);
 		peer = NULL;
 	}
-	if (peer)
-		evtchn_lock_pair(ed, &peer->xen->evtchn);
-	else
+	if (peer && evtchn_lock_pair(ed, &peer->xen->evtchn)) {
+		if (peer != d)
+			domino_domain_put(peer);
+		return XEN_HC_CONTINUE;	/* killed: the call never returns */
+	}
+	if (!peer)
 		mutex_lock(&ed->lock);
 	e = evtchn_live(ed, port);
 	if (!e)
@@ -474,7 +523,10 @@ static long evtchn_bind_interdomain(struct domino_domain *d,
 		goto out;
 	}
 	red = &rd->xen->evtchn;
-	evtchn_lock_pair(ed, red);
+	if (evtchn_lock_pair(ed, red)) {
+		r = XEN_HC_CONTINUE;	/* killed: the call never returns */
+		goto out;
+	}
 	re = evtchn_live(red, b->remote_port);
 	if (!re || re->state != XEN_ECS_UNBOUND || re->remote_dom != d->domid) {
 		r = -EINVAL;
@@ -493,7 +545,7 @@ static long evtchn_bind_interdomain(struct domino_domain *d,
 	re->remote_port = port;
 	b->local_port = port;
 	/* Xen sets the new local port pending: the binding itself is news. */
-	if (current->mm == d->mm)
+	if (domino_domain_own_mm(d))
 		evtchn_set_pending(d, port, e);
 unlock:
 	evtchn_unlock_pair(ed, red);
@@ -840,7 +892,7 @@ void xen_evtchn_domain_free(struct domino_domain *d)
 		if (!peer)
 			continue;
 		if (peer->xen) {
-			evtchn_lock_pair(ed, &peer->xen->evtchn);
+			evtchn_lock_pair_always(ed, &peer->xen->evtchn);
 			evtchn_free(d, port, e, peer);
 			evtchn_unlock_pair(ed, &peer->xen->evtchn);
 		}

@@ -141,8 +141,9 @@ void xen_evtchn_host_notify(struct xen_evtchn_host *h);
 struct xen_evtchn *xen_evtchn_port(struct xen_evtchn_domain *ed, u32 port);
 
 /*
- * Raise @port of @d from anywhere in the module: at once when called from
- * one of @d's threads, else through the delivery bitmap and a kick.
+ * Raise @port of @d from anywhere in the module (process context, a
+ * reference on @d held): at once when called from one of @d's threads,
+ * else through the delivery bitmap and a kick, without @d's lock.
  */
 void xen_evtchn_raise(struct domino_domain *d, u32 port);
 /* Drain the delivery bitmap (a thread of @d, lock not held). */
@@ -164,7 +165,12 @@ void xen_vcpu_upcall_resend(struct domino_domain *d, u32 id);
 /* Where vCPU @id's vcpu_info is, or XEN_NO_GPA. */
 u64 xen_vcpu_info_gpa(struct domino_domain *d, u32 id);
 
-/* Atomic bit operations on guest RAM (the guest's 64-bit locked ops). */
+/*
+ * Atomic bit operations on guest RAM (the guest's 64-bit locked ops):
+ * the old bit, or -EFAULT, or -EAGAIN when the guest changed the word
+ * under every one of XEN_GUEST_CMPXCHG_TRIES compare-and-exchanges.
+ */
+#define XEN_GUEST_CMPXCHG_TRIES	32
 int xen_guest_test_and_set_bit(struct domino_domain *d, u64 gpa, unsigned int bit);
 int xen_guest_test_and_clear_bit(struct domino_domain *d, u64 gpa, unsigned int bit);
 int xen_guest_test_bit(struct domino_domain *d, u64 gpa, unsigned int bit);

@@ -88,10 +88,12 @@ static int word_update(struct domino_domain *d, u64 gpa, u32 set, u32 clear,
 	u64 old;
 	int r;
 
+	unsigned int tries;
+
 	if (word_read(d, gpa, &w))
 		return -EFAULT;
 	old = w;
-	do {
+	for (tries = 0; tries < XEN_GUEST_CMPXCHG_TRIES; tries++) {
 		u32 new = ((u32)old | set) & ~clear;
 
 		if (new == (u32)old)
@@ -99,7 +101,11 @@ static int word_update(struct domino_domain *d, u64 gpa, u32 set, u32 clear,
 		r = domino_guest_cmpxchg(d, gpa, 4, &old, new);
 		if (r < 0)
 			return r;
-	} while (r);
+		if (!r)
+			break;
+	}
+	if (tries == XEN_GUEST_CMPXCHG_TRIES)
+		return -EAGAIN;	/* the guest kept changing it: its event */
 	*oldp = old;
 	return 0;
 }
@@ -164,12 +170,16 @@ static void fifo_write_head(struct domino_domain *d, u64 gpa, u32 port)
 	u64 old;
 	int r;
 
+	unsigned int tries;
+
 	if (word_read(d, gpa, &w))
 		return;
 	old = w;
-	do {
+	for (tries = 0; tries < XEN_GUEST_CMPXCHG_TRIES; tries++) {
 		r = domino_guest_cmpxchg(d, gpa, 4, &old, port);
-	} while (r == 1);
+		if (r != 1)
+			break;
+	}
 }
 
 static void fifo_set_pending(struct domino_domain *d, u32 port, struct xen_evtchn *e)
@@ -187,11 +197,14 @@ static void fifo_set_pending(struct domino_domain *d, u32 port, struct xen_evtch
 	if (vcpu >= DOMINO_MAX_VCPUS)
 		return;
 	fv = &f->vcpu[vcpu];
-	old_fv = &f->vcpu[e->fifo_q_vcpu];
-	/* No control block: the guest cannot have unmasked it; dropped (Xen). */
-	if (fv->control_gpa == XEN_NO_GPA)
-		return;
+	old_fv = &f->vcpu[e->fifo_q_vcpu < DOMINO_MAX_VCPUS ? e->fifo_q_vcpu : 0];
 	if (word_update(d, word, W_PENDING, 0, &old))
+		return;
+	/*
+	 * No control block: pending (poll and a later unmask see it), but
+	 * linked nowhere; the guest cannot have unmasked it yet (Xen's).
+	 */
+	if (fv->control_gpa == XEN_NO_GPA)
 		return;
 	if (!(old & W_MASKED) && !(old & W_LINKED)) {
 		if (word_update(d, word, W_LINKED, 0, &old) || (old & W_LINKED))

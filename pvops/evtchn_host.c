@@ -15,6 +15,7 @@
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/kernel.h>
+#include <linux/nospec.h>
 #include <linux/poll.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -130,7 +131,8 @@ static long host_bind(struct domino_domain *d, struct domino_xen_evtchn_bind *b)
 	mutex_lock(&ed->lock);
 	if (!port) {
 		r = -EINVAL;
-		if (b->vcpu >= DOMINO_MAX_VCPUS || !d->xen->vcpu[b->vcpu])
+		if (b->vcpu >= DOMINO_MAX_VCPUS ||
+		    !d->xen->vcpu[array_index_nospec(b->vcpu, DOMINO_MAX_VCPUS)])
 			goto unlock;
 		r = evtchn_alloc_port(d, &port);
 		if (r)

@@ -63,6 +63,8 @@ static int xen_place_shared_info(struct domino_domain *d, u64 gpa)
 	if (!page)
 		return -ENOMEM;
 	mutex_lock(&x->lock);
+	/* Senders write the old place under this lock: none mid-move. */
+	mutex_lock(&x->evtchn.lock);
 	/* A move takes the contents along (pending events, masks). */
 	if (x->shared_info_gpa != XEN_NO_GPA && x->shared_info_gpa != gpa &&
 	    domino_guest_read(d, x->shared_info_gpa, page, PAGE_SIZE))
@@ -72,6 +74,7 @@ static int xen_place_shared_info(struct domino_domain *d, u64 gpa)
 		x->shared_info_gpa = gpa;
 		r = xen_time_publish(d, gpa);
 	}
+	mutex_unlock(&x->evtchn.lock);
 	mutex_unlock(&x->lock);
 	domino_kfree(page);
 	/* Not guest RAM (or no longer): the guest's argument was wrong. */

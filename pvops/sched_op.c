@@ -11,8 +11,8 @@
  *       yet); a reason above SHUTDOWN_MAX: -EINVAL.
  *   SCHEDOP_shutdown_code  IN arg: struct sched_shutdown: the code the
  *       next shutdown exit reports; 0 (DOMINO_XEN_NO_CODE itself: -EINVAL)
- *   SCHEDOP_block          sleep until an event or interrupt the guest
- *       can take (with IF set) arrives, as HLT; 0
+ *   SCHEDOP_block          sleep until an event or an interrupt arrives
+ *       (with IF clear too, as Xen's vcpu_unblock), as HLT; 0
  *   SCHEDOP_poll           IN arg: struct sched_poll {ports, nr_ports,
  *       timeout}: sleep until one of the ports (masked or not) is
  *       pending, an interrupt is deliverable, or guest system time
@@ -125,10 +125,10 @@ static long xen_poll(struct xen_call *c)
 	r = xen_poll_any_pending(d, ports, p.nr_ports);
 	if (r)
 		return r < 0 ? r : 0;
-	if (!p.nr_ports)
-		return 0;
 
-	WRITE_ONCE(xv->poll_port, p.nr_ports == 1 ? ports[0] : XEN_POLL_ANY);
+	/* No ports: a sleep until the timeout or any wake-up, as on Xen. */
+	if (p.nr_ports)
+		WRITE_ONCE(xv->poll_port, p.nr_ports == 1 ? ports[0] : XEN_POLL_ANY);
 	atomic_inc(&d->xen->nr_pollers);
 	smp_mb__after_atomic();
 	/* A sender that missed our poll_port set the bit before we looked. */
@@ -172,7 +172,11 @@ long xen_sched_op(struct xen_call *c)
 	case SCHEDOP_remote_shutdown:
 		return -EPERM;
 	case SCHEDOP_block:
-		/* HLT's sleep: the core wakes it for a deliverable event. */
+		/*
+		 * HLT's sleep, but an event ends it even with IF clear (Xen's
+		 * vcpu_unblock on each upcall); it is taken once IF is set.
+		 */
+		WRITE_ONCE(xen_vcpu_self(c->v)->blocked, true);
 		c->v->mp_state = MP_HALTED;
 		return 0;
 	case SCHEDOP_poll:

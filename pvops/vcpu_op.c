@@ -48,6 +48,8 @@ static long xen_register_vcpu_info(struct xen_call *c, unsigned int id)
 	gpa = (r.mfn << PAGE_SHIFT) + r.offset;
 
 	mutex_lock(&x->lock);
+	/* Senders write the old place under this lock: none mid-move. */
+	mutex_lock(&x->evtchn.lock);
 	if (x->vcpu_info_gpa[id] != XEN_NO_GPA) {
 		ret = -EINVAL;
 		goto out;
@@ -69,6 +71,7 @@ static long xen_register_vcpu_info(struct xen_call *c, unsigned int id)
 	x->vcpu_info_gpa[id] = gpa;
 	ret = 0;
 out:
+	mutex_unlock(&x->evtchn.lock);
 	mutex_unlock(&x->lock);
 	return ret;
 }

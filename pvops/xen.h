@@ -24,8 +24,8 @@ bool domino_xen_domain(const struct domino_domain *d);
 /* The domain's Xen state, with it from creation to destruction. */
 int domino_xen_domain_init(struct domino_domain *d);
 void domino_xen_domain_free(struct domino_domain *d);
-/* vCPU @id is gone: a new one with that id starts from Xen's defaults. */
-void domino_xen_vcpu_free(struct domino_domain *d, unsigned int id);
+/* vCPU @v is going: its Xen state with it (once; idempotent). */
+void domino_xen_vcpu_free(struct domino_vcpu *v);
 
 /* vCPU @v was created: its Xen state (timers, upcall, runstate). */
 int domino_xen_vcpu_init(struct domino_vcpu *v);
@@ -44,6 +44,8 @@ bool domino_xen_has_work(struct domino_vcpu *v);
  * LAPIC (no EOI), and again after each entry while it is owed.
  */
 int domino_xen_pending_callback(struct domino_vcpu *v);
+/* In SCHEDOP_block with an event owed: the sleep ends, IF or not. */
+bool domino_xen_block_ends(struct domino_vcpu *v);
 
 /* The vCPU's LAPIC was software-enabled: a per-vCPU upcall owed is raised. */
 void domino_xen_apic_enabled(struct domino_vcpu *v);

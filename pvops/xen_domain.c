@@ -12,6 +12,7 @@
 #include "domain.h"
 #include "alloc.h"
 #include "vcpu.h"
+#include "irqchip.h"
 #include "xen.h"
 #include "xen_domain.h"
 #include "evtchn.h"
@@ -48,6 +49,7 @@ int domino_xen_vcpu_init(struct domino_vcpu *v)
 {
 	struct domino_xen *x = v->d->xen;
 	struct domino_xen_vcpu *xv;
+	int r = 0;
 
 	if (!x)
 		return 0;
@@ -56,30 +58,45 @@ int domino_xen_vcpu_init(struct domino_vcpu *v)
 		return -ENOMEM;
 	xv->v = v;
 	xen_timer_init(xv);
+	mutex_lock(&x->lock);
 	mutex_lock(&x->evtchn.lock);
-	x->vcpu[v->id] = xv;
+	if (x->vcpu[v->id]) {
+		r = -EBUSY;	/* the last vCPU with this id is not gone yet */
+	} else {
+		/* A vCPU with a reused id starts from Xen's defaults. */
+		x->vcpu_info_gpa[v->id] = XEN_NO_GPA;
+		x->vcpu[v->id] = xv;
+		v->xen = xv;
+	}
 	mutex_unlock(&x->evtchn.lock);
-	return 0;
+	mutex_unlock(&x->lock);
+	if (r)
+		domino_kfree(xv);
+	return r;
 }
 
-void domino_xen_vcpu_free(struct domino_domain *d, unsigned int id)
+void domino_xen_vcpu_free(struct domino_vcpu *v)
 {
-	struct domino_xen *x = d->xen;
-	struct domino_xen_vcpu *xv;
+	struct domino_xen *x = v->d->xen;
+	struct domino_xen_vcpu *xv = v->xen;
 
-	if (!x || id >= DOMINO_MAX_VCPUS)
+	if (!x || !xv)
 		return;
 	mutex_lock(&x->lock);
-	x->vcpu_info_gpa[id] = XEN_NO_GPA;
-	mutex_unlock(&x->lock);
-	/* Only the vCPU's own thread arms its timers, and it is gone. */
 	mutex_lock(&x->evtchn.lock);
-	xv = x->vcpu[id];
-	if (xv)
-		xen_timer_stop_all(xv);
-	x->vcpu[id] = NULL;
-	xen_evtchn_fifo_vcpu_free(d, id);
+	if (x->vcpu[v->id] == xv) {
+		x->vcpu[v->id] = NULL;
+		x->vcpu_info_gpa[v->id] = XEN_NO_GPA;
+		xen_evtchn_fifo_vcpu_free(v->d, v->id);
+	}
 	mutex_unlock(&x->evtchn.lock);
+	mutex_unlock(&x->lock);
+	/*
+	 * Unreachable now: other vCPUs arm timers only through x->vcpu[],
+	 * its own thread does not run. The last expiry is waited for.
+	 */
+	xen_timer_stop_all(xv);
+	v->xen = NULL;
 	domino_kfree(xv);
 }
 
@@ -95,7 +112,7 @@ void domino_xen_domain_free(struct domino_domain *d)
 
 struct domino_xen_vcpu *xen_vcpu_self(struct domino_vcpu *v)
 {
-	return v->d->xen ? v->d->xen->vcpu[v->id] : NULL;
+	return v->xen;
 }
 
 /* The domain-wide callback vector, or 0 when upcalls do not use it. */
@@ -140,6 +157,8 @@ void domino_xen_vcpu_prepare(struct domino_vcpu *v)
 	if (atomic_xchg(&xv->timer_fired, 0))
 		xen_evtchn_send_virq(v->d, v->id, VIRQ_TIMER);
 	xen_upcall_refresh(v, xv);
+	if (v->mp_state == MP_RUNNABLE)
+		WRITE_ONCE(xv->blocked, false);
 	xen_runstate_update(xv, v->mp_state == MP_RUNNABLE ? RUNSTATE_running :
 			    v->mp_state == MP_HALTED ? RUNSTATE_blocked :
 			    RUNSTATE_offline);
@@ -151,6 +170,14 @@ bool domino_xen_has_work(struct domino_vcpu *v)
 
 	return xv && (atomic_read(&xv->timer_fired) ||
 		      atomic_read(&v->d->xen->evtchn.deliver_queued));
+}
+
+bool domino_xen_block_ends(struct domino_vcpu *v)
+{
+	struct domino_xen_vcpu *xv = xen_vcpu_self(v);
+
+	return xv && READ_ONCE(xv->blocked) &&
+	       (atomic_read(&xv->upcall) || domino_lapic_pending_vector(v) >= 0);
 }
 
 int domino_xen_pending_callback(struct domino_vcpu *v)

@@ -55,6 +55,7 @@ struct domino_xen_vcpu {
 
 	u32 poll_port;
 	atomic_t poll_wake;
+	bool blocked;		/* in SCHEDOP_block: any event ends it */
 
 	u64 runstate_gpa[2];	/* the structure may cross a page */
 	u32 runstate_split;	/* bytes in the first page */

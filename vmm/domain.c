@@ -49,8 +49,9 @@ static void domino_domain_destroy(struct kref *ref)
 
 	xa_erase(&domino_domains, d->domid);
 	domino_ioapic_free(d);
-	domino_memory_destroy(d);
+	/* Before the memory: Xen's host ends and their work still name it. */
 	domino_xen_domain_free(d);
+	domino_memory_destroy(d);
 	domino_kfree(d);
 	atomic_dec(&domino_nr_domains);
 	domino_virt_put();
@@ -121,7 +122,7 @@ static long domino_domain_ioctl(struct file *file, unsigned int cmd,
 	    _IOC_NR(cmd) < 0x40 || _IOC_NR(cmd) >= 0x80)
 		return -ENOTTY;
 	/* Guest memory is the creating VMM's: nobody else may change it. */
-	if (current->mm != d->mm)
+	if (!domino_domain_own_mm(d))
 		return -EIO;
 
 	switch (_IOC_NR(cmd)) {
@@ -182,12 +183,17 @@ static int domino_domain_assign_id(struct domino_domain *d, u32 wanted)
 {
 	int r;
 
+	/*
+	 * The id is reserved (a NULL entry, which xa_load reads as none) and
+	 * the domain stored once nothing can fail: domino_domain_find never
+	 * hands out a domain that creation may still free.
+	 */
 	if (wanted) {
-		r = xa_insert(&domino_domains, wanted, d, GFP_KERNEL_ACCOUNT);
+		r = xa_insert(&domino_domains, wanted, NULL, GFP_KERNEL_ACCOUNT);
 		return r == -EBUSY ? -EEXIST : r;
 	}
 
-	r = xa_alloc_cyclic(&domino_domains, &d->domid, d,
+	r = xa_alloc_cyclic(&domino_domains, &d->domid, NULL,
 			    XA_LIMIT(1, DOMINO_DOMID_MAX), &domino_next_domid,
 			    GFP_KERNEL_ACCOUNT);
 	if (r == -EBUSY)
@@ -199,6 +205,7 @@ int domino_domain_create(struct domino_create_domain __user *uarg)
 {
 	struct domino_create_domain args;
 	struct domino_domain *d;
+	struct file *file;
 	int r, fd;
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
@@ -254,13 +261,20 @@ int domino_domain_create(struct domino_create_domain __user *uarg)
 		goto out_erase;
 	}
 
-	/* Nothing may fail after the fd is installed: userspace owns it. */
-	fd = anon_inode_getfd("domino-domain", &domino_domain_fops, d,
-			      O_RDWR | O_CLOEXEC);
+	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		r = fd;
 		goto out_erase;
 	}
+	file = anon_inode_getfile("domino-domain", &domino_domain_fops, d, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		r = PTR_ERR(file);
+		goto out_erase;
+	}
+	/* Nothing fails from here: other domains may find it, userspace owns it. */
+	xa_store(&domino_domains, d->domid, d, GFP_KERNEL_ACCOUNT);
+	fd_install(fd, file);
 	return fd;
 
 out_erase:

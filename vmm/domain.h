@@ -5,6 +5,7 @@
 #include <linux/kref.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -79,6 +80,16 @@ struct domino_domain {
 int domino_domain_create(struct domino_create_domain __user *uarg);
 unsigned int domino_domain_count(void);
 void domino_domain_exit(void);
+/*
+ * Whether this thread is the domain's VMM (its address space holds the
+ * guest's memory): what every guest-memory access needs. A domain being
+ * torn down has no mm; a kernel thread has none either.
+ */
+static inline bool domino_domain_own_mm(const struct domino_domain *d)
+{
+	return d->mm && current->mm == d->mm;
+}
+
 void domino_domain_get(struct domino_domain *d);
 void domino_domain_put(struct domino_domain *d);
 struct domino_domain *domino_domain_find(u32 domid);

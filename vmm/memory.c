@@ -322,7 +322,7 @@ void domino_memory_discard(struct domino_domain *d, u64 gpa, u64 len)
 	spin_unlock(&d->mmu_lock);
 	memory_flush(d);
 
-	if (current->mm != d->mm)
+	if (!domino_domain_own_mm(d))
 		return;
 	while (gpa < end) {
 		const struct domino_memslot *s = memslot_find(d, gpa);
@@ -409,7 +409,7 @@ static unsigned int memory_map_level(struct domino_domain *d,
 
 /*
  * Resolve a nested page fault at @gpa. Called from the vCPU run loop with
- * preemption on, in the VMM's context (current->mm == d->mm).
+ * preemption on, in the VMM's context (domino_domain_own_mm(d)).
  */
 int domino_memory_fault(struct domino_domain *d, struct domino_tdp_cache *cache,
 			u64 gpa, bool write)
@@ -534,7 +534,7 @@ static int guest_copy(struct domino_domain *d, u64 gpa, void *buf, size_t len,
 		size_t chunk = min_t(size_t, len, PAGE_SIZE - (gpa & ~PAGE_MASK));
 		unsigned long hva;
 
-		if (current->mm != d->mm)
+		if (!domino_domain_own_mm(d))
 			return -EFAULT;
 		mutex_lock(&d->slots_lock);
 		s = memslot_find(d, gpa);
@@ -572,7 +572,7 @@ int domino_guest_cmpxchg(struct domino_domain *d, u64 gpa, unsigned int size,
 	bool ok;
 
 	if ((size != 1 && size != 4 && size != 8) || (gpa & (size - 1)) ||
-	    current->mm != d->mm)
+	    !domino_domain_own_mm(d))
 		return -EFAULT;
 	mutex_lock(&d->slots_lock);
 	s = memslot_find(d, gpa);

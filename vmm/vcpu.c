@@ -9,6 +9,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/ratelimit.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -77,6 +78,19 @@ void domino_vcpu_kick(struct domino_vcpu *v)
 		if (cpu >= 0 && cpu != raw_smp_processor_id())
 			smp_send_reschedule(cpu);
 	}
+}
+
+void domino_domain_kick_vcpu(struct domino_domain *d, u32 id)
+{
+	struct domino_vcpu *v;
+
+	if (id >= DOMINO_MAX_VCPUS)
+		return;
+	spin_lock(&d->vcpus_kick_lock);
+	v = d->vcpus[array_index_nospec(id, DOMINO_MAX_VCPUS)];
+	if (v)
+		domino_vcpu_kick(v);
+	spin_unlock(&d->vcpus_kick_lock);
 }
 
 static void vcpu_kick_ipi(void *unused)
@@ -161,7 +175,8 @@ static bool vcpu_halt_ends(struct domino_vcpu *v)
 	bool if_flag = v->rflags & X86_EFLAGS_IF;
 
 	return domino_lapic_wakes_halt(v, if_flag) ||
-	       (if_flag && domino_xen_pending_callback(v) >= 0);
+	       (if_flag && domino_xen_pending_callback(v) >= 0) ||
+	       domino_xen_block_ends(v);
 }
 
 static bool vcpu_can_wake(struct domino_vcpu *v)
@@ -708,7 +723,7 @@ static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 
 static void vcpu_free(struct domino_vcpu *v)
 {
-	domino_xen_vcpu_free(v->d, v->id);
+	domino_xen_vcpu_free(v);
 	domino_lapic_free(v);
 	if (v->arch)
 		domino_vendor_vcpu_free(v);
@@ -725,6 +740,11 @@ static int vcpu_release(struct inode *inode, struct file *file)
 	struct domino_domain *d = v->d;
 
 	mutex_lock(&d->vcpus_lock);
+	/*
+	 * Xen's state for this id goes while the id is still taken: a vCPU
+	 * created with it next finds the slot empty, not this one's.
+	 */
+	domino_xen_vcpu_free(v);
 	spin_lock(&d->vcpus_kick_lock);
 	d->vcpus[v->id] = NULL;
 	d->nr_vcpus--;

@@ -39,6 +39,7 @@ enum domino_mp_state {
 };
 
 struct domino_lapic;
+struct domino_xen_vcpu;
 struct domino_cpuid_policy;
 
 /*
@@ -81,6 +82,8 @@ struct domino_vcpu {
 
 	/* In-kernel local APIC (DOMINO_DOMAIN_IRQCHIP), else NULL. */
 	struct domino_lapic *lapic;
+	/* Xen's per-vCPU state (DOMINO_DOMAIN_XEN, pvops/), else NULL. */
+	struct domino_xen_vcpu *xen;
 	enum domino_mp_state mp_state;
 	bool kicked;			/* new work since the last look */
 	wait_queue_head_t wq;		/* sleeps in HLT / wait-for-SIPI */
@@ -151,6 +154,8 @@ int domino_vcpu_create(struct domino_domain *d,
 		       struct domino_create_vcpu __user *uarg);
 /* Make @v notice new work (interrupt, INIT...) soon. */
 void domino_vcpu_kick(struct domino_vcpu *v);
+/* Kick vCPU @id of @d if it exists (any context that may spin). */
+void domino_domain_kick_vcpu(struct domino_domain *d, u32 id);
 void domino_domain_kick_all(struct domino_domain *d);
 
 #endif /* DOMINO_VCPU_H */
