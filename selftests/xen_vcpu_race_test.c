@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Review proof: a vCPU's Xen state is freed by id after vcpu_release has
- * already dropped vcpus_lock. A new vCPU with the same id created in that
- * window gets its domino_xen_vcpu freed by the old vCPU's release, and the
- * old one's leaks (with its hrtimers). The window is held open here by
- * vCPU 0 stalling in VCPUOP_register_vcpu_info (x->lock held) on a
- * userfaultfd page, so the old vCPU 1's release waits at x->lock.
- *
- * After the race the new vCPU 1 exists but d->xen->vcpu[1] is NULL:
- * DOMINO_XEN_EVTCHN_BIND with vcpu 1 (which checks x->vcpu[1]) fails with
- * EINVAL. With XEN_RACE_CRASH=1 the new vCPU 1 also runs set_timer_op(0),
- * which dereferences that NULL (host oops).
+ * A vCPU closed while another with its id is created: the new one must
+ * keep its own Xen state. (Freed by id after vcpu_release had let the id
+ * go, the old vCPU's release once freed the new one's state and leaked
+ * its own, hrtimers and all; the new vCPU's set_timer_op then oopsed the
+ * host.) The window is held open by vCPU 0 stalling in
+ * VCPUOP_register_vcpu_info (the domain's Xen lock held) on a userfaultfd
+ * page, so the old vCPU 1's release waits there; the new vCPU 1 is
+ * created meanwhile from another thread (it may wait for the release).
+ * Then the host binds a port to vCPU 1, and the new vCPU 1 runs
+ * set_timer_op(0) after its start-up IPI.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -76,6 +75,18 @@ static void *run0(void *arg)
 	return (void *)(uintptr_t)uc.args[0];
 }
 
+static volatile int new_fd = -2;
+
+static void *create1(void *arg)
+{
+	struct domino_create_vcpu cv = { .vcpu_id = 1 };
+	struct dvm *vm = arg;
+	int fd = ioctl(vm->dom, DOMINO_CREATE_VCPU, &cv);
+
+	new_fd = fd < 0 ? -errno : fd;
+	return NULL;
+}
+
 static void *close1(void *arg)
 {
 	(void)arg;
@@ -97,22 +108,22 @@ int main(void)
 	struct uffdio_register reg = { 0 };
 	struct uffdio_zeropage zp = { 0 };
 	struct domino_memory_region r = { 0 };
-	struct domino_create_vcpu cv = { .vcpu_id = 1 };
 	struct uffd_msg msg;
 	struct pollfd pfd;
-	pthread_t t0, t1;
+	pthread_t t0, t1, t2;
 	struct ucall uc;
 	struct dvm *vm;
 	void *stall;
 	int uffd, before, after, nfd;
 
 	ktap_print_header();
-	ktap_set_plan(2);
+	ktap_set_plan(3);
 	vm = dvm_create(DOMINO_DOMAIN_XEN | DOMINO_DOMAIN_IRQCHIP);
 
 	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
 		ktap_test_skip("no userfaultfd (errno %d)", errno);
+		ktap_test_skip("no userfaultfd");
 		ktap_test_skip("no userfaultfd");
 		ktap_finished();
 	}
@@ -146,14 +157,18 @@ int main(void)
 	pthread_create(&t1, NULL, close1, NULL);
 	usleep(300000);
 	ktap_print_msg("old vCPU 1's close %s", t1_done ? "returned" : "waits (x->lock)");
-	nfd = ioctl(vm->dom, DOMINO_CREATE_VCPU, &cv);
-	ktap_print_msg("new vCPU 1 created: fd %d (errno %d)", nfd, nfd < 0 ? errno : 0);
+	pthread_create(&t2, NULL, create1, vm);
+	usleep(300000);
+	ktap_print_msg("new vCPU 1's create %s", new_fd == -2 ? "waits" : "returned");
 
 	zp.range.start = (uintptr_t)stall;
 	zp.range.len = 4096;
 	TEST_ASSERT(!ioctl(uffd, UFFDIO_ZEROPAGE, &zp), "UFFDIO_ZEROPAGE");
 	pthread_join(t0, NULL);
 	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	nfd = new_fd;
+	ktap_print_msg("new vCPU 1 created: %d", nfd);
 
 	after = probe_bind(vm, 1);
 	ktap_print_msg("bind with vcpu 1 after: %d", after);
@@ -162,21 +177,25 @@ int main(void)
 			 "a vCPU 1 created while the old one's release waited keeps its Xen state (bind: %d)",
 			 after);
 
-	if (nfd >= 0 && getenv("XEN_RACE_CRASH")) {
+	if (nfd >= 0) {
 		struct dvcpu *v = calloc(1, sizeof(*v));
 
+		TEST_ASSERT(v, "calloc");
 		v->vm = vm;
 		v->id = 1;
 		v->fd = nfd;
 		v->run = mmap(NULL, DOMINO_RUN_AREA_SIZE, PROT_READ | PROT_WRITE,
 			      MAP_SHARED, nfd, 0);
+		TEST_ASSERT(v->run != MAP_FAILED, "run area");
 		dvm_load(vm, 0x8000, ap_stub, ap_stub + sizeof(ap_stub));
 		TEST_ASSERT(dvcpu_run_ucall(vcpu0, &uc) == UCALL_DONE, "INIT/SIPI sent");
 		ktap_print_msg("new vCPU 1 after SIPI: exit %s", exit_reason_str(dvcpu_run(v)));
 		dvcpu_setup_long64(v, guest_timer);
-		ktap_print_msg("running the new vCPU 1: set_timer_op(0)");
-		dvcpu_run_ucall(v, &uc);
-		ktap_print_msg("set_timer_op returned %lld", (long long)uc.args[0]);
+		ktap_test_result(dvcpu_run_ucall(v, &uc) == UCALL_SYNC && uc.args[0] == 0,
+				 "the new vCPU 1's set_timer_op(0) works (%lld)",
+				 (long long)uc.args[0]);
+	} else {
+		ktap_test_skip("the new vCPU 1 was refused (%d): nothing to run", nfd);
 	}
 	ktap_finished();
 }
