@@ -43,6 +43,7 @@ static const xen_hypercall_fn xen_hypercalls[XEN_NR_HYPERCALLS] = {
 	[__HYPERVISOR_event_channel_op] = xen_event_channel_op,
 	[__HYPERVISOR_set_timer_op] = xen_set_timer_op,
 	[__HYPERVISOR_vm_assist] = xen_vm_assist,
+	[__HYPERVISOR_console_io] = xen_console_io,
 };
 
 bool xen_domid_self(struct xen_call *c, u32 domid)
@@ -191,6 +192,8 @@ int domino_xen_hypercall(struct domino_vcpu *v, u32 insn_len)
 	/* A continuation runs the same instruction again, arguments as left. */
 	if (ret == XEN_HC_CONTINUE)
 		return 1;
+	if (ret == XEN_HC_CONTINUE_TO_VMM)
+		return 0;
 	to_vmm = ret == XEN_HC_TO_VMM;
 	if (to_vmm)
 		ret = c.ret;

@@ -25,6 +25,14 @@ struct domino_vcpu;
 #define XEN_HC_CONTINUE		(-ERESTART)
 
 /*
+ * Both: the call is to be continued (arguments as the handler left them,
+ * xen_call_set_arg) but the vCPU first stops in the VMM, which
+ * @c->v->run describes; the guest executes the instruction again when
+ * the VMM runs it again.
+ */
+#define XEN_HC_CONTINUE_TO_VMM	(-ERESTARTNOINTR)
+
+/*
  * struct xen_call - one hypercall being served.
  *
  * @v:       the calling vCPU (later: NULL for a dom0 process's privcmd call).
@@ -55,6 +63,7 @@ long xen_vcpu_op(struct xen_call *c);
 long xen_event_channel_op(struct xen_call *c);
 long xen_set_timer_op(struct xen_call *c);
 long xen_vm_assist(struct xen_call *c);
+long xen_console_io(struct xen_call *c);
 
 /* A domid argument naming the caller's own domain (DOMID_SELF or its id). */
 bool xen_domid_self(struct xen_call *c, u32 domid);

@@ -111,6 +111,10 @@ struct xen_balloon {
  * @runstate_flag:   VMASST_TYPE_runstate_update_flag is on.
  * @balloon:         the frames given back (pvops/balloon.c); under the
  *                   domain's slots_lock, not @lock.
+ * @console:         CONSOLEIO_write's rate limit (pvops/console_io.c),
+ *                   under @lock: the bytes of the burst spent, since
+ *                   when they were last paid back, and the bytes dropped
+ *                   that no exit has reported yet.
  */
 struct domino_xen {
 	struct mutex lock;
@@ -123,6 +127,11 @@ struct domino_xen {
 	atomic_t nr_pollers;
 	bool runstate_flag;
 	struct xen_balloon balloon;
+	struct {
+		u64 spent;
+		u64 stamp_ns;
+		u64 dropped;
+	} console;
 };
 
 /* pvops/time.c: the clocks in shared_info, for every vCPU slot. */

@@ -462,9 +462,9 @@ static void op_insn(uint64_t *s)
 		break;
 	}
 	case 36: case 37: {	/* a Xen hypercall with arguments of its shape */
-		/* version, memory, hvm, sched, vcpu, event_channel, set_timer, vm_assist */
-		static const uint64_t calls[] = { 17, 12, 34, 29, 24, 32, 32, 15, 21 };
-		uint64_t nr = rnd_below(s, 4) ? calls[rnd_below(s, 9)] : a;
+		/* version, memory, hvm, sched, vcpu, event_channel, set_timer, vm_assist, console_io */
+		static const uint64_t calls[] = { 17, 12, 34, 29, 24, 32, 32, 15, 21, 18 };
+		uint64_t nr = rnd_below(s, 4) ? calls[rnd_below(s, 10)] : a;
 		uint64_t cmd = rnd_below(s, 4) ? rnd_below(s, 32) : b;
 		uint64_t arg = rnd_below(s, 4) ? (uintptr_t)p : c;
 		uint64_t arg2 = rnd_below(s, 2) ? (uintptr_t)p : d;
@@ -478,6 +478,9 @@ static void op_insn(uint64_t *s)
 		/* set_timer_op: often a deadline near now (it fires, VIRQ_TIMER). */
 		if (nr == 15 && rnd_below(s, 2))
 			cmd = rnd_below(s, 1ULL << 36);
+		/* console_io(cmd, count, buffer): mostly a count that ends soon. */
+		if (nr == 18 && rnd_below(s, 4))
+			arg = rnd_below(s, 4096);
 
 		if (rnd_below(s, 2))
 			*(volatile uint64_t *)p = rnd_below(s, 2) ? d : d & 0xff;
@@ -750,6 +753,19 @@ static bool fuzz_complete_exit(struct dvcpu *vcpu)
 		     run->xen_shutdown.reason != 3 && run->xen_shutdown.reason != 4)) {
 			printf("# Xen shutdown exit, reason %u, in a domain with flags %#x\n",
 			       run->xen_shutdown.reason, guest_flags_of(vcpu));
+			return false;
+		}
+		return true;
+	case DOMINO_EXIT_XEN_CONSOLE:
+		/* A Xen domain's CONSOLEIO_write: its bytes inside the run area. */
+		if (!(guest_flags_of(vcpu) & DOMINO_DOMAIN_XEN) || !run->xen_console.len ||
+		    run->xen_console.len > DOMINO_XEN_CONSOLE_CHUNK ||
+		    run->xen_console.data_offset < sizeof(*run) ||
+		    run->xen_console.data_offset + run->xen_console.len > DOMINO_RUN_AREA_SIZE) {
+			printf("# Xen console exit, %u bytes at %llu, in a domain with flags %#x\n",
+			       run->xen_console.len,
+			       (unsigned long long)run->xen_console.data_offset,
+			       guest_flags_of(vcpu));
 			return false;
 		}
 		return true;

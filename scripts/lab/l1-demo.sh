@@ -6,7 +6,7 @@
 root=${DOMINO_ROOT:-$(cd "$(dirname "$0")" && pwd)}
 dom="$root/bin/domino"
 [ -f "$root/lab.env" ] && . "$root/lab.env"
-. "$root/l1-lib.sh"	# host_facts
+. "$root/l1-lib.sh"	# host_facts, guest_console_arg
 echo "DOMINO-DEMO-BEGIN"
 echo "\$ insmod domino.ko"
 insmod "$root/domino.ko" || { echo "DOMINO-DEMO-END failed"; exit 1; }
@@ -23,7 +23,7 @@ memory = 256
 vcpus = 2
 kernel = "$root/vmlinuz"
 ramdisk = "$root/guest.cpio"
-extra = "console=ttyS0 ${GUEST_CONSOLE_ARGS:-} domino.test=boot $(host_facts) $(guest_xen_arg)"
+extra = "$(guest_console_arg) ${GUEST_CONSOLE_ARGS:-} domino.test=boot $(host_facts) $(guest_xen_arg)"
 on_poweroff = "destroy"
 CFG
 if grep -qw vmx /proc/cpuinfo && [ "${DEMO_GUEST_ON_VMX:-1}" = 0 ]; then

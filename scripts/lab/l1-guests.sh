@@ -21,11 +21,11 @@ counters() { echo "$(cat /sys/class/misc/domino/domains) $(cat /sys/class/misc/d
 show_log() { tr -d '\r' < "$1" | tail -n "${2:-25}" | sed 's/^/#   /'; }
 
 # G1: the acceptance boot. 2 vCPUs, 256 MiB, to /init, checks, ACPI power off.
-g1_name="PVH guest: Debian kernel, 2 vCPUs, 256 MiB, reaches /init, checks CPUs/time/log and the hypervisor it sees (Xen: clock, timer, FIFO events, IPIs), powers off; listed while running"
+g1_name="PVH guest: Debian kernel, 2 vCPUs, 256 MiB, reaches /init, checks CPUs/time/log and the hypervisor it sees (Xen: clock, timer, FIFO events, IPIs), its console (Xen: hvc0, Xen's PV console) with a line typed at domino console, powers off; listed while running"
 base=$(counters)
 # g1_boot: 0 pass, 1 fail, 2 the guest never reached its init (kept for a retry)
 g1_boot() {
-	guest_cfg g1 boot
+	guest_cfg g1 boot domino.input=1
 	t0=$(uptime_cs); t1=
 	if ! "$dom" create "$guest_dir/g1.cfg" > "$guest_dir/g1.create" 2>&1; then
 		sed 's/^/#   /' "$guest_dir/g1.create"
@@ -49,22 +49,34 @@ g1_boot() {
 	# The guest's clock, timed by L1's from now (l1-lib.sh).
 	clock_verdict "$guest_dir/g1.log" 120 > "$guest_dir/g1.clock" 2>&1 &
 	clk=$!
+	# Console input: once the guest asks, a line typed at a second
+	# `domino console` (which follows the output until the domain goes).
+	tok="typed-$(uptime_cs)"
+	(wait_log "$guest_dir/g1.log" "DOMINO-GUEST: console input wanted" 120 > /dev/null &&
+	 printf '%s\r' "$tok" | "$dom" console g1 > /dev/null 2>&1) &
+	typer=$!
 	"$dom" list > "$guest_dir/g1.list" 2>&1
 	grep -Eq '^g1 +[0-9]+ +256 +2 ' "$guest_dir/g1.list" && listed=yes
 	wait_log "$guest_dir/g1.log" "DOMINO-GUEST: result" 120
 	wait "$clk"; clock=$?
 	wait_gone g1 120; gone=$?
-	kill "$con" 2>/dev/null; wait "$con" 2>/dev/null
+	kill "$con" "$typer" 2>/dev/null; wait "$con" "$typer" 2>/dev/null
 	sed 's/^/#   /' "$guest_dir/g1.list"
 	grep -a "DOMINO-GUEST:" "$guest_dir/g1.log" | tr -d '\r' | sed 's/^/#   /'
 	sed 's/^/#   /' "$guest_dir/g1.clock"
 	echo "# bench: pvh-boot-to-init vendor=$vendor seconds=$(((t1 - t0) / 100)).$(((t1 - t0) % 100 / 10))"
+	# Its console: hvc0 on Xen's path (the guest checks it is the one
+	# its command line named), and what was typed arrived.
+	console=no
+	want=ttyS0; [ "${GUEST_HYPERVISOR:-xen}" = xen ] && want=hvc0
+	grep -aq "DOMINO-GUEST: console dev=$want " "$guest_dir/g1.log" &&
+		grep -aq "DOMINO-GUEST: console input got=$tok" "$guest_dir/g1.log" && console=yes
 	if grep -aq "DOMINO-GUEST: result pass" "$guest_dir/g1.log" && [ "$listed" = yes ] &&
-	   [ "$clock" = 0 ] && [ "$gone" = 0 ] && [ "$(counters)" = "$base" ]; then
+	   [ "$clock" = 0 ] && [ "$gone" = 0 ] && [ "$console" = yes ] && [ "$(counters)" = "$base" ]; then
 		return 0
 	fi
 	show_log "$guest_dir/g1.log" 40
-	g1_why="listed=$listed clock=$([ "$clock" = 0 ] && echo ok || echo wrong) gone=$gone counters=$(counters) (were $base)"
+	g1_why="listed=$listed clock=$([ "$clock" = 0 ] && echo ok || echo wrong) console=$console (want $want, typed $tok) gone=$gone counters=$(counters) (were $base)"
 	return 1
 }
 g1_boot; rc=$?
@@ -197,11 +209,12 @@ sed -i 's/^on_crash = .*/on_crash = "destroy"/' "$guest_dir/g5.cfg"
 if "$dom" create "$guest_dir/g5.cfg" > "$guest_dir/g5.create" 2>&1; then
 	wait_gone g5 600; gone=$?
 	grep -a "stopped" /var/log/domino/g5.log | sed 's/^/#   /'
-	grep -a "DOMINO-GUEST: hypervisor" /var/log/domino/g5.log | tr -d '\r' | sed 's/^/#   /'
+	grep -a "DOMINO-GUEST: hypervisor\|DOMINO-GUEST: console" /var/log/domino/g5.log | tr -d '\r' | sed 's/^/#   /'
 	if [ "$gone" = 0 ] && grep -q "stopped: crash (triple fault" /var/log/domino/g5.log &&
 	   grep -aq 'DOMINO-GUEST: hypervisor type=none guest_type=none detected="KVM"' /var/log/domino/g5.log &&
+	   grep -aq 'DOMINO-GUEST: console dev=ttyS0 ' /var/log/domino/g5.log &&
 	   [ "$(counters)" = "$base" ]; then
-		result PASS "guest triple fault on KVM's path: crashed, on_crash=destroy reclaims it"
+		result PASS "guest triple fault on KVM's path (console ttyS0): crashed, on_crash=destroy reclaims it"
 	else
 		"$dom" destroy g5 2>/dev/null
 		result FAIL "guest triple fault on KVM's path: crashed, on_crash=destroy reclaims it" "gone=$gone counters=$(counters)"

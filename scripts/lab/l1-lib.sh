@@ -87,13 +87,21 @@ memory = 256
 vcpus = ${GUEST_VCPUS:-2}
 kernel = "$root/vmlinuz"
 ramdisk = "$root/guest.cpio"
-extra = "console=ttyS0 ${GUEST_CONSOLE_ARGS:-quiet} domino.test=$2 domino.cpus=${GUEST_VCPUS:-2} $(host_facts) $(guest_xen_arg) ${3:-}"
+extra = "$(guest_console_arg) ${GUEST_CONSOLE_ARGS:-quiet} domino.test=$2 domino.cpus=${GUEST_VCPUS:-2} $(host_facts) $(guest_xen_arg) ${3:-}"
 on_poweroff = "destroy"
 on_reboot = "restart"
 on_crash = "preserve"
 hypervisor = "${GUEST_HYPERVISOR:-xen}"
 evtchn_fifo = ${GUEST_EVTCHN_FIFO:-1}
 CFG
+}
+
+# The guest's consoles: on Xen's path the UART and Xen's PV console, hvc0
+# last, so that hvc0 is /dev/console (what init and its checks use) and
+# the UART keeps the kernel's own messages (and early boot's, with
+# GUEST_CONSOLE_ARGS="earlyprintk=ttyS0"); on KVM's path the UART alone.
+guest_console_arg() {
+	[ "${GUEST_HYPERVISOR:-xen}" = xen ] && echo "console=ttyS0 console=hvc0" || echo "console=ttyS0"
 }
 
 # What the guest must find: domino.xen=fifo|2l on Xen's path, nothing on KVM's.

@@ -316,6 +316,7 @@ const char *exit_reason_str(uint32_t reason)
 		[DOMINO_EXIT_MEMORY_FAULT] = "MEMORY_FAULT",
 		[DOMINO_EXIT_IRQ_WINDOW] = "IRQ_WINDOW",
 		[DOMINO_EXIT_XEN_SHUTDOWN] = "XEN_SHUTDOWN",
+		[DOMINO_EXIT_XEN_CONSOLE] = "XEN_CONSOLE",
 	};
 
 	return reason < ARRAY_SIZE(names) && names[reason] ? names[reason] : "?";

@@ -37,7 +37,8 @@
  *      page and hypercalls; DOMINO_EXIT_XEN_SHUTDOWN.
  *   5  Xen event channels: DOMINO_DOMAIN_XEN_NO_FIFO; the host's end of a
  *      guest's port (DOMINO_XEN_EVTCHN_BIND/UNBIND, eventfds both ways);
- *      the toolstack's HVM parameters (DOMINO_XEN_SET_PARAM/GET_PARAM).
+ *      the toolstack's HVM parameters (DOMINO_XEN_SET_PARAM/GET_PARAM);
+ *      CONSOLEIO_write's bytes for the VMM (DOMINO_EXIT_XEN_CONSOLE).
  */
 #ifndef _UAPI_LINUX_DOMINO_H
 #define _UAPI_LINUX_DOMINO_H
@@ -396,6 +397,7 @@ enum domino_exit_reason {
 	DOMINO_EXIT_MEMORY_FAULT = 8,	/* guest access it cannot complete: fault */
 	DOMINO_EXIT_IRQ_WINDOW = 9,	/* guest can take an interrupt now */
 	DOMINO_EXIT_XEN_SHUTDOWN = 10,	/* SCHEDOP_shutdown (DOMINO_DOMAIN_XEN): xen_shutdown */
+	DOMINO_EXIT_XEN_CONSOLE = 11,	/* CONSOLEIO_write (DOMINO_DOMAIN_XEN): xen_console */
 };
 
 #define DOMINO_IO_IN		0
@@ -463,6 +465,21 @@ struct domino_run {
 			__u32 reason;
 			__u32 code;
 		} xen_shutdown;
+		/*
+		 * DOMINO_EXIT_XEN_CONSOLE: the guest wrote len bytes (1 to
+		 * DOMINO_XEN_CONSOLE_CHUNK) with HYPERVISOR_console_io
+		 * (CONSOLEIO_write) for the domain's console log; they are
+		 * at data_offset in the run area. dropped: the bytes the
+		 * domain's rate limit discarded since the previous such exit.
+		 * Running the vCPU again goes on with the call (the rest of
+		 * its buffer, or its return).
+		 */
+		struct {
+			__u32 len;
+			__u32 pad;
+			__u64 data_offset;
+			__u64 dropped;
+		} xen_console;
 		struct {
 			__u32 suberror;		/* DOMINO_INTERNAL_* */
 			__u32 ndata;
@@ -471,6 +488,17 @@ struct domino_run {
 		__u8 padding[256];
 	};
 };
+
+/*
+ * CONSOLEIO_write, per domain: a burst of DOMINO_XEN_CONSOLE_BURST bytes,
+ * then DOMINO_XEN_CONSOLE_RATE bytes a second; what is over is dropped
+ * (the call still succeeds, as Xen's does) and counted in the next
+ * DOMINO_EXIT_XEN_CONSOLE. One exit carries at most
+ * DOMINO_XEN_CONSOLE_CHUNK bytes.
+ */
+#define DOMINO_XEN_CONSOLE_BURST	65536
+#define DOMINO_XEN_CONSOLE_RATE		16384
+#define DOMINO_XEN_CONSOLE_CHUNK	1024
 
 #define DOMINO_FAULT_READ	(1ULL << 0)
 #define DOMINO_FAULT_WRITE	(1ULL << 1)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * domino console DOM: attach to a domain's serial console, as xl console.
+ * domino console DOM: attach to a domain's console, as xl console: the
+ * UART's output and, on Xen's path, the PV console's (hvc0) and
+ * console_io's, in one stream; input goes to hvc0 once the guest uses it.
  * Ctrl-] detaches. With stdin not a terminal, its end only stops input:
  * output is followed until the domain goes away, so a script can wait on
  * `domino console NAME </dev/null`.

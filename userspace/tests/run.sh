@@ -4,7 +4,7 @@
 # top-level result, its own output nested behind "# ".
 # Needs OUT (build dir) and TOP (source root) in the environment.
 set -u
-tests="feature_names_test uapi_layout_test x86_insn_test guest_walk_test domcfg_test pvh_loader_test acpi_tables_test uart16550_test platform_test domctl_test uapi_header_standalone cli_usage cli_info_without_module cli_create_bad_cfg cli_list_empty cli_ctl_nosuch"
+tests="feature_names_test uapi_layout_test x86_insn_test guest_walk_test domcfg_test pvh_loader_test acpi_tables_test uart16550_test platform_test domctl_test xencons_test uapi_header_standalone cli_usage cli_info_without_module cli_create_bad_cfg cli_list_empty cli_ctl_nosuch"
 # pvh_loader_test unpacks the lab's L1 kernel, whatever version Debian has now.
 kver=$("$TOP/scripts/lab/kver.sh" 2>/dev/null) && export DOMINO_REAL_KERNEL=/boot/vmlinuz-$kver
 set -- $tests

@@ -3,7 +3,9 @@
  * The per-domain VMM: creates a DOMINO_DOMAIN_IRQCHIP domain (interrupt
  * controllers, timers and HLT live in the kernel), runs one thread per
  * vCPU, and serves the few exits left to userspace: the legacy ports of
- * the platform (COM1, ACPI PM, reset, pvpanic) and the guest stopping.
+ * the platform (COM1, ACPI PM, reset, pvpanic), a Xen guest's
+ * console_io writes, and the guest stopping. A Xen guest's PV console
+ * (hvc0) has a thread of its own (xencons.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 #include "platform.h"
 #include "uart16550.h"
 #include "vm_priv.h"
+#include "xencons.h"
 
 /* The signal that pulls a vCPU thread out of DOMINO_RUN; its handler does nothing. */
 #define VM_KICK_SIGNAL	SIGUSR1
@@ -82,6 +85,25 @@ static void vm_stop(struct vm *vm, enum vm_stop_reason why, const char *fmt, ...
 	vm_kick_all(vm);
 }
 
+/* A "[domino] ..." line of the VMM's own among the console output. */
+static void vm_console_note(struct vm *vm, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void vm_console_note(struct vm *vm, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "\r\n[domino] ");
+	va_start(ap, fmt);
+	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(buf) - 3)
+		n = sizeof(buf) - 3;
+	n += snprintf(buf + n, sizeof(buf) - n, "\r\n");
+	vm->cb->console_out(vm->opaque, (const uint8_t *)buf, n);
+}
+
 /* ---- devices ---- */
 
 static void uart_tx(void *opaque, uint8_t byte)
@@ -128,6 +150,23 @@ static const struct platform_ops vm_platform_ops = {
 	.crash = platform_crash,
 };
 
+static void xencons_out(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct vm *vm = opaque;
+
+	vm->cb->console_out(vm->opaque, buf, len);
+}
+
+static void xencons_note(void *opaque, const char *msg)
+{
+	vm_console_note(opaque, "%s", msg);
+}
+
+static const struct xencons_ops vm_xencons_ops = {
+	.out = xencons_out,
+	.note = xencons_note,
+};
+
 /* ---- exits ---- */
 
 static void vm_port_io(struct vm *vm, struct domino_run *run)
@@ -157,6 +196,20 @@ static void vm_port_io(struct vm *vm, struct domino_run *run)
 		if (!out)
 			memcpy(data, &val, size);
 	}
+}
+
+/* HYPERVISOR_console_io(CONSOLEIO_write): into the console log, as the UART's. */
+static void vm_xen_console_write(struct vm *vm, struct domino_run *run)
+{
+	uint64_t off = run->xen_console.data_offset, len = run->xen_console.len;
+
+	if (run->xen_console.dropped)
+		vm_console_note(vm, "%llu bytes of the guest's console_io output dropped (over %u bytes/s)",
+				(unsigned long long)run->xen_console.dropped,
+				DOMINO_XEN_CONSOLE_RATE);
+	if (off < sizeof(*run) || len > DOMINO_RUN_AREA_SIZE - off)
+		return;
+	vm->cb->console_out(vm->opaque, (const uint8_t *)run + off, len);
 }
 
 /* Returns false when the vCPU cannot go on. */
@@ -212,6 +265,9 @@ static bool vm_handle_exit(struct vm_vcpu *c)
 			break;
 		}
 		return false;
+	case DOMINO_EXIT_XEN_CONSOLE:
+		vm_xen_console_write(vm, run);
+		return true;
 	case DOMINO_EXIT_HLT:
 	case DOMINO_EXIT_IRQ_WINDOW:
 		return true;
@@ -324,6 +380,15 @@ static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	/* Xen's PV console: its page at the top of low RAM, reserved. */
+	if (vm->xen) {
+		vm->xencons_gpa = vm->low_bytes - VM_PAGE_SIZE;
+		vm->xencons = xencons_new(vm->dom, vm->ram + vm->xencons_gpa,
+					  vm->xencons_gpa, &vm_xencons_ops, vm,
+					  err, errlen);
+		if (!vm->xencons)
+			return -EIO;
+	}
 	return 0;
 }
 
@@ -350,7 +415,8 @@ struct vm *vm_create(const struct domcfg *cfg, const struct vm_callbacks *cb,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (cfg->hypervisor == DOMCFG_HYPERVISOR_XEN)
+	vm->xen = cfg->hypervisor == DOMCFG_HYPERVISOR_XEN;
+	if (vm->xen)
 		args.flags |= DOMINO_DOMAIN_XEN |
 			      (cfg->evtchn_fifo ? 0 : DOMINO_DOMAIN_XEN_NO_FIFO);
 	vm->cb = cb;
@@ -401,7 +467,10 @@ int vm_start(struct vm *vm)
 	sigemptyset(&set);
 	sigaddset(&set, VM_KICK_SIGNAL);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
-	for (i = 0; i < vm->nr_vcpus; i++) {
+	/* Serving before the guest can write: its first bytes fill no ring. */
+	if (vm->xencons)
+		r = xencons_start(vm->xencons);
+	for (i = 0; !r && i < vm->nr_vcpus; i++) {
 		struct vm_vcpu *c = &vm->vcpus[i];
 
 		atomic_fetch_add(&vm->running_threads, 1);
@@ -451,8 +520,15 @@ int vm_power_button(struct vm *vm)
 	return 0;
 }
 
+/*
+ * Input goes where the guest's console is: hvc0 once the guest has
+ * written to it (Linux with console=hvc0 does at once), else the UART,
+ * which is all there is early in the boot or with console=ttyS0.
+ */
 size_t vm_console_in(struct vm *vm, const uint8_t *buf, size_t len)
 {
+	if (vm->xencons && xencons_in_use(vm->xencons))
+		return xencons_input(vm->xencons, buf, len);
 	return uart16550_receive(vm->uart, buf, len);
 }
 
@@ -519,6 +595,8 @@ void vm_destroy(struct vm *vm)
 		}
 		free(vm->vcpus);
 	}
+	/* No vCPU runs: the console's last pass gets all there is. */
+	xencons_free(vm->xencons);
 	if (vm->dom >= 0)
 		close(vm->dom);
 	if (vm->dev >= 0)

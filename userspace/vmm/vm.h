@@ -5,8 +5,9 @@
  * daemon (userspace/vmm/daemon.c), which owns the control socket and the
  * console log; the `domino` commands talk to that daemon.
  *
- * Threads: one per vCPU plus the daemon's own. Callbacks come from vCPU
- * threads; they must not call back into vm_*() except vm_console_in().
+ * Threads: one per vCPU, one for a Xen guest's PV console, plus the
+ * daemon's own. Callbacks come from vCPU threads and the console's; they
+ * must not call back into vm_*() except vm_console_in().
  */
 #ifndef DOMINO_VMM_VM_H
 #define DOMINO_VMM_VM_H
@@ -28,7 +29,10 @@ enum vm_stop_reason {
 };
 
 struct vm_callbacks {
-	/* Bytes the guest wrote to its console (ttyS0). */
+	/*
+	 * Bytes the guest wrote to its console: ttyS0, and on Xen's path
+	 * hvc0 (the PV console) and console_io, all in one stream.
+	 */
 	void (*console_out)(void *opaque, const uint8_t *buf, size_t len);
 	/*
 	 * The guest stopped: every vCPU has left the guest and will not run

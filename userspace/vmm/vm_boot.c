@@ -180,6 +180,10 @@ int vm_boot_load(struct vm *vm, const struct domcfg *cfg, char *err,
 	struct pvh_boot boot;
 	int r;
 
+	/* Xen's "special pages" are outside the RAM the guest may allocate. */
+	if (vm->xencons)
+		layout.reserved[layout.nr_reserved++] =
+			(struct pvh_range){ vm->xencons_gpa, VM_PAGE_SIZE };
 	if (!cfg->kernel) {
 		snprintf(err, errlen, "%s: no kernel given", cfg->filename);
 		return -EINVAL;

@@ -14,6 +14,8 @@
  *   [0, 0xa0000)            RAM (Linux's real-mode trampoline lives here)
  *   [0xa0000, 1 MiB)        reserved: boot information, ACPI tables
  *   [1 MiB, low_end)        RAM: kernel, initrd, the rest
+ *   [low_end - 4 KiB, low_end)  on Xen's path: the PV console's ring
+ *                           page, guest memory the memory map reserves
  *   [3 GiB, 4 GiB)          MMIO hole: I/O APIC, local APICs
  *   [4 GiB, ...)            RAM beyond what fits below the hole
  */
@@ -25,6 +27,7 @@
 #define VM_ACPI_SIZE		0x20000ULL
 #define VM_HOLE_START		0xc0000000ULL
 #define VM_HIGH_START		0x100000000ULL
+#define VM_PAGE_SIZE		4096ULL
 
 /* Legacy ports of the platform (see platform.h and the ACPI tables). */
 #define VM_COM1_PORT		0x3f8
@@ -62,6 +65,9 @@ struct vm {
 
 	struct uart16550 *uart;
 	struct platform *platform;
+	bool xen;			/* DOMINO_DOMAIN_XEN: the guest sees Xen */
+	struct xencons *xencons;	/* Xen's PV console (hvc0), or NULL */
+	uint64_t xencons_gpa;
 
 	pthread_mutex_t lock;		/* paused, stop state */
 	pthread_cond_t cond;
