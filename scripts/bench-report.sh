@@ -101,8 +101,7 @@ function cell(r, hv, s) {	# "median (min-max)", * when short
 }
 END {
 	# Capabilities not built yet: present, and saying so.
-	nnb = split("svm exit evtchn-ping-pong (insns)|L1 instructions|event channels arrive with the Xen guest ABI (its KVM anchor, eventfd/irqfd, is measured then)" \
-		"#svm net: netfront/netback vs virtio-net+vhost, throughput|Mbit/s|netback" \
+	nnb = split("svm net: netfront/netback vs virtio-net+vhost, throughput|Mbit/s|netback" \
 		"#svm net: netfront/netback vs virtio-net+vhost, request rate|req/s|netback" \
 		"#svm blk: blkfront/blkback vs virtio-blk, 4 KiB random read|IOPS|blkback" \
 		"#svm blk: blkfront/blkback vs virtio-blk, 4 KiB random write|IOPS|blkback" \

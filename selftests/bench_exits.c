@@ -5,27 +5,37 @@
  * same L1 boot. Each workload is a loop of N iterations; the cost of one
  * iteration is read with the host's TSC (under QEMU's -icount shift=0 it
  * counts L1 instructions, lab-notes.md) and with CLOCK_MONOTONIC.
+ * evtchn-ping-pong is the exception: N round trips between two guests in
+ * two processes (see its section below).
  *
  *   bench_exits domino|kvm [N [WORKLOAD]]
  *
  * prints one line per workload:
- *   bench exit WORKLOAD HV tsc=T ns=NS n=N [hlt-wake's counts, below]
+ *   bench exit WORKLOAD HV tsc=T ns=NS n=N [the workload's own counts]
  *   bench exit WORKLOAD HV none "why"      (what that hypervisor lacks)
  *
- * hlt-wake is also the lab's no-lost-wake-up check, so it fails (exit 1,
- * no bench line) unless its counts show the property; see hlt_check().
+ * A workload whose own check fails exits 1 with no bench line: hlt-wake
+ * (the lab's no-lost-wake-up check, hlt_check()), the hypercalls (every
+ * result is the one the ABI promises) and the ping-pong (every round trip
+ * answered once).
  */
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
 #include <linux/kvm.h>
+#include <linux/kvm_para.h>
 
 #include "domino_util.h"
 #include "guest.h"
+#include "xen_evtchn_guest.h"
 
 /*
  * Real-mode guest code at CODE_GPA, DS = SS = 0, ESI = iterations. Every
@@ -41,6 +51,14 @@
 #define DONE_PORT	0xf4
 #define IPI_VECTOR	0x40
 #define TIMER_VECTOR	0x41
+/*
+ * The KVM ping-pong: each guest's "send" is an OUT to PP_PORT (an
+ * ioeventfd), its "event" the interrupt at PP_VECTOR that the other's
+ * eventfd raises through an irqfd on PP_GSI, an MSI route to the LAPIC.
+ */
+#define PP_PORT		0xe0
+#define PP_VECTOR	0x42
+#define PP_GSI		24
 /* The one-shot timer of the HLT workload: 10 us at the 1 GHz bus both use. */
 #define TIMER_COUNT	10000
 /*
@@ -49,6 +67,11 @@
  */
 #define HLT_HANDLED	0x500
 #define HLT_BAD		0x504
+/* The hypercall loops: results other than EDI, and the last such result. */
+#define HC_BAD		0x508
+#define HC_LAST		0x50c
+/* The KVM ping-pong guests: interrupts taken (each one an event). */
+#define PP_GOT		0x510
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
 
@@ -80,7 +103,8 @@ extern const char w_cpuid[], w_cpuid_end[], w_vmmcall[], w_vmmcall_end[],
 	w_vmcall[], w_vmcall_end[], w_pio_kernel[], w_pio_kernel_end[],
 	w_pio_user[], w_pio_user_end[], w_mmio_user[], w_mmio_user_end[],
 	w_self_ipi[], w_self_ipi_end[], w_hlt_wake[], w_hlt_wake_end[],
-	w_self_ipi_handler[], w_hlt_wake_handler[];
+	w_self_ipi_handler[], w_hlt_wake_handler[], w_pp_a[], w_pp_a_handler[],
+	w_pp_a_end[], w_pp_b[], w_pp_b_handler[], w_pp_b_end[];
 
 __asm__(
 	".pushsection .rodata\n"
@@ -92,18 +116,35 @@ __asm__(
 	"	jnz 1b\n"
 	"	out %al, $0xf4\n"
 	"w_cpuid_end:\n"
-	/* An unknown hypercall number: answered in the kernel with an error. */
+	/*
+	 * A hypercall answered in the kernel: number EBP, EBX = ECX = 0 (with
+	 * Xen's 32-bit convention xen_version's cmd XENVER_version and arg),
+	 * the result checked against EDI; a round with another result is
+	 * counted at HC_BAD, the result kept at HC_LAST.
+	 */
 	"w_vmmcall:\n"
-	"1:	mov $0x7fff, %eax\n"
+	"1:	mov %ebp, %eax\n"
+	"	xor %ebx, %ebx\n"
+	"	xor %ecx, %ecx\n"
 	"	vmmcall\n"
-	"	dec %esi\n"
+	"	cmp %edi, %eax\n"
+	"	je 2f\n"
+	"	incl " XSTR(HC_BAD) "\n"
+	"	mov %eax, " XSTR(HC_LAST) "\n"
+	"2:	dec %esi\n"
 	"	jnz 1b\n"
 	"	out %al, $0xf4\n"
 	"w_vmmcall_end:\n"
 	"w_vmcall:\n"
-	"1:	mov $0x7fff, %eax\n"
+	"1:	mov %ebp, %eax\n"
+	"	xor %ebx, %ebx\n"
+	"	xor %ecx, %ecx\n"
 	"	vmcall\n"
-	"	dec %esi\n"
+	"	cmp %edi, %eax\n"
+	"	je 2f\n"
+	"	incl " XSTR(HC_BAD) "\n"
+	"	mov %eax, " XSTR(HC_LAST) "\n"
+	"2:	dec %esi\n"
 	"	jnz 1b\n"
 	"	out %al, $0xf4\n"
 	"w_vmcall_end:\n"
@@ -190,8 +231,77 @@ __asm__(
 	"	pop %eax\n"
 	"	iret\n"
 	"w_hlt_wake_end:\n"
+	/*
+	 * evtchn-ping-pong's KVM anchor. A: EDI warm-up rounds, an exit to
+	 * LOOP_PORT (the host's clock starts), ESI timed rounds, the end. A
+	 * round sends (OUT to PP_PORT: B's interrupt), then halts until the
+	 * handler has taken the answer (PP_GOT grew).
+	 */
+	"w_pp_a:\n"
+	X2APIC_SETUP
+	"1:	call 3f\n"
+	"	dec %edi\n"
+	"	jnz 1b\n"
+	"	out %al, $" XSTR(LOOP_PORT) "\n"
+	"2:	call 3f\n"
+	"	dec %esi\n"
+	"	jnz 2b\n"
+	"	out %al, $0xf4\n"
+	"3:	mov " XSTR(PP_GOT) ", %ebx\n"
+	"	inc %ebx\n"
+	"	out %al, $" XSTR(PP_PORT) "\n"
+	"4:	sti\n"
+	"	hlt\n"
+	"	cli\n"
+	"	cmp " XSTR(PP_GOT) ", %ebx\n"
+	"	ja 4b\n"
+	"	ret\n"
+	"w_pp_a_handler:\n"
+	"	incl " XSTR(PP_GOT) "\n"
+	"	push %eax\n"
+	"	push %ecx\n"
+	"	push %edx\n"
+	"	mov $0x80b, %ecx\n"	/* x2APIC EOI */
+	"	xor %eax, %eax\n"
+	"	xor %edx, %edx\n"
+	"	wrmsr\n"
+	"	pop %edx\n"
+	"	pop %ecx\n"
+	"	pop %eax\n"
+	"	iret\n"
+	"w_pp_a_end:\n"
+	/*
+	 * B: ready (an exit to LOOP_PORT once its LAPIC takes interrupts),
+	 * then halt until ESI events came; the handler answers each at once.
+	 */
+	"w_pp_b:\n"
+	X2APIC_SETUP
+	"	out %al, $" XSTR(LOOP_PORT) "\n"
+	"1:	sti\n"
+	"	hlt\n"
+	"	cli\n"
+	"	cmp " XSTR(PP_GOT) ", %esi\n"
+	"	ja 1b\n"
+	"	out %al, $0xf4\n"
+	"w_pp_b_handler:\n"
+	"	incl " XSTR(PP_GOT) "\n"
+	"	out %al, $" XSTR(PP_PORT) "\n"
+	"	push %eax\n"
+	"	push %ecx\n"
+	"	push %edx\n"
+	"	mov $0x80b, %ecx\n"	/* x2APIC EOI */
+	"	xor %eax, %eax\n"
+	"	xor %edx, %edx\n"
+	"	wrmsr\n"
+	"	pop %edx\n"
+	"	pop %ecx\n"
+	"	pop %eax\n"
+	"	iret\n"
+	"w_pp_b_end:\n"
 	".code64\n"
 	".popsection\n");
+
+struct hv;
 
 struct workload {
 	const char *name;
@@ -199,14 +309,85 @@ struct workload {
 	const char *handler;		/* IVT entry for the irqchip ones */
 	uint8_t vector;
 	bool irqchip;			/* needs the in-kernel APIC */
+	bool xen;			/* Domino's side is a Xen domain */
 	bool hlt_counts;		/* hlt-wake: check its counters */
+	/* The hypercalls: their number and the result to expect, per side. */
+	void (*hypercall)(struct hv *h);
+	/* Not a loop of exits: measures itself (evtchn-ping-pong). */
+	void (*own)(bool kvm, uint32_t n);
 	const char *domino_lacks;	/* Domino has no such path yet */
 };
+
+struct hv {
+	const char *name;
+	bool kvm;
+	int vm, vcpu;
+	uint8_t *mem;
+	void *run_area;
+	/*
+	 * The loop's parameters: EDI is hlt-wake's timer in bus ticks, a
+	 * hypercall's expected result, the ping-pong's warm-up rounds; EBP
+	 * a hypercall's number.
+	 */
+	uint32_t edi, ebp;
+	bool (*run)(struct hv *h);	/* true: the loop's own exit, false: done */
+	void (*reset)(struct hv *h, uint32_t n);
+};
+
+/* Xen's public xen.h and version.h. */
+#define XEN_HC_XEN_VERSION	17
+#define XEN_CPUID_VERSION	0x40000001
+
+/*
+ * What the guest's xen_version(XENVER_version) must return: the version
+ * that Domino's CPUID leaf 0x40000001 shows this vCPU (major << 16 |
+ * minor, the same word on Xen).
+ */
+static uint32_t domino_xen_version_leaf(struct hv *h)
+{
+	static struct domino_cpuid_entry e[DOMINO_MAX_CPUID_ENTRIES];
+	struct domino_cpuid c = { .nr = DOMINO_MAX_CPUID_ENTRIES,
+				  .entries = (uintptr_t)e };
+	uint32_t i;
+
+	TEST_ASSERT(ioctl(h->vcpu, DOMINO_GET_CPUID, &c) == 0, "DOMINO_GET_CPUID");
+	for (i = 0; i < c.nr; i++)
+		if (e[i].function == XEN_CPUID_VERSION)
+			return e[i].eax;
+	TEST_ASSERT(false, "a Xen domain without CPUID leaf %#x", XEN_CPUID_VERSION);
+	return 0;
+}
+
+/*
+ * An unknown number: both kernels answer it with their ENOSYS (KVM's
+ * -KVM_ENOSYS, Xen's -ENOSYS, whose value is Linux's).
+ */
+static void hc_unknown(struct hv *h)
+{
+	h->ebp = 0x7fff;
+	h->edi = h->kvm ? -KVM_ENOSYS : -ENOSYS;
+}
+
+/*
+ * A hypercall that succeeds with a value, answered in the kernel: on
+ * Domino Xen's xen_version(XENVER_version); on KVM KVM_HC_VAPIC_POLL_IRQ,
+ * KVM's one hypercall that does nothing but return (0), so that neither
+ * side pays for more than the call (docs/performance.md).
+ */
+static void hc_value(struct hv *h)
+{
+	h->ebp = h->kvm ? KVM_HC_VAPIC_POLL_IRQ : XEN_HC_XEN_VERSION;
+	h->edi = h->kvm ? 0 : domino_xen_version_leaf(h);
+}
+
+static void pingpong(bool kvm, uint32_t n);
 
 static const struct workload workloads[] = {
 	{ .name = "cpuid", .start = w_cpuid, .end = w_cpuid_end },
 	{ .name = "hypercall", .start = w_vmmcall, .end = w_vmmcall_end,
-	  .domino_lacks = "hypercalls arrive with the Xen guest ABI" },
+	  .irqchip = true, .xen = true, .hypercall = hc_unknown },
+	{ .name = "xen-version", .start = w_vmmcall, .end = w_vmmcall_end,
+	  .irqchip = true, .xen = true, .hypercall = hc_value },
 	{ .name = "pio-kernel", .start = w_pio_kernel, .end = w_pio_kernel_end,
 	  .irqchip = true,
 	  .domino_lacks = "no port device is emulated in the kernel yet" },
@@ -217,16 +398,7 @@ static const struct workload workloads[] = {
 	{ .name = "hlt-wake", .start = w_hlt_wake, .end = w_hlt_wake_end,
 	  .handler = w_hlt_wake_handler, .vector = TIMER_VECTOR, .irqchip = true,
 	  .hlt_counts = true },
-};
-
-struct hv {
-	const char *name;
-	int vcpu;
-	uint8_t *mem;
-	void *run_area;
-	uint32_t timer;			/* hlt-wake's timer in bus ticks (EDI) */
-	bool (*run)(struct hv *h);	/* true: the loop's own exit, false: done */
-	void (*reset)(struct hv *h, uint32_t n);
+	{ .name = "evtchn-ping-pong", .own = pingpong },
 };
 
 static bool is_vmx(void)
@@ -258,7 +430,7 @@ static void domino_reset(struct hv *h, uint32_t n)
 {
 	struct domino_sregs s;
 	struct domino_regs r = { .rip = CODE_GPA, .rflags = 2, .rsi = n,
-				 .rdi = h->timer, .rsp = STACK_TOP };
+				 .rdi = h->edi, .rbp = h->ebp, .rsp = STACK_TOP };
 
 	TEST_ASSERT(ioctl(h->vcpu, DOMINO_GET_SREGS, &s) == 0, "GET_SREGS");
 	s.cs.base = 0;
@@ -267,12 +439,12 @@ static void domino_reset(struct hv *h, uint32_t n)
 	TEST_ASSERT(ioctl(h->vcpu, DOMINO_SET_REGS, &r) == 0, "SET_REGS");
 }
 
-static void domino_open(struct hv *h, bool irqchip)
+static void domino_open(struct hv *h, uint32_t flags)
 {
-	struct dvm *vm = dvm_create_sized(irqchip ? DOMINO_DOMAIN_IRQCHIP : 0,
-					  MEM_SIZE, false);
+	struct dvm *vm = dvm_create_sized(flags, MEM_SIZE, false);
 	struct dvcpu *v = dvcpu_add(vm, 0);
 
+	h->vm = vm->dom;
 	h->vcpu = v->fd;
 	h->mem = vm->mem;
 	h->run_area = v->run;
@@ -299,7 +471,7 @@ static void kvm_reset(struct hv *h, uint32_t n)
 {
 	struct kvm_sregs s;
 	struct kvm_regs r = { .rip = CODE_GPA, .rflags = 2, .rsi = n,
-			      .rdi = h->timer, .rsp = STACK_TOP };
+			      .rdi = h->edi, .rbp = h->ebp, .rsp = STACK_TOP };
 
 	TEST_ASSERT(ioctl(h->vcpu, KVM_GET_SREGS, &s) == 0, "KVM_GET_SREGS");
 	s.cs.base = 0;
@@ -329,6 +501,7 @@ static void kvm_open(struct hv *h, bool irqchip)
 	TEST_ASSERT(kvm >= 0, "/dev/kvm");
 	vm = ioctl(kvm, KVM_CREATE_VM, 0);
 	TEST_ASSERT(vm >= 0, "KVM_CREATE_VM");
+	h->vm = vm;
 	if (irqchip)
 		TEST_ASSERT(ioctl(vm, KVM_CREATE_IRQCHIP, 0) == 0, "KVM_CREATE_IRQCHIP");
 	h->mem = mmap(NULL, region.memory_size, PROT_READ | PROT_WRITE,
@@ -386,7 +559,7 @@ static struct hlt_counts hlt_rounds(struct hv *h, uint32_t n, uint32_t timer)
 	long s0;
 
 	memset(h->mem + HLT_HANDLED, 0, 8);
-	h->timer = timer;
+	h->edi = timer;
 	s0 = sleeps();
 	TEST_ASSERT(run_loop(h, n) == 0, "hlt-wake exited to the VMM");
 	c.slept = sleeps() - s0;
@@ -428,6 +601,19 @@ static void hlt_check(struct hv *h, const struct hlt_counts *c, char *out, size_
 		    "hlt-wake %s: %s", h->name, out);
 }
 
+/* A hypercall loop's check: every one of the @n results was EDI. */
+static void hc_check(struct hv *h, const struct workload *w, uint32_t n,
+		     char *out, size_t len)
+{
+	uint32_t bad, last;
+
+	memcpy(&bad, h->mem + HC_BAD, 4);
+	memcpy(&last, h->mem + HC_LAST, 4);
+	snprintf(out, len, "nr=%#x ret=%#x ok=%u/%u", h->ebp, h->edi, n - bad, n);
+	TEST_ASSERT(!bad, "%s %s: %u of %u results were not %#x (last %#x)",
+		    w->name, h->name, bad, n, h->edi, last);
+}
+
 static void measure(struct hv *h, const struct workload *w, uint32_t n)
 {
 	uint64_t t0, t1, ns0, ns1;
@@ -444,10 +630,13 @@ static void measure(struct hv *h, const struct workload *w, uint32_t n)
 		memcpy(h->mem + w->vector * 4, &off, 2);
 		memset(h->mem + w->vector * 4 + 2, 0, 2);
 	}
-	h->timer = TIMER_COUNT;
+	h->edi = TIMER_COUNT;
+	if (w->hypercall)
+		w->hypercall(h);
 	run_loop(h, 16);	/* warm up: page faults, first-use paths */
 	if (w->hlt_counts)
 		memset(h->mem + HLT_HANDLED, 0, 8);
+	memset(h->mem + HC_BAD, 0, 8);
 	s0 = sleeps();
 	ns0 = now_ns();
 	t0 = __rdtsc();
@@ -462,9 +651,343 @@ static void measure(struct hv *h, const struct workload *w, uint32_t n)
 		memcpy(&c.bad, h->mem + HLT_BAD, 4);
 		hlt_check(h, &c, counts, sizeof(counts));
 	}
+	if (w->hypercall)
+		hc_check(h, w, n, counts, sizeof(counts));
 	printf("bench exit %s %s tsc=%llu ns=%llu n=%u%s%s\n", w->name, h->name,
 	       (unsigned long long)((t1 - t0) / n),
 	       (unsigned long long)((ns1 - ns0) / n), n, *counts ? " " : "", counts);
+}
+
+/*
+ * evtchn-ping-pong: N round trips between two one-vCPU guests of two
+ * processes (the parent runs A, a child B), as two domains' VMMs would.
+ *
+ * Domino: two Xen domains (64-bit guests of the selftest library) joined
+ * by an interdomain event channel, B's end allocated for A
+ * (EVTCHNOP_alloc_unbound), A's bound to it. A sends (EVTCHNOP_send) and
+ * HLTs until its upcall (the callback vector, as Linux on Xen takes it)
+ * has taken the answer; B's upcall takes the event and sends it back at
+ * once. Being in two processes, each event crosses to a domain its sender's
+ * process does not run, as between real domains.
+ *
+ * KVM: two VMs with in-kernel irqchips (KVM_CREATE_IRQCHIP) and the
+ * real-mode guests w_pp_a and w_pp_b. A guest's send is an OUT to an
+ * ioeventfd whose eventfd is the other VM's irqfd, routed as an MSI to its
+ * LAPIC (the path of vhost's interrupts, which KVM delivers from the
+ * eventfd's wake-up without a worker): the round trip never reaches
+ * userspace either. A HLTs until its handler has taken the answer, B's
+ * handler answers at once; both write EOI, which Xen's callback vector
+ * does not need.
+ *
+ * With two or more host CPUs, A's process runs on CPU 0 and B's on CPU 1,
+ * as two domains' vCPUs on two physical CPUs, so that where the scheduler
+ * puts the two threads is not one more variable. With one CPU both share
+ * it.
+ *
+ * A's host times the N rounds after PP_WARM rounds of warm-up, from A's
+ * exit that ends the warm-up to the one that ends the rounds. Checked: A
+ * took exactly PP_WARM + N answers and B exactly PP_WARM + N events (a
+ * lost one leaves a guest halted: the caller's time limit reports it),
+ * and B's process ended well.
+ */
+#define PP_WARM		16
+
+/* Domino's ping-pong guests: set by their host before they run. */
+static volatile uint64_t pp_peer_domid, pp_peer_port, pp_warm, pp_rounds;
+/* The guest's own: its port, whether its upcall answers, events taken. */
+static volatile uint64_t pp_port, pp_echo, pp_got;
+
+/* The upcall: take the port's event as a 2-level guest does; B answers. */
+void pp_upcall(void);
+void pp_upcall(void)
+{
+	uint64_t mask = 1ULL << (pp_port % 64);
+
+	VCPU0->upcall_pending = 0;
+	__atomic_exchange_n(&VCPU0->pending_sel, 0, __ATOMIC_SEQ_CST);
+	if (!(__atomic_fetch_and(&SHINFO->evtchn_pending[pp_port / 64], ~mask,
+				 __ATOMIC_SEQ_CST) & mask))
+		return;
+	pp_got++;
+	if (pp_echo)
+		port_op(EVTCHNOP_send, pp_port);
+}
+
+/* Nine registers on the 40-byte frame: RSP is 16-aligned at the call. */
+__asm__(".pushsection .text\n"
+	"pp_stub:\n\t"
+	"push %rax\n\tpush %rcx\n\tpush %rdx\n\tpush %rsi\n\tpush %rdi\n\t"
+	"push %r8\n\tpush %r9\n\tpush %r10\n\tpush %r11\n\t"
+	"call pp_upcall\n\t"
+	"pop %r11\n\tpop %r10\n\tpop %r9\n\tpop %r8\n\tpop %rdi\n\t"
+	"pop %rsi\n\tpop %rdx\n\tpop %rcx\n\tpop %rax\n\t"
+	"iretq\n"
+	".popsection");
+extern const char pp_stub[];
+
+static void pp_wait(uint64_t want)
+{
+	while (pp_got < want)
+		__asm__ volatile("sti; hlt; cli" : : : "memory");
+}
+
+static void pp_send_rounds(uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t want = pp_got + 1;
+
+		port_op(EVTCHNOP_send, pp_port);
+		pp_wait(want);
+	}
+}
+
+static void pp_guest_a(void)
+{
+	long port;
+
+	xen_setup();
+	idt_set(VEC_CALLBACK, pp_stub);
+	port = bind_interdomain(pp_peer_domid, pp_peer_port);
+	GUEST_ASSERT(port > 0);
+	/* Binding leaves our own end pending, as on Xen: not an answer. */
+	clear_port(port);
+	VCPU0->upcall_pending = 0;
+	pp_port = port;
+	pp_send_rounds(pp_warm);
+	GUEST_SYNC(pp_got);
+	pp_send_rounds(pp_rounds);
+	GUEST_SYNC(pp_got);
+}
+
+static void pp_guest_b(void)
+{
+	long port;
+
+	xen_setup();
+	idt_set(VEC_CALLBACK, pp_stub);
+	port = alloc_unbound(DOMID_SELF, pp_peer_domid);
+	GUEST_ASSERT(port > 0);
+	pp_port = port;
+	pp_echo = 1;
+	GUEST_SYNC(port);
+	pp_wait(pp_warm + pp_rounds);
+	GUEST_SYNC(pp_got);	/* the host stops here */
+}
+
+struct pp_result {
+	uint64_t tsc, ns, got_a, got_b;
+};
+
+static void pp_put(int fd, uint64_t a, uint64_t b)
+{
+	uint64_t m[2] = { a, b };
+
+	TEST_ASSERT(write(fd, m, sizeof(m)) == sizeof(m), "evtchn-ping-pong: pipe");
+}
+
+static void pp_get(int fd, uint64_t *a, uint64_t *b, const char *what)
+{
+	uint64_t m[2];
+
+	TEST_ASSERT(read(fd, m, sizeof(m)) == sizeof(m),
+		    "evtchn-ping-pong: no %s from the other process", what);
+	*a = m[0];
+	if (b)
+		*b = m[1];
+}
+
+static void pp_set(struct dvm *vm, volatile uint64_t *var, uint64_t val)
+{
+	*(volatile uint64_t *)dvm_gpa(vm, (uintptr_t)var) = val;
+}
+
+static void pp_domino_b(int in, int out, uint32_t n)
+{
+	struct dvm *vm;
+	struct dvcpu *v;
+	struct ucall uc;
+	uint64_t domid_a;
+
+	pp_get(in, &domid_a, NULL, "domain id");
+	vm = dvm_create(DOMINO_DOMAIN_XEN | DOMINO_DOMAIN_IRQCHIP);
+	v = dvcpu_add(vm, 0);
+	pp_set(vm, &pp_peer_domid, domid_a);
+	pp_set(vm, &pp_warm, PP_WARM);
+	pp_set(vm, &pp_rounds, n);
+	dvcpu_setup_long64(v, pp_guest_b);
+	TEST_ASSERT(dvcpu_run_ucall(v, &uc) == UCALL_SYNC && (long)uc.args[0] > 0,
+		    "evtchn-ping-pong: B's port");
+	pp_put(out, vm->domid, uc.args[0]);
+	TEST_ASSERT(dvcpu_run_ucall(v, &uc) == UCALL_SYNC, "evtchn-ping-pong: B's events");
+	pp_put(out, uc.args[0], 0);
+}
+
+static struct pp_result pp_domino_a(int in, int out, uint32_t n)
+{
+	struct dvm *vm = dvm_create(DOMINO_DOMAIN_XEN | DOMINO_DOMAIN_IRQCHIP);
+	struct dvcpu *v = dvcpu_add(vm, 0);
+	struct pp_result r;
+	uint64_t t0, ns0, domid_b, port_b;
+	struct ucall uc;
+
+	pp_put(out, vm->domid, 0);
+	pp_get(in, &domid_b, &port_b, "port");
+	pp_set(vm, &pp_peer_domid, domid_b);
+	pp_set(vm, &pp_peer_port, port_b);
+	pp_set(vm, &pp_warm, PP_WARM);
+	pp_set(vm, &pp_rounds, n);
+	dvcpu_setup_long64(v, pp_guest_a);
+	TEST_ASSERT(dvcpu_run_ucall(v, &uc) == UCALL_SYNC, "evtchn-ping-pong: A's warm-up");
+	ns0 = now_ns();
+	t0 = __rdtsc();
+	TEST_ASSERT(dvcpu_run_ucall(v, &uc) == UCALL_SYNC, "evtchn-ping-pong: A's rounds");
+	r.tsc = __rdtsc() - t0;
+	r.ns = now_ns() - ns0;
+	r.got_a = uc.args[0];
+	pp_get(in, &r.got_b, NULL, "count");
+	dvcpu_free(v);
+	dvm_free(vm);
+	return r;
+}
+
+/* A KVM ping-pong guest: sends through @send_fd, hears @recv_fd. */
+static void pp_kvm_open(struct hv *h, const char *start, const char *handler,
+			const char *end, int send_fd, int recv_fd)
+{
+	struct kvm_ioeventfd io = { .addr = PP_PORT, .len = 1, .fd = send_fd,
+				    .flags = KVM_IOEVENTFD_FLAG_PIO };
+	struct kvm_irqfd irqfd = { .fd = recv_fd, .gsi = PP_GSI };
+	struct kvm_irq_routing *rt = calloc(1, sizeof(*rt) + sizeof(rt->entries[0]));
+	uint16_t off = CODE_GPA + (handler - start);
+
+	TEST_ASSERT(rt, "calloc");
+	kvm_open(h, true);
+	/* Fixed delivery, edge, physical destination APIC id 0: the vCPU. */
+	rt->nr = 1;
+	rt->entries[0].gsi = PP_GSI;
+	rt->entries[0].type = KVM_IRQ_ROUTING_MSI;
+	rt->entries[0].u.msi.address_lo = 0xfee00000;
+	rt->entries[0].u.msi.data = PP_VECTOR;
+	TEST_ASSERT(ioctl(h->vm, KVM_SET_GSI_ROUTING, rt) == 0, "KVM_SET_GSI_ROUTING");
+	free(rt);
+	TEST_ASSERT(ioctl(h->vm, KVM_IRQFD, &irqfd) == 0, "KVM_IRQFD");
+	TEST_ASSERT(ioctl(h->vm, KVM_IOEVENTFD, &io) == 0, "KVM_IOEVENTFD");
+	memcpy(h->mem + CODE_GPA, start, end - start);
+	memcpy(h->mem + PP_VECTOR * 4, &off, 2);
+	memset(h->mem + PP_VECTOR * 4 + 2, 0, 2);
+}
+
+static void pp_kvm_b(int in, int out, int send_fd, int recv_fd, uint32_t n)
+{
+	struct hv h = { .name = "kvm", .kvm = true };
+	uint32_t got;
+	uint64_t hello;
+
+	pp_get(in, &hello, NULL, "start");
+	pp_kvm_open(&h, w_pp_b, w_pp_b_handler, w_pp_b_end, send_fd, recv_fd);
+	h.reset(&h, PP_WARM + n);
+	TEST_ASSERT(h.run(&h), "evtchn-ping-pong: B ended before it was ready");
+	pp_put(out, 0, 0);
+	TEST_ASSERT(!h.run(&h), "evtchn-ping-pong: B exited to its VMM");
+	memcpy(&got, h.mem + PP_GOT, 4);
+	pp_put(out, got, 0);
+}
+
+static struct pp_result pp_kvm_a(int in, int out, int send_fd, int recv_fd, uint32_t n)
+{
+	struct hv h = { .name = "kvm", .kvm = true };
+	struct pp_result r;
+	uint64_t t0, ns0, ready;
+	uint32_t got;
+
+	pp_kvm_open(&h, w_pp_a, w_pp_a_handler, w_pp_a_end, send_fd, recv_fd);
+	pp_put(out, 0, 0);
+	pp_get(in, &ready, NULL, "readiness");
+	h.edi = PP_WARM;
+	h.reset(&h, n);
+	TEST_ASSERT(h.run(&h), "evtchn-ping-pong: A ended before its warm-up did");
+	ns0 = now_ns();
+	t0 = __rdtsc();
+	TEST_ASSERT(!h.run(&h), "evtchn-ping-pong: A exited to its VMM");
+	r.tsc = __rdtsc() - t0;
+	r.ns = now_ns() - ns0;
+	memcpy(&got, h.mem + PP_GOT, 4);
+	r.got_a = got;
+	pp_get(in, &r.got_b, NULL, "count");
+	return r;
+}
+
+static void pp_sigchld(int sig)
+{
+	static const char msg[] = "# evtchn-ping-pong: B's process ended before A's rounds did\n";
+
+	(void)sig;
+	(void)!write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+}
+
+static void pingpong(bool kvm, uint32_t n)
+{
+	struct sigaction sa = { .sa_handler = pp_sigchld };	/* no SA_RESTART */
+	int down[2], up[2], ab = -1, ba = -1, st;
+	const char *hv = kvm ? "kvm" : "domino";
+	int cpu_b = host_online_cpus() > 1 ? 1 : 0;
+	struct pp_result r;
+	char c;
+	pid_t pid;
+
+	TEST_ASSERT(n > 0, "evtchn-ping-pong: no rounds");
+	TEST_ASSERT(pipe(down) == 0 && pipe(up) == 0, "pipe");
+	if (kvm) {
+		ab = eventfd(0, EFD_CLOEXEC);	/* A's sends, B's interrupts */
+		ba = eventfd(0, EFD_CLOEXEC);
+		TEST_ASSERT(ab >= 0 && ba >= 0, "eventfd");
+	}
+	fflush(stdout);
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (!pid) {
+		/* B goes with A's process, however that ends. */
+		TEST_ASSERT(prctl(PR_SET_PDEATHSIG, SIGKILL) == 0, "PR_SET_PDEATHSIG");
+		pin_to_cpu(cpu_b);
+		close(down[1]);
+		close(up[0]);
+		if (kvm)
+			pp_kvm_b(down[0], up[1], ba, ab, n);
+		else
+			pp_domino_b(down[0], up[1], n);
+		/* Until A's process has its figures: B's end must stay bound. */
+		while (read(down[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(down[0]);
+	close(up[1]);
+	TEST_ASSERT(sigaction(SIGCHLD, &sa, NULL) == 0, "sigaction");
+	pin_to_cpu(0);
+	if (kvm)
+		r = pp_kvm_a(up[0], down[1], ab, ba, n);
+	else
+		r = pp_domino_a(up[0], down[1], n);
+	signal(SIGCHLD, SIG_DFL);
+	close(down[1]);
+	close(up[0]);
+	if (kvm) {
+		close(ab);
+		close(ba);
+	}
+	TEST_ASSERT(waitpid(pid, &st, 0) == pid, "waitpid");
+	TEST_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		    "evtchn-ping-pong %s: B's process ended with status %#x", hv, st);
+	TEST_ASSERT(r.got_a == PP_WARM + n && r.got_b == PP_WARM + n,
+		    "evtchn-ping-pong %s: A took %llu answers and B %llu events, not %u",
+		    hv, (unsigned long long)r.got_a, (unsigned long long)r.got_b,
+		    PP_WARM + n);
+	printf("bench exit evtchn-ping-pong %s tsc=%llu ns=%llu n=%u answers=%llu/%u events=%llu/%u processes=2 cpus=0,%d\n",
+	       hv, (unsigned long long)(r.tsc / n), (unsigned long long)(r.ns / n), n,
+	       (unsigned long long)r.got_a, PP_WARM + n,
+	       (unsigned long long)r.got_b, PP_WARM + n, cpu_b);
 }
 
 int main(int argc, char **argv)
@@ -486,7 +1009,7 @@ int main(int argc, char **argv)
 	kvm = !strcmp(argv[1], "kvm");
 	for (i = 0; i < ARRAY_SIZE(workloads); i++) {
 		struct workload w = workloads[i];
-		struct hv h = { .name = argv[1] };
+		struct hv h = { .name = argv[1], .kvm = kvm };
 
 		if (argc > 3 && strcmp(argv[3], w.name))
 			continue;
@@ -495,14 +1018,20 @@ int main(int argc, char **argv)
 			       w.domino_lacks);
 			continue;
 		}
-		if (!strcmp(w.name, "hypercall") && is_vmx()) {
+		if (w.own) {
+			w.own(kvm, n);
+			fflush(stdout);
+			continue;
+		}
+		if (w.start == w_vmmcall && is_vmx()) {
 			w.start = w_vmcall;
 			w.end = w_vmcall_end;
 		}
 		if (kvm)
 			kvm_open(&h, w.irqchip);
 		else
-			domino_open(&h, w.irqchip);
+			domino_open(&h, (w.irqchip ? DOMINO_DOMAIN_IRQCHIP : 0) |
+					(w.xen ? DOMINO_DOMAIN_XEN : 0));
 		measure(&h, &w, n);
 		fflush(stdout);
 	}
