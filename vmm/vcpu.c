@@ -204,6 +204,8 @@ static int vcpu_wait_runnable(struct domino_vcpu *v)
 	u8 vector;
 
 	for (;;) {
+		bool was_runnable = v->mp_state == MP_RUNNABLE;
+
 		domino_xen_vcpu_prepare(v);
 		if (domino_lapic_take_init(v)) {
 			vcpu_reset_to_init(v);
@@ -219,7 +221,8 @@ static int vcpu_wait_runnable(struct domino_vcpu *v)
 			v->mp_state = MP_RUNNABLE;
 		if (v->mp_state == MP_RUNNABLE) {
 			/* Running again: the runstate area says so. */
-			domino_xen_vcpu_prepare(v);
+			if (!was_runnable)
+				domino_xen_vcpu_prepare(v);
 			return 0;
 		}
 		/* Slept: other tasks ran here meanwhile (L1TF). */
