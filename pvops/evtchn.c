@@ -10,7 +10,8 @@
  *       max_event_channels; any bind): -ENOSPC.
  *   EVTCHNOP_bind_interdomain IN {remote_dom, remote_port} OUT {local_port}
  *       remote_dom: a live Xen domain (-ESRCH), whose remote_port is
- *       unbound and names the caller (-EINVAL otherwise).
+ *       unbound and names the caller (-EINVAL otherwise); domain 0: a
+ *       port of /dev/xen/evtchn unbound for the caller (-EINVAL otherwise).
  *   EVTCHNOP_bind_virq       IN {virq, vcpu} OUT {port}
  *       virq < NR_VIRQS (-EINVAL); a global VIRQ only on vCPU 0
  *       (-EINVAL); vcpu exists (-ENOENT); bound already: -EEXIST.
@@ -504,6 +505,49 @@ static long evtchn_alloc_unbound(struct domino_domain *d, struct evtchn_alloc_un
 	return r;
 }
 
+bool xen_evtchn_waits_for_dom0(const struct xen_evtchn *e)
+{
+	if (e->state == XEN_ECS_UNBOUND)
+		return e->remote_dom == 0;
+	return e->state == XEN_ECS_HOST && e->host->ops->closed &&
+	       e->host->ops->closed(e->host);
+}
+
+/*
+ * Domain 0's end is a port of /dev/xen/evtchn (pvops/dev_evtchn.c): only
+ * a spinlock of its own is taken under ours, never one that domain 0's
+ * userspace can hold.
+ */
+static long evtchn_bind_dom0(struct domino_domain *d, struct evtchn_bind_interdomain *b)
+{
+	struct xen_evtchn_domain *ed = &d->xen->evtchn;
+	struct xen_evtchn_host *h;
+	struct xen_evtchn *e;
+	u32 port;
+	long r;
+
+	h = xen_evtchn_host_new(d, &xen_dom0_host_ops);
+	if (!h)
+		return -ENOMEM;
+	mutex_lock(&ed->lock);
+	r = evtchn_alloc_port(d, &port);
+	if (!r) {
+		e = xen_evtchn_port(ed, port);
+		h->port = port;
+		r = xen_dom0_bind_guest(h, e, b->remote_port);
+		if (!r) {
+			h = NULL;
+			b->local_port = port;
+			/* As below: the binding itself is news. */
+			if (domino_domain_own_mm(d))
+				evtchn_set_pending(d, port, e);
+		}
+	}
+	mutex_unlock(&ed->lock);
+	xen_evtchn_host_free(h);
+	return r;
+}
+
 static long evtchn_bind_interdomain(struct domino_domain *d,
 				    struct evtchn_bind_interdomain *b)
 {
@@ -513,6 +557,8 @@ static long evtchn_bind_interdomain(struct domino_domain *d,
 	u32 port;
 	long r;
 
+	if (b->remote_dom == 0)
+		return evtchn_bind_dom0(d, b);
 	if (b->remote_dom == DOMID_SELF)
 		b->remote_dom = d->domid;
 	rd = b->remote_dom == d->domid ? d : domino_domain_find(b->remote_dom);
@@ -683,8 +729,14 @@ static long evtchn_status(struct domino_domain *d, struct evtchn_status *s)
 		s->status = EVTCHNSTAT_unbound;
 		s->u.unbound.dom = e->remote_dom;
 		break;
+	case XEN_ECS_HOST:
+		if (xen_evtchn_waits_for_dom0(e)) {
+			s->status = EVTCHNSTAT_unbound;
+			s->u.unbound.dom = 0;
+			break;
+		}
+		fallthrough;
 	case XEN_ECS_INTERDOMAIN:
-	case XEN_ECS_HOST:	/* domain 0's end has no port number of its own */
 		s->status = EVTCHNSTAT_interdomain;
 		s->u.interdomain.dom = e->remote_dom;
 		s->u.interdomain.port = e->remote_port;

@@ -20,11 +20,15 @@
 #define DOMINO_PVOPS_EVTCHN_H
 
 #include <linux/mutex.h>
+#include <linux/poll.h>
 #include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <xen/interface/event_channel.h>
 
 struct domino_domain;
 struct domino_vcpu;
+struct eventfd_ctx;
 struct xen_call;
 struct xen_evtchn_domain;
 
@@ -56,7 +60,8 @@ struct xen_evtchn_host;
  * @vcpu:        the vCPU it notifies (bind_vcpu moves it).
  * @priority:    FIFO's queue (EVTCHN_FIFO_PRIORITY_*).
  * @remote_dom:  UNBOUND: who may bind it; INTERDOMAIN: the peer.
- * @remote_port: INTERDOMAIN: the peer's port.
+ * @remote_port: INTERDOMAIN: the peer's port; HOST: domain 0's port
+ *               (/dev/xen/evtchn), 0 for the VMM's eventfds.
  * @virq:        VIRQ: which.
  * @fifo_q_vcpu, @fifo_q_prio: FIFO: the queue it was last linked on.
  * @fifo_pending: FIFO: raised while its event word had no page yet; set
@@ -72,7 +77,7 @@ struct xen_evtchn {
 	u32 virq;
 	u32 fifo_q_vcpu;
 	bool fifo_pending;
-	struct xen_evtchn_host *host;	/* HOST: its eventfds */
+	struct xen_evtchn_host *host;	/* HOST: the host's end */
 };
 
 /*
@@ -133,9 +138,59 @@ void xen_evtchn_domain_free(struct domino_domain *d);
 /* A free port, its bucket allocated (lock held); -ENOSPC when none. */
 int evtchn_alloc_port(struct domino_domain *d, u32 *portp);
 
-/* pvops/evtchn_host.c: the host's end (lock not held for free). */
+/*
+ * pvops/evtchn_host.c: the host's end of a guest's port (XEN_ECS_HOST),
+ * owned by that port: made when the host binds it, freed when the port is
+ * closed or unbound or the domain goes. Two kinds share it: the VMM's
+ * eventfds (DOMINO_XEN_EVTCHN_BIND) and a /dev/xen/evtchn port of domain
+ * 0 (pvops/dev_evtchn.c).
+ *
+ * @notify:  the guest sent; under the guest's evtchn lock, so it must not
+ *           sleep nor wait for anything the host's userspace can hold.
+ * @release: the guest's end is going (no lock held); @h is freed after.
+ * @closed:  the host's side let go first: the guest's port waits for
+ *           domain 0 again, as if unbound (NULL: never).
+ */
+struct xen_evtchn_host_ops {
+	void (*notify)(struct xen_evtchn_host *h);
+	void (*release)(struct xen_evtchn_host *h);
+	bool (*closed)(const struct xen_evtchn_host *h);
+};
+
+/*
+ * struct xen_evtchn_host - the host's end.
+ *
+ * @d, @port: the guest's domain and port (@d outlives @h).
+ * @priv:     the kind's own (dev_evtchn.c: its domain 0 port, under its
+ *            lock).
+ * The rest: the eventfds and the raise work of the VMM's kind.
+ */
+struct xen_evtchn_host {
+	const struct xen_evtchn_host_ops *ops;
+	struct domino_domain *d;
+	u32 port;
+	void *priv;
+	struct eventfd_ctx *raise, *notify;
+	wait_queue_entry_t wait;
+	poll_table pt;
+	struct work_struct work;
+};
+
+struct xen_evtchn_host *xen_evtchn_host_new(struct domino_domain *d,
+					    const struct xen_evtchn_host_ops *ops);
 void xen_evtchn_host_free(struct xen_evtchn_host *h);
 void xen_evtchn_host_notify(struct xen_evtchn_host *h);
+/* Whether @e waits for domain 0 to bind it (lock held). */
+bool xen_evtchn_waits_for_dom0(const struct xen_evtchn *e);
+
+/*
+ * pvops/dev_evtchn.c: domain 0's ports (/dev/xen/evtchn). The guest binds
+ * one that waits for it (EVTCHNOP_bind_interdomain naming domain 0): @h
+ * becomes @e's host end (port @h->port, its lock held), or -EINVAL.
+ */
+long xen_dom0_bind_guest(struct xen_evtchn_host *h, struct xen_evtchn *e,
+			 u32 dom0_port);
+extern const struct xen_evtchn_host_ops xen_dom0_host_ops;
 
 /* The port's entry (lock held), or NULL for a port never allocated. */
 struct xen_evtchn *xen_evtchn_port(struct xen_evtchn_domain *ed, u32 port);

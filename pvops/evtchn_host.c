@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The host's end of a guest's event channel (DOMINO_XEN_EVTCHN_BIND):
- * the VMM and its backends play Xen's dom0 here. Two eventfds carry the
- * events, as KVM's irqfd and ioeventfd do: a write to raise_fd raises
- * the guest's port; the guest's EVTCHNOP_send signals notify_fd.
+ * The host's end of a guest's event channel (XEN_ECS_HOST). Two kinds
+ * share struct xen_evtchn_host through its ops: the VMM's eventfds here,
+ * and domain 0's ports of /dev/xen/evtchn (pvops/dev_evtchn.c).
+ *
+ * The VMM's kind (DOMINO_XEN_EVTCHN_BIND): the VMM and its backends play
+ * Xen's dom0 here. Two eventfds carry the events, as KVM's irqfd and
+ * ioeventfd do: a write to raise_fd raises the guest's port; the guest's
+ * EVTCHNOP_send signals notify_fd.
  *
  * The eventfd's wake-up comes in atomic context with the eventfd's lock
  * held, so it only counts the write and queues work; the work raises the
@@ -26,15 +30,6 @@
 #include "xen.h"
 #include "xen_domain.h"
 #include "evtchn.h"
-
-struct xen_evtchn_host {
-	struct domino_domain *d;
-	u32 port;
-	struct eventfd_ctx *raise, *notify;
-	wait_queue_entry_t wait;
-	poll_table pt;
-	struct work_struct work;
-};
 
 static void host_raise_work(struct work_struct *w)
 {
@@ -66,12 +61,16 @@ static void host_ptable_queue(struct file *file, wait_queue_head_t *wqh,
 	add_wait_queue_priority(wqh, &h->wait);
 }
 
-void xen_evtchn_host_free(struct xen_evtchn_host *h)
+static void host_eventfd_notify(struct xen_evtchn_host *h)
+{
+	if (h->notify)
+		eventfd_signal(h->notify, 1);
+}
+
+static void host_eventfd_release(struct xen_evtchn_host *h)
 {
 	u64 cnt;
 
-	if (!h)
-		return;
 	if (h->raise) {
 		eventfd_ctx_remove_wait_queue(h->raise, &h->wait, &cnt);
 		cancel_work_sync(&h->work);
@@ -79,19 +78,44 @@ void xen_evtchn_host_free(struct xen_evtchn_host *h)
 	}
 	if (h->notify)
 		eventfd_ctx_put(h->notify);
+}
+
+static const struct xen_evtchn_host_ops host_eventfd_ops = {
+	.notify		= host_eventfd_notify,
+	.release	= host_eventfd_release,
+};
+
+struct xen_evtchn_host *xen_evtchn_host_new(struct domino_domain *d,
+					    const struct xen_evtchn_host_ops *ops)
+{
+	struct xen_evtchn_host *h = domino_kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
+
+	if (h) {
+		h->ops = ops;
+		h->d = d;
+		INIT_WORK(&h->work, host_raise_work);
+	}
+	return h;
+}
+
+void xen_evtchn_host_free(struct xen_evtchn_host *h)
+{
+	if (!h)
+		return;
+	h->ops->release(h);
 	domino_kfree(h);
 }
 
 void xen_evtchn_host_notify(struct xen_evtchn_host *h)
 {
-	if (h && h->notify)
-		eventfd_signal(h->notify, 1);
+	if (h)
+		h->ops->notify(h);
 }
 
 static long host_bind(struct domino_domain *d, struct domino_xen_evtchn_bind *b)
 {
 	struct xen_evtchn_domain *ed = &d->xen->evtchn;
-	struct xen_evtchn_host *h;
+	struct xen_evtchn_host *h, *old = NULL;
 	struct xen_evtchn *e;
 	struct fd f = { };
 	__poll_t events;
@@ -101,11 +125,9 @@ static long host_bind(struct domino_domain *d, struct domino_xen_evtchn_bind *b)
 
 	if (b->flags || b->pad)
 		return -EINVAL;
-	h = domino_kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
+	h = xen_evtchn_host_new(d, &host_eventfd_ops);
 	if (!h)
 		return -ENOMEM;
-	h->d = d;
-	INIT_WORK(&h->work, host_raise_work);
 	if (b->notify_fd >= 0) {
 		h->notify = eventfd_ctx_fdget(b->notify_fd);
 		if (IS_ERR(h->notify)) {
@@ -142,8 +164,11 @@ static long host_bind(struct domino_domain *d, struct domino_xen_evtchn_bind *b)
 	} else {
 		e = xen_evtchn_port(ed, port);
 		r = -EINVAL;
-		if (!e || e->state != XEN_ECS_UNBOUND || e->remote_dom != 0)
+		if (!e || !xen_evtchn_waits_for_dom0(e))
 			goto unlock;
+		/* Domain 0 let go of it: the end it left goes now. */
+		if (e->state == XEN_ECS_HOST)
+			old = e->host;
 	}
 	h->port = port;
 	/* Listening before the port is published: a close then finds it whole. */
@@ -166,6 +191,7 @@ unlock:
 		goto fail;
 	if (f.file)
 		fdput(f);
+	xen_evtchn_host_free(old);
 	b->port = port;
 	return 0;
 
@@ -190,7 +216,8 @@ static long host_unbind(struct domino_domain *d, struct domino_xen_evtchn_unbind
 		return -EINVAL;
 	mutex_lock(&ed->lock);
 	e = xen_evtchn_port(ed, u->port);
-	if (e && u->port && e->state == XEN_ECS_HOST) {
+	/* The VMM's own ends only: domain 0's are its /dev/xen/evtchn's. */
+	if (e && u->port && e->state == XEN_ECS_HOST && e->host->ops == &host_eventfd_ops) {
 		h = e->host;
 		e->host = NULL;
 		/* As a dom0 close leaves a domU's end: waiting for dom0 again. */

@@ -68,6 +68,7 @@ static long xen_shutdown(struct xen_call *c, bool code_only)
 	mutex_lock(&x->lock);
 	run->xen_shutdown.code = x->shutdown_code;
 	mutex_unlock(&x->lock);
+	domino_xen_dom_exc();
 	c->ret = 0;
 	return XEN_HC_TO_VMM;
 }

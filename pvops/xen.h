@@ -70,6 +70,19 @@ bool domino_xen_absent(struct domino_domain *d, u64 gfn, u64 nr);
  */
 void domino_xen_memory_changed(struct domino_domain *d, u64 gpa, u64 size);
 
+/*
+ * Domain 0's device nodes (pvops/dev_evtchn.c: /dev/xen/evtchn), from
+ * module load to unload; a node that cannot be registered is logged and
+ * left out.
+ */
+void domino_xen_dev_init(void);
+void domino_xen_dev_exit(void);
+/*
+ * A domain died or shut down: domain 0's VIRQ_DOM_EXC fires, if bound
+ * (xenstored's cue to look for dead domains). Any process context.
+ */
+void domino_xen_dom_exc(void);
+
 /* Adds the Xen leaves (0x40000000-0x40000004) to the vCPU's policy. */
 int domino_xen_cpuid_init(struct domino_vcpu *v);
 

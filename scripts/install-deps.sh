@@ -14,6 +14,7 @@ pkgs=(
     busybox-static                                 # the lab's initramfs
     gnuplot-nox                                    # make bench: plots
     zlib1g-dev liblzma-dev liblz4-dev libzstd-dev  # PVH loader: bzImage payloads
+    libxen-dev                                     # Xen's libxenevtchn: its selftest
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -55,6 +55,8 @@ static void domino_domain_destroy(struct kref *ref)
 	domino_kfree(d);
 	atomic_dec(&domino_nr_domains);
 	domino_virt_put();
+	/* Gone from every lookup: domain 0's tools find it dead (Xen's order). */
+	domino_xen_dom_exc();
 }
 
 /* A live domain by id, with a reference the caller puts; NULL if none. */

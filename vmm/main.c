@@ -19,6 +19,7 @@
 #include "alloc.h"
 #include "sysfs.h"
 #include "domain.h"
+#include "xen.h"
 
 const struct domino_vendor_ops *domino_vendor;
 struct domino_caps domino_caps;
@@ -141,6 +142,7 @@ static int __init domino_init(void)
 		domino_virt_exit();
 		return r;
 	}
+	domino_xen_dev_init();
 	pr_info("loaded, API version %d, /dev/%s ready\n", DOMINO_API_VERSION,
 		domino_miscdev.name);
 	return 0;
@@ -150,6 +152,7 @@ static void __exit domino_exit(void)
 {
 	long objects, pages;
 
+	domino_xen_dev_exit();
 	misc_deregister(&domino_miscdev);
 	domino_domain_exit();
 	domino_virt_exit();
