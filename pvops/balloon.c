@@ -193,7 +193,11 @@ bool domino_xen_absent(struct domino_domain *d, u64 gfn, u64 nr)
 	 * mmu_lock, with mmu_seq bumped), so a fault that finds a frame
 	 * present here either maps it before the zap or retries after it.
 	 */
-	if (!x || !READ_ONCE(x->balloon.nr_absent))
+	if (!x)
+		return false;
+	if (xen_gnttab_placed(&x->gnttab, gfn, nr))
+		return true;
+	if (!READ_ONCE(x->balloon.nr_absent))
 		return false;
 	return balloon_any(&x->balloon, gfn, nr, true);
 }
@@ -239,7 +243,7 @@ long xen_reservation_query(struct xen_call *c, unsigned int op, unsigned long st
 }
 
 /* One extent back to the host: all of it present RAM, or nothing done. */
-static bool xen_extent_out(struct domino_domain *d, u64 gfn, u64 nr)
+bool xen_extent_out(struct domino_domain *d, u64 gfn, u64 nr)
 {
 	struct xen_balloon *b = &d->xen->balloon;
 	bool ok;

@@ -44,6 +44,7 @@ static const xen_hypercall_fn xen_hypercalls[XEN_NR_HYPERCALLS] = {
 	[__HYPERVISOR_set_timer_op] = xen_set_timer_op,
 	[__HYPERVISOR_vm_assist] = xen_vm_assist,
 	[__HYPERVISOR_console_io] = xen_console_io,
+	[__HYPERVISOR_grant_table_op] = xen_grant_table_op,
 };
 
 bool xen_domid_self(struct xen_call *c, u32 domid)

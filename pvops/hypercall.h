@@ -61,6 +61,7 @@ long xen_hvm_op(struct xen_call *c);
 long xen_sched_op(struct xen_call *c);
 long xen_vcpu_op(struct xen_call *c);
 long xen_event_channel_op(struct xen_call *c);
+long xen_grant_table_op(struct xen_call *c);
 long xen_set_timer_op(struct xen_call *c);
 long xen_vm_assist(struct xen_call *c);
 long xen_console_io(struct xen_call *c);

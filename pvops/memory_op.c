@@ -10,8 +10,8 @@
  *       XENMAPSPACE_shared_info with idx 0 places shared_info at gpfn,
  *       which must be guest RAM (-EINVAL otherwise, a frame given back
  *       included; idx != 0: -EINVAL). Placing it again moves it, contents
- *       and all. Other spaces: -ENOSYS for now. Progress bits above 16
- *       bits: -EDOM.
+ *       and all. XENMAPSPACE_grant_table: grant_table.c. Other spaces:
+ *       -ENOSYS for now. Progress bits above 16 bits: -EDOM.
  *   XENMEM_memory_map  IN/OUT arg: struct xen_memory_map {nr_entries,
  *       buffer}: the domain's E820 map, as many entries as nr_entries
  *       allows (the rest are left out, nr_entries says how many were
@@ -109,6 +109,8 @@ static long xen_add_to_physmap(struct xen_call *c)
 		if (a.gpfn >= BIT_ULL(52 - PAGE_SHIFT))
 			return -EINVAL;
 		return xen_place_shared_info(c->v->d, (u64)a.gpfn << PAGE_SHIFT);
+	case XENMAPSPACE_grant_table:
+		return xen_gnttab_add_to_physmap(c->v->d, a.idx, a.gpfn);
 	default:
 		return -ENOSYS;
 	}

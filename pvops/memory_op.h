@@ -8,6 +8,7 @@
 
 #include <linux/types.h>
 
+struct domino_domain;
 struct xen_call;
 
 /*
@@ -23,6 +24,12 @@ struct xen_call;
  * @start on: the number of extents done, or XEN_HC_CONTINUE.
  */
 long xen_reservation_op(struct xen_call *c, unsigned int op, unsigned long start);
+/*
+ * Give guest frames [gfn, gfn + nr) back to the host, as
+ * XENMEM_decrease_reservation does: all of them present RAM, or nothing
+ * done (false). From the domain's VMM context.
+ */
+bool xen_extent_out(struct domino_domain *d, u64 gfn, u64 nr);
 /* XENMEM_current_reservation and XENMEM_maximum_reservation: pages. */
 long xen_reservation_query(struct xen_call *c, unsigned int op, unsigned long start);
 

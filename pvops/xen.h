@@ -58,12 +58,22 @@ long domino_xen_domain_ioctl(struct domino_domain *d, unsigned int cmd,
 			     void __user *uarg);
 /*
  * Guest frames [gfn, gfn + nr) include one the guest gave back
- * (XENMEM_decrease_reservation) and has not populated again: the core
- * maps none of them and its guest-memory accessors refuse them, so the
- * guest's accesses there exit to the VMM as if no RAM were there.
+ * (XENMEM_decrease_reservation) and has not populated again, or one where
+ * it placed a grant frame: the core maps no RAM there and its
+ * guest-memory accessors refuse them, so the guest's accesses to a frame
+ * given back exit to the VMM as if no RAM were there.
  * Lockless, for the fault path; false for a domain without Xen.
  */
 bool domino_xen_absent(struct domino_domain *d, u64 gfn, u64 nr);
+/*
+ * The host physical address of the module's page that the guest placed
+ * at guest frame @gfn (a grant table frame, XENMEM_add_to_physmap), or 0.
+ * Such a page hides RAM or a hole there: the fault path maps it (4 KiB,
+ * writable) and domino_xen_absent() counts its frame as not RAM. Under
+ * the domain's mmu_lock or not, lockless; the page lives as long as the
+ * domain, and leaves @gfn before domino_memory_zap_gfn().
+ */
+u64 domino_xen_frame_pa(struct domino_domain *d, u64 gfn);
 /*
  * Under slots_lock: the VMM replaced or removed the slot that mapped
  * [gpa, gpa + size); frames given back there are forgotten (RAM again).

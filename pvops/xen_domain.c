@@ -38,10 +38,15 @@ int domino_xen_domain_init(struct domino_domain *d)
 	xen_balloon_init(&x->balloon);
 	d->xen = x;
 	r = xen_evtchn_domain_init(d);
-	if (r) {
-		domino_kfree(x);
-		d->xen = NULL;
-	}
+	if (r)
+		goto out_free;
+	r = xen_gnttab_init(d);
+	if (!r)
+		return 0;
+	xen_evtchn_domain_free(d);
+out_free:
+	domino_kfree(x);
+	d->xen = NULL;
 	return r;
 }
 
@@ -105,6 +110,7 @@ void domino_xen_domain_free(struct domino_domain *d)
 	if (!d->xen)
 		return;
 	xen_balloon_free(&d->xen->balloon);
+	xen_gnttab_free(d);
 	xen_evtchn_domain_free(d);
 	domino_kfree(d->xen);
 	d->xen = NULL;

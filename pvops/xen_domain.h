@@ -16,6 +16,7 @@
 #include <xen/interface/hvm/params.h>
 
 #include "evtchn.h"
+#include "grant_table.h"
 
 struct domino_domain;
 struct domino_vcpu;
@@ -115,6 +116,7 @@ struct xen_balloon {
  *                   under @lock: the bytes of the burst spent, since
  *                   when they were last paid back, and the bytes dropped
  *                   that no exit has reported yet.
+ * @gnttab:          the grant table (pvops/grant_table.c), its own lock.
  */
 struct domino_xen {
 	struct mutex lock;
@@ -132,6 +134,7 @@ struct domino_xen {
 		u64 stamp_ns;
 		u64 dropped;
 	} console;
+	struct xen_gnttab gnttab;
 };
 
 /* pvops/time.c: the clocks in shared_info, for every vCPU slot. */

@@ -7,7 +7,9 @@
  * and segment loads, debug registers, exceptions, INT n, hypercalls with
  * random numbers and, in Xen domains, Xen hypercalls with arguments of
  * their shape (memory_op's reservations give frames of an unused window
- * back and take them again), the instructions a hypervisor must intercept, and now and
+ * back and take them again; grant_table_op copies between frames and
+ * grants of its own, of other domains and of none, after grant frames
+ * placed and entries written at random), the instructions a hypervisor must intercept, and now and
  * then a triple fault. The guest may crash itself; the host must not
  * notice, and a witness domain running next to it must not either.
  *
@@ -48,6 +50,8 @@
 /* Frames a Xen guest's memory_op gives back and takes again: unused RAM. */
 #define BALLOON_GFN	0x1800ULL	/* 24 MiB */
 #define BALLOON_GFNS	1024
+/* Where a Xen guest places its grant frames (a hole past the fuzzed one). */
+#define GNT_GFN		0x3800ULL	/* 56 MiB */
 #define NR_VECTORS	GUEST_IDT_VECTORS
 #define OPS_PER_DOMAIN	3000		/* a new domain (and flags) this often */
 
@@ -64,6 +68,18 @@ static volatile uint64_t fuzz_line;		/* source line of the op's form */
 static volatile uint64_t fuzz_arg;		/* and the value it loads, if any */
 static volatile uint64_t fuzz_saved_rsp;
 static volatile uint64_t fuzz_vectors[NR_VECTORS];
+
+/* include/xen/interface/grant_table.h's struct gnttab_copy, 64-bit. */
+struct fuzz_gnt_copy {
+	uint64_t src;
+	uint16_t src_dom, src_off;
+	uint32_t pad0;			/* cppcheck-suppress unusedStructMember */
+	uint64_t dst;
+	uint16_t dst_dom, dst_off;
+	uint32_t pad1;			/* cppcheck-suppress unusedStructMember */
+	uint16_t len, flags;
+	int16_t status, pad2;		/* cppcheck-suppress unusedStructMember */
+};
 
 /* --- guest side ----------------------------------------------------- */
 
@@ -425,7 +441,75 @@ static void op_insn(uint64_t *s)
 	uint64_t a = rnd_next(s), b = rnd_next(s), c = rnd_next(s), d = rnd_next(s);
 	void *p = fuzz_scratch + 2048 + (rnd_below(s, 16) << 6);
 
-	switch (rnd_below(s, 39)) {
+	switch (rnd_below(s, 40)) {
+	case 39: {	/* grant_table_op, a grant frame placed, or an entry written */
+		/* copy most often; query_size, setup_table, versions, swap, map */
+		static const uint64_t cmds[] = { 5, 5, 5, 5, 6, 2, 8, 10, 11, 0 };
+		struct fuzz_gnt_copy *o = p;
+		uint64_t *w = p, nr = 20, cmd = cmds[rnd_below(s, 10)], arg = (uintptr_t)p;
+		/* At most 200 ops: their statuses stay inside the scratch area. */
+		uint64_t count = rnd_below(s, 4) ? 1 + rnd_below(s, 4) :
+				 rnd_below(s, 2) ? 100 + rnd_below(s, 100) : rnd_next(s) | 1ULL << 31;
+		uint32_t ea, eb, domid, ed;
+		unsigned int k;
+
+		guest_cpuid(0x40000004, 0, &ea, &eb, &domid, &ed);
+		switch (rnd_below(s, 4)) {
+		case 0:		/* XENMEM_add_to_physmap, XENMAPSPACE_grant_table */
+			nr = 12;
+			cmd = 7;
+			w[0] = (rnd_below(s, 8) ? 0x7ff0 : rnd_next(s) & 0xffff) | 1ULL << 32;
+			w[1] = rnd_below(s, 4) ? rnd_below(s, 4) : rnd_below(s, 2) ? 60 + rnd_below(s, 8) :
+			       rnd_next(s);
+			w[2] = rnd_below(s, 2) ? GNT_GFN + w[1] % 4 :
+			       rnd_below(s, 2) ? BALLOON_GFN + rnd_below(s, BALLOON_GFNS) : rnd_next(s);
+			break;
+		case 1:		/* an entry of frame 0 (MMIO if it is not placed) */
+			k = rnd_below(s, 2048);
+			fuzz_line = __LINE__;
+			((volatile uint64_t *)(GNT_GFN << 12))[k % 512] =
+				(rnd_below(s, 4) ? 1 | (rnd_below(s, 2) ? 4 : 0) : rnd_next(s) & 0xffff) |
+				(uint64_t)(rnd_below(s, 4) ? domid : rnd_next(s) & 0xffff) << 16 |
+				(rnd_below(s, 8) ? BALLOON_GFN + rnd_below(s, BALLOON_GFNS) : rnd_next(s)) << 32;
+			cmd = 5;
+			__attribute__((fallthrough));
+		default:	/* arguments of each command's shape */
+			for (k = 0; k < 4; k++) {
+				o[k].flags = rnd_below(s, 8) ? rnd_below(s, 4) : rnd_next(s);
+				o[k].src = o[k].flags & 1 ? rnd_below(s, 4) ? rnd_below(s, 2048) : rnd_next(s) :
+					   rnd_below(s, 8) ? BALLOON_GFN + rnd_below(s, BALLOON_GFNS) : rnd_next(s);
+				o[k].dst = o[k].flags & 2 ? rnd_below(s, 4) ? rnd_below(s, 2048) : rnd_next(s) :
+					   rnd_below(s, 8) ? BALLOON_GFN + rnd_below(s, BALLOON_GFNS) : rnd_next(s);
+				o[k].src_dom = rnd_below(s, 2) ? 0x7ff0 : rnd_below(s, 2) ? domid :
+					       rnd_below(s, 2) ? rnd_below(s, 16) : rnd_next(s);
+				o[k].dst_dom = rnd_below(s, 2) ? 0x7ff0 : rnd_below(s, 2) ? domid :
+					       rnd_below(s, 2) ? rnd_below(s, 16) : rnd_next(s);
+				o[k].src_off = rnd_below(s, 4) ? rnd_below(s, 4096) : rnd_next(s);
+				o[k].dst_off = rnd_below(s, 4) ? rnd_below(s, 4096) : rnd_next(s);
+				o[k].len = rnd_below(s, 4) ? rnd_below(s, 4097) : rnd_next(s);
+			}
+			if (cmd == 2) {		/* setup_table: at most 64 frames written */
+				w[0] = (rnd_below(s, 4) ? 0x7ff0 : rnd_next(s) & 0xffff) |
+				       rnd_below(s, 80) << 32;
+				w[2] = rnd_below(s, 8) ? (uintptr_t)(w + 8) : rnd_next(s);
+				count = rnd_below(s, 4) ? 1 : count;
+			} else if (cmd != 5 && cmd != 11 && rnd_below(s, 2)) {
+				w[0] = rnd_below(s, 2) ? 0x7ff0 : rnd_below(s, 2) ? 1 : rnd_next(s);
+				count = 1;
+			}
+			break;
+		}
+		if (!rnd_below(s, 16))
+			arg = a;
+		fuzz_line = __LINE__;
+		if (rnd_below(s, 2))
+			__asm__ volatile("vmmcall" : "+a"(nr), "+D"(cmd), "+S"(arg), "+d"(count)
+					 : : "memory");
+		else
+			__asm__ volatile("vmcall" : "+a"(nr), "+D"(cmd), "+S"(arg), "+d"(count)
+					 : : "memory");
+		break;
+	}
 	case 38: {	/* memory_op: a reservation, a memory map or a domid */
 		/* decrease, populate, memory_map, current and maximum reservation */
 		static const uint64_t cmds[] = { 1, 6, 9, 3, 4 };

@@ -23,7 +23,7 @@
 #define VCPUOP_register_vcpu_info	10
 #define XENMEM_add_to_physmap	7
 #define XENMAPSPACE_shared_info	0
-#define XENMAPSPACE_grant_table	1
+#define XENMAPSPACE_gmfn	2
 #define HVMOP_set_param		0
 #define HVMOP_get_param		1
 #define HVM_PARAM_CALLBACK_IRQ	0
@@ -108,7 +108,7 @@ static void guest_shinfo(void)
 	/* The refusals. */
 	guest_ucall(UCALL_SYNC,
 		    add_to_physmap(0, XENMAPSPACE_shared_info, 0, (uintptr_t)shinfo_page >> 12),
-		    add_to_physmap(DOMID_SELF, XENMAPSPACE_grant_table, 0,
+		    add_to_physmap(DOMID_SELF, XENMAPSPACE_gmfn, 0,
 				   (uintptr_t)shinfo_page >> 12),
 		    add_to_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 1,
 				   (uintptr_t)shinfo_page >> 12),
@@ -216,7 +216,7 @@ int main(void)
 	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "refusals");
 	ok = (long)uc.args[0] == -XEN_EPERM && (long)uc.args[1] == -XEN_ENOSYS &&
 	     (long)uc.args[2] == -XEN_EINVAL && (long)uc.args[3] == -XEN_EINVAL;
-	ktap_test_result(ok, "add_to_physmap: dom0 (another domain) -EPERM, grant table -ENOSYS, idx 1 -EINVAL, not RAM -EINVAL (%lld %lld %lld %lld)",
+	ktap_test_result(ok, "add_to_physmap: dom0 (another domain) -EPERM, XENMAPSPACE_gmfn -ENOSYS, idx 1 -EINVAL, not RAM -EINVAL (%lld %lld %lld %lld)",
 			 (long long)uc.args[0], (long long)uc.args[1], (long long)uc.args[2],
 			 (long long)uc.args[3]);
 	TEST_ASSERT(dvcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "memory_op 99");

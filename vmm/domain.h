@@ -126,5 +126,17 @@ int domino_guest_cmpxchg(struct domino_domain *d, u64 gpa, unsigned int size,
  */
 bool domino_memory_ram_range(struct domino_domain *d, u64 gpa, u64 len);
 void domino_memory_discard(struct domino_domain *d, u64 gpa, u64 len);
+/*
+ * Guest frame @gfn maps something else now (pvops placed a page of its
+ * own there, domino_xen_frame_pa(), or took it away): its nested mapping
+ * goes, and faults racing with the change look again. Any context.
+ */
+void domino_memory_zap_gfn(struct domino_domain *d, u64 gfn);
+/*
+ * The page behind guest RAM at @gpa, referenced, from any context: 0,
+ * -EFAULT (not RAM), or -EAGAIN (not resident: it would have to wait).
+ */
+int domino_guest_get_page(struct domino_domain *d, u64 gpa, bool write,
+			  struct page **pagep);
 
 #endif /* DOMINO_DOMAIN_H */

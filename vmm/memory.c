@@ -3,7 +3,9 @@
  * Guest memory: slots mapping guest-physical ranges onto the VMM's virtual
  * memory, the nested-page-fault path that fills the tables lazily, the MMU
  * notifier that zaps them when the VMM's mapping changes, and the checked
- * accessors every kernel read or write of guest memory goes through.
+ * accessors every kernel read or write of guest memory goes through (from
+ * the VMM's context, or for another domain's grant copy a page taken with
+ * domino_guest_get_page()).
  */
 #define pr_fmt(fmt) "domino: " fmt
 
@@ -408,6 +410,30 @@ static unsigned int memory_map_level(struct domino_domain *d,
 }
 
 /*
+ * A page of the module's own that the guest placed at @gpa's frame (a Xen
+ * grant table frame): looked up and mapped under one hold of mmu_lock, so
+ * a page moved away meanwhile (its zap comes after, under the same lock)
+ * is never mapped after its zap. 0 when mapped, 1 when none is there any
+ * more, or an error.
+ */
+static int memory_map_own_page(struct domino_domain *d,
+			       struct domino_tdp_cache *cache, u64 gpa)
+{
+	u64 pa;
+	int r;
+
+	r = domino_tdp_cache_topup(cache, d->tdp.levels - 1);
+	if (r)
+		return r;
+	spin_lock(&d->mmu_lock);
+	pa = domino_xen_frame_pa(d, gpa >> PAGE_SHIFT);
+	if (pa)
+		r = domino_tdp_map(&d->tdp, cache, gpa & PAGE_MASK, pa, 1, true);
+	spin_unlock(&d->mmu_lock);
+	return pa ? r : 1;
+}
+
+/*
  * Resolve a nested page fault at @gpa. Called from the vCPU run loop with
  * preemption on, in the VMM's context (domino_domain_own_mm(d)).
  */
@@ -419,7 +445,7 @@ int domino_memory_fault(struct domino_domain *d, struct domino_tdp_cache *cache,
 	struct page *page;
 	unsigned long seq, hva;
 	unsigned int level;
-	bool writable;
+	bool writable, own;
 	u64 pa;
 	long n;
 	int r;
@@ -429,10 +455,18 @@ int domino_memory_fault(struct domino_domain *d, struct domino_tdp_cache *cache,
 		smp_rmb();	/* seq before the slot and the page lookup */
 
 		spin_lock(&d->mmu_lock);
-		s = memslot_find(d, gpa);
+		/* Placed over RAM or a hole, such a page hides what was there. */
+		own = domino_xen_frame_pa(d, gpa >> PAGE_SHIFT) != 0;
+		s = own ? NULL : memslot_find(d, gpa);
 		if (s)
 			slot = *s;
 		spin_unlock(&d->mmu_lock);
+		if (own) {
+			r = memory_map_own_page(d, cache, gpa);
+			if (r > 0)
+				continue;	/* moved away meanwhile: look again */
+			return r ? r : DOMINO_FAULT_MAPPED;
+		}
 		if (!s)
 			return DOMINO_FAULT_MMIO;
 		/*
@@ -613,6 +647,69 @@ int domino_guest_cmpxchg(struct domino_domain *d, u64 gpa, unsigned int size,
 fault:
 	user_access_end();
 	return -EFAULT;
+}
+
+void domino_memory_zap_gfn(struct domino_domain *d, u64 gfn)
+{
+	bool zapped;
+
+	/* Faults racing with this see the new seq and look again. */
+	spin_lock(&d->mmu_lock);
+	d->mmu_seq++;
+	zapped = domino_tdp_unmap(&d->tdp, gfn << PAGE_SHIFT, (gfn + 1) << PAGE_SHIFT);
+	spin_unlock(&d->mmu_lock);
+	if (zapped)
+		memory_flush(d);
+}
+
+/*
+ * The page behind guest RAM at @gpa, with a reference, from any context:
+ * get_user_pages on the VMM's mm, as access_process_vm() does, so that a
+ * vCPU of one domain can copy to or from another domain's memory (a Xen
+ * grant copy). Under slots_lock the slot cannot change while the page is
+ * looked up; once held, the page outlives a later change (the copy then
+ * goes to memory the guest no longer sees, as on Xen). @write needs
+ * writable RAM and breaks copy-on-write; the caller dirties and puts the
+ * page. -EFAULT for anything else: not RAM, given back, a grant frame,
+ * the VMM's address space gone. Another VMM's memory must not make this
+ * thread wait on it (a file that never answers, a userfaultfd nobody
+ * serves): the fault never sleeps (FOLL_NOWAIT), and a page that needs
+ * I/O or its userfaultfd is -EAGAIN, the I/O started (Xen's answer to a
+ * paged-out frame is GNTST_eagain, and guests retry).
+ */
+int domino_guest_get_page(struct domino_domain *d, u64 gpa, bool write,
+			  struct page **pagep)
+{
+	const struct domino_memslot *s;
+	struct mm_struct *mm = NULL;
+	unsigned long hva;
+	long n;
+	int r = -EFAULT;
+
+	if (gpa >= GPA_LIMIT)
+		return -EFAULT;
+	mutex_lock(&d->slots_lock);
+	s = memslot_find(d, gpa);
+	if (!s || (write && (s->flags & DOMINO_MEM_READONLY)) ||
+	    domino_xen_absent(d, gpa >> PAGE_SHIFT, 1))
+		goto out;
+	hva = s->hva + ((gpa & PAGE_MASK) - s->gpa);
+	if (!d->mm || !mmget_not_zero(d->mm))
+		goto out;
+	mm = d->mm;
+	/* Another process's lock: a fatal signal for this one ends the wait. */
+	if (mmap_read_lock_killable(mm))
+		goto out;
+	n = get_user_pages_remote(mm, hva, 1, FOLL_NOWAIT | (write ? FOLL_WRITE : 0),
+				  pagep, NULL, NULL);
+	mmap_read_unlock(mm);
+	r = n == 1 ? 0 : n == 0 ? -EAGAIN : -EFAULT;
+out:
+	mutex_unlock(&d->slots_lock);
+	/* Possibly the last user: its teardown runs without our lock. */
+	if (mm)
+		mmput(mm);
+	return r;
 }
 
 int domino_guest_read(struct domino_domain *d, u64 gpa, void *buf, size_t len)

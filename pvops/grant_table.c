@@ -1,0 +1,771 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Grant tables, the guest's side: HYPERVISOR_grant_table_op(cmd, uop,
+ * count) (include/xen/interface/grant_table.h) and the table's frames
+ * (XENMEM_add_to_physmap with XENMAPSPACE_grant_table), with Xen 4.17's
+ * answers to an HVM or PVH domU. As Xen's hvm_grant_table_op does, only
+ * the commands below reach the table; any other, and a cmd with bits
+ * above the command, is -ENOSYS. A count that is negative as an int is
+ * -EINVAL (Xen's do_grant_table_op).
+ *
+ *   GNTTABOP_query_size   IN {dom} OUT {nr_frames, max_nr_frames, status}
+ *       count must be 1 (-EINVAL). dom: the caller's; no such domain:
+ *       status GNTST_bad_domain; another one: GNTST_permission_denied.
+ *   GNTTABOP_setup_table  IN {dom, nr_frames, frame_list} OUT {status}
+ *       count 1 (-EINVAL; a 32-bit caller's 0 does nothing, as in Xen's
+ *       compat layer). Grows the table to nr_frames (more than the
+ *       maximum: GNTST_general_error) and writes where each frame is
+ *       placed, ~0 for one the guest has not placed (Xen's INVALID_GFN);
+ *       a list Domino cannot write: GNTST_bad_virt_addr. A PVH Linux
+ *       places its frames with add_to_physmap instead.
+ *   GNTTABOP_set_version  IN/OUT {version}: 1 is accepted (0); 2 is
+ *       -ENOMEM, what Xen answers a domain created with
+ *       max_grant_version = 1, which every Domino domain is; others
+ *       -EINVAL. The version in force (1) is written back each time.
+ *   GNTTABOP_get_version  IN {dom} OUT {version}: 1; another domain
+ *       -EPERM, none such -ESRCH.
+ *   GNTTABOP_copy         count struct gnttab_copy: see gnt_copy_one().
+ *       Each op's status is written into it; the call returns 0, or
+ *       -EFAULT when an op cannot be read or its status written (the ops
+ *       before it are done).
+ *   GNTTABOP_swap_grant_ref  count {ref_a, ref_b, status}: swaps two of
+ *       the caller's entries; a ref past the table GNTST_bad_gntref, one
+ *       in use by a copy GNTST_eagain.
+ *   GNTTABOP_map_grant_ref, GNTTABOP_unmap_grant_ref: -ENOSYS. Xen maps
+ *       the granted frame into an HVM caller's physmap at host_addr;
+ *       Domino does not map grants into a domain yet (dom0's mappings come
+ *       through /dev/xen/gntdev), and Linux takes -ENOSYS as a failed map.
+ * copy and swap_grant_ref do at most XEN_GNT_BUDGET ops per entry (sooner
+ * when the host wants the CPU) and continue as Xen does: uop moved past
+ * the ops done, count lowered by them, and the guest executes the call
+ * again.
+ *
+ * The table is version 1 (struct grant_entry_v1: flags, domid, frame).
+ * Its frames are pages of the module (pvops/grant_table.h); the first
+ * exists from creation (Xen's INITIAL_NR_GRANT_FRAMES), up to
+ * XEN_GNTTAB_MAX_FRAMES. XENMEM_add_to_physmap places frame idx at gpfn:
+ *   idx at or past the maximum (XENMAPIDX_grant_table_status included:
+ *   version 2 only) or a gpfn past the guest's physical address width:
+ *   -EINVAL. What was at gpfn goes, as in Xen's add_to_physmap: guest RAM
+ *   goes back to the host as if given back with decrease_reservation (the
+ *   reservation drops by one; populate_physmap brings it back once the
+ *   frame moves on), another grant frame is unhooked (not placed), a hole
+ *   stays a hole behind the frame. A frame placed before leaves its old
+ *   place, which becomes whatever is there without it (a frame given back
+ *   stays given back), and keeps its contents.
+ * 32-bit callers pass the compat layouts of copy and setup_table (32-bit
+ * frame numbers and list pointer).
+ */
+#include <linux/highmem.h>
+#include <linux/io.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/sched/signal.h>
+#include <linux/string.h>
+#include <asm/barrier.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/grant_table.h>
+
+#include "alloc.h"
+#include "domain.h"
+#include "vcpu.h"
+#include "hypercall.h"
+#include "memory_op.h"
+#include "xen.h"
+#include "xen_domain.h"
+
+#define XEN_GNT_GFN_LIMIT	BIT_ULL(DOMINO_GUEST_PHYS_BITS - PAGE_SHIFT)
+/* Copy or swap ops one hypercall entry does before it continues. */
+#define XEN_GNT_BUDGET		64
+/*
+ * Xen's bound on compare-and-exchange retries on an entry the guest keeps
+ * changing: the guest could otherwise hold the CPU (_set_status_v1).
+ */
+#define XEN_GNT_CMPXCHG_TRIES	5
+/* The grant table's version: the only one (max_grant_version 1). */
+#define XEN_GNT_VERSION		1
+
+/* struct gnttab_copy for 32-bit callers (Xen's compat layout). */
+struct gnttab_copy_compat {
+	struct {
+		u32 u;		/* ref or gmfn */
+		u16 domid;
+		u16 offset;
+	} source, dest;
+	u16 len;
+	u16 flags;
+	s16 status;
+	u16 pad;
+};
+
+/* struct gnttab_setup_table for 32-bit callers. */
+struct gnttab_setup_table_compat {
+	u16 dom;
+	u32 nr_frames;
+	s16 status;
+	u32 frame_list;
+};
+
+static_assert(sizeof(struct gnttab_copy) == 40 &&
+	      offsetof(struct gnttab_copy, status) == 36);
+static_assert(sizeof(struct gnttab_copy_compat) == 24 &&
+	      offsetof(struct gnttab_copy_compat, status) == 20);
+static_assert(offsetof(struct gnttab_setup_table, status) == 8 &&
+	      offsetof(struct gnttab_setup_table_compat, status) == 8);
+static_assert(offsetof(struct gnttab_swap_grant_ref, status) == 8);
+static_assert(sizeof(struct grant_entry_v1) == 8);
+
+/* One copy op, whichever layout it came in. */
+struct gnt_copy_op {
+	u64 src, dst;		/* a ref or a gfn */
+	u16 src_dom, dst_dom;
+	u16 src_off, dst_off;
+	u16 len, flags;
+};
+
+/* One side of a copy: whose memory, and what is held of it. */
+struct gnt_buf {
+	struct domino_domain *d;
+	bool put;		/* a reference on @d to put */
+	bool pinned;		/* grant @ref of @d's is pinned */
+	u32 ref;
+	struct page *page;	/* held */
+};
+
+/* ---- the table ---- */
+
+static unsigned int gnt_nr_entries(const struct xen_gnttab *gt)
+{
+	return gt->nr_frames * XEN_GNTTAB_PER_FRAME;
+}
+
+/* Ref @ref's entry (lock held, @ref checked against the table). */
+static struct grant_entry_v1 *gnt_entry(struct xen_gnttab *gt, u32 ref)
+{
+	struct grant_entry_v1 *e = page_address(gt->frame[ref / XEN_GNTTAB_PER_FRAME]);
+
+	return &e[ref % XEN_GNTTAB_PER_FRAME];
+}
+
+/*
+ * The entry's first 32 bits, flags and domid, which the guest changes
+ * with compare-and-exchange as one word (Linux's gnttab_end_foreign_access
+ * and Xen's grant_combo): Domino changes them the same way.
+ */
+static u32 *gnt_word(struct xen_gnttab *gt, u32 ref)
+{
+	return (u32 *)gnt_entry(gt, ref);
+}
+
+static struct xen_gnt_active *gnt_active(struct xen_gnttab *gt, u32 ref)
+{
+	return &gt->active[ref / XEN_GNTTAB_PER_FRAME][ref % XEN_GNTTAB_PER_FRAME];
+}
+
+/* Frames up to @n exist (lock held, or the table not yet shared). */
+static int gnttab_grow(struct xen_gnttab *gt, unsigned int n)
+{
+	while (gt->nr_frames < n) {
+		struct page *page = domino_alloc_page(GFP_KERNEL_ACCOUNT);
+		struct xen_gnt_active *act =
+			domino_kzalloc(sizeof(*act) * XEN_GNTTAB_PER_FRAME,
+				       GFP_KERNEL_ACCOUNT);
+
+		if (!page || !act) {
+			domino_free_page(page);
+			domino_kfree(act);
+			return -ENOMEM;
+		}
+		gt->frame[gt->nr_frames] = page;
+		gt->active[gt->nr_frames] = act;
+		gt->nr_frames++;
+	}
+	return 0;
+}
+
+int xen_gnttab_init(struct domino_domain *d)
+{
+	struct xen_gnttab *gt = &d->xen->gnttab;
+	unsigned int i;
+
+	mutex_init(&gt->lock);
+	xa_init(&gt->placed);
+	gt->max_frames = XEN_GNTTAB_MAX_FRAMES;
+	for (i = 0; i < XEN_GNTTAB_MAX_FRAMES; i++)
+		gt->gfn[i] = XEN_NO_GFN;
+	/* Xen's INITIAL_NR_GRANT_FRAMES: query_size reports one at once. */
+	if (gnttab_grow(gt, 1)) {
+		xa_destroy(&gt->placed);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* With the domain: no vCPU runs, no copy holds it, its nested tables are gone. */
+void xen_gnttab_free(struct domino_domain *d)
+{
+	struct xen_gnttab *gt = &d->xen->gnttab;
+	unsigned int i;
+
+	for (i = 0; i < gt->nr_frames; i++) {
+		domino_free_page(gt->frame[i]);
+		domino_kfree(gt->active[i]);
+	}
+	gt->nr_frames = 0;
+	xa_destroy(&gt->placed);
+}
+
+bool xen_gnttab_placed(struct xen_gnttab *gt, u64 gfn, u64 nr)
+{
+	unsigned long idx = gfn;
+
+	if (!nr || xa_empty(&gt->placed))
+		return false;
+	return xa_find(&gt->placed, &idx, gfn + nr - 1, XA_PRESENT) != NULL;
+}
+
+u64 domino_xen_frame_pa(struct domino_domain *d, u64 gfn)
+{
+	struct page *page;
+
+	if (!d->xen)
+		return 0;
+	page = xa_load(&d->xen->gnttab.placed, gfn);
+	return page ? page_to_phys(page) : 0;
+}
+
+long xen_gnttab_add_to_physmap(struct domino_domain *d, u64 idx, u64 gfn)
+{
+	struct xen_gnttab *gt = &d->xen->gnttab;
+	unsigned int i;
+	void *prev;
+	u64 old;
+	int r;
+
+	if (idx >= gt->max_frames || gfn >= XEN_GNT_GFN_LIMIT)
+		return -EINVAL;
+	idx = array_index_nospec(idx, gt->max_frames);
+	mutex_lock(&gt->lock);
+	r = gnttab_grow(gt, idx + 1);
+	old = gt->gfn[idx];
+	if (r || old == gfn)
+		goto out;
+	prev = xa_store(&gt->placed, gfn, gt->frame[idx], GFP_KERNEL_ACCOUNT);
+	r = xa_err(prev);
+	if (r)
+		goto out;
+	if (prev) {
+		/* Another frame was there: unhooked, as Xen does with its pages. */
+		for (i = 0; i < gt->nr_frames; i++)
+			if (i != idx && gt->gfn[i] == gfn)
+				gt->gfn[i] = XEN_NO_GFN;
+	} else {
+		/*
+		 * Xen frees the domain's page it replaces. RAM goes back to the
+		 * host as a frame given back; a hole or a frame given back
+		 * before (what Linux uses) has nothing to give.
+		 */
+		xen_extent_out(d, gfn, 1);
+	}
+	if (old != XEN_NO_GFN)
+		xa_erase(&gt->placed, old);
+	gt->gfn[idx] = gfn;
+	domino_memory_zap_gfn(d, gfn);
+	if (old != XEN_NO_GFN)
+		domino_memory_zap_gfn(d, old);
+out:
+	mutex_unlock(&gt->lock);
+	return r;
+}
+
+/* ---- pins: Xen's _set_status_v1 and reduce_status_for_pin ---- */
+
+/*
+ * Check the entry for a first pin (@pinned false: a permit_access grant to
+ * @ldom) and set GTF_reading, with GTF_writing unless @readonly (refused
+ * on a read-only grant), in one compare-and-exchange with what was read.
+ */
+static s16 gnt_set_status(u32 *word, bool pinned, bool readonly, u16 ldom)
+{
+	u32 cur = READ_ONCE(*word), new;
+	unsigned int tries;
+
+	for (tries = 1;; tries++) {
+		u16 flags = cur;
+
+		if (!pinned && ((flags & GTF_type_mask) != GTF_permit_access ||
+				(u16)(cur >> 16) != ldom))
+			return GNTST_general_error;
+		new = cur | GTF_reading;
+		if (!readonly) {
+			if (flags & GTF_readonly)
+				return GNTST_general_error;
+			new |= GTF_writing;
+		}
+		if (try_cmpxchg(word, &cur, new))
+			return GNTST_okay;
+		/* The guest keeps changing it: give up, as Xen does. */
+		if (tries == XEN_GNT_CMPXCHG_TRIES)
+			return GNTST_general_error;
+	}
+}
+
+/*
+ * The flags no pin needs any more go: GTF_writing once no writer is
+ * left, GTF_reading once nobody is. One locked AND, so a guest that keeps
+ * changing the word cannot stall it.
+ */
+static void gnt_reduce(u32 *word, const struct xen_gnt_active *act, bool readonly)
+{
+	u32 clear = 0;
+
+	if (!act->readers && !act->writers)
+		clear |= GTF_reading;
+	if (!readonly && !act->writers)
+		clear |= GTF_writing;
+	if (clear)
+		atomic_andnot(clear, (atomic_t *)word);
+}
+
+/*
+ * The page behind guest frame @gfn of b->d's, held in @b: GNTST_bad_page
+ * when it is not RAM (or not writable RAM to write), GNTST_eagain when it
+ * is not resident and would have to be waited for (Xen's answer for a
+ * frame paged out; Linux retries).
+ */
+static s16 gnt_get_page(struct gnt_buf *b, u64 gfn, bool readonly)
+{
+	int r;
+
+	if (gfn >= XEN_GNT_GFN_LIMIT)
+		return GNTST_bad_page;
+	r = domino_guest_get_page(b->d, gfn << PAGE_SHIFT, !readonly, &b->page);
+	if (r)
+		b->page = NULL;
+	return !r ? GNTST_okay : r == -EAGAIN ? GNTST_eagain : GNTST_bad_page;
+}
+
+/*
+ * Xen's acquire_grant_for_copy for a v1 entry: pin grant @ref of b->d's
+ * table for @ldom and hold the granted page. Statuses: GNTST_bad_gntref
+ * (past the table), GNTST_general_error (not a permit_access grant to
+ * @ldom, revoked, a read-only grant to write, pinned by another domain,
+ * the entry unstable), GNTST_bad_page or GNTST_eagain (gnt_get_page()).
+ */
+static s16 gnt_acquire(struct gnt_buf *b, u32 ref, u16 ldom, bool readonly)
+{
+	struct xen_gnttab *gt = &b->d->xen->gnttab;
+	struct xen_gnt_active *act;
+	bool pinned;
+	u32 *word;
+	s16 st;
+
+	/* Perhaps another domain's: a fatal signal for us ends the wait. */
+	if (mutex_lock_killable(&gt->lock))
+		return GNTST_general_error;
+	if (ref >= gnt_nr_entries(gt)) {
+		st = GNTST_bad_gntref;
+		goto out;
+	}
+	ref = array_index_nospec(ref, gnt_nr_entries(gt));
+	act = gnt_active(gt, ref);
+	word = gnt_word(gt, ref);
+	pinned = act->readers || act->writers;
+	if (pinned && (act->domid != ldom ||
+		       (readonly ? act->readers : act->writers) == U16_MAX)) {
+		st = GNTST_general_error;
+		goto out;
+	}
+	if (!pinned || (!readonly && !act->writers)) {
+		st = gnt_set_status(word, pinned, readonly, ldom);
+		if (st)
+			goto out;
+		if (!pinned) {
+			act->domid = ldom;
+			act->gfn = READ_ONCE(gnt_entry(gt, ref)->frame);
+		}
+	}
+	st = gnt_get_page(b, act->gfn, readonly);
+	if (st) {
+		gnt_reduce(word, act, readonly);
+		goto out;
+	}
+	if (readonly)
+		act->readers++;
+	else
+		act->writers++;
+	b->pinned = true;
+	b->ref = ref;
+	st = GNTST_okay;
+out:
+	mutex_unlock(&gt->lock);
+	return st;
+}
+
+static void gnt_release(struct gnt_buf *b, bool readonly)
+{
+	if (b->pinned) {
+		struct xen_gnttab *gt = &b->d->xen->gnttab;
+		struct xen_gnt_active *act;
+
+		mutex_lock(&gt->lock);
+		act = gnt_active(gt, b->ref);
+		if (readonly)
+			act->readers--;
+		else
+			act->writers--;
+		gnt_reduce(gnt_word(gt, b->ref), act, readonly);
+		mutex_unlock(&gt->lock);
+	}
+	if (b->page) {
+		if (!readonly)
+			set_page_dirty_lock(b->page);
+		put_page(b->page);
+	}
+	if (b->put)
+		domino_domain_put(b->d);
+}
+
+/* ---- GNTTABOP_copy ---- */
+
+/*
+ * Xen's gnttab_copy_lock_domain: a frame number is only for the caller's
+ * own memory, named DOMID_SELF (else GNTST_permission_denied); a grant may
+ * be any Xen domain's, the caller's included (none such, or one without
+ * Xen: GNTST_bad_domain). Domain 0, the host, has no grant table yet.
+ */
+static s16 gnt_buf_domain(struct domino_domain *ld, u16 domid, bool is_ref,
+			  struct gnt_buf *b)
+{
+	if (domid != DOMID_SELF && !is_ref)
+		return GNTST_permission_denied;
+	if (domid == DOMID_SELF || domid == ld->domid) {
+		b->d = ld;
+		return GNTST_okay;
+	}
+	b->d = domid && domid < DOMID_FIRST_RESERVED ? domino_domain_find(domid) : NULL;
+	if (!b->d)
+		return GNTST_bad_domain;
+	b->put = true;
+	return b->d->xen ? GNTST_okay : GNTST_bad_domain;
+}
+
+static s16 gnt_claim(struct domino_domain *ld, struct gnt_buf *b, bool is_ref,
+		     u64 ptr, bool readonly)
+{
+	if (is_ref)
+		return gnt_acquire(b, (u32)ptr, ld->domid, readonly);
+	return gnt_get_page(b, ptr, readonly);
+}
+
+/*
+ * One copy of len bytes from source to dest, each either a frame of the
+ * caller's (gmfn with domid DOMID_SELF) or a grant (ref of domain domid,
+ * with GNTCOPY_source_gref / GNTCOPY_dest_gref). In Xen's order: both
+ * domains, then the source's grant or frame, then the destination's, then
+ * the range (beyond the page: GNTST_bad_copy_arg). A page that is not
+ * resident (swapped out, a file's page not read yet, a userfaultfd range)
+ * is GNTST_eagain, its I/O started: another domain's VMM never makes this
+ * vCPU wait. A grant is pinned for
+ * the copy's duration, so the granter sees GTF_reading (and GTF_writing
+ * for a destination) and its gnttab_end_foreign_access() waits: source
+ * grants for reading, destinations for writing. The bytes are copied
+ * through the host's own mapping of the two pages; a range that overlaps
+ * itself is copied as memmove() would.
+ */
+static s16 gnt_copy_one(struct domino_domain *ld, const struct gnt_copy_op *op)
+{
+	bool src_ref = op->flags & GNTCOPY_source_gref;
+	bool dst_ref = op->flags & GNTCOPY_dest_gref;
+	struct gnt_buf src = {}, dst = {};
+	s16 st;
+
+	st = gnt_buf_domain(ld, op->src_dom, src_ref, &src);
+	if (!st)
+		st = gnt_buf_domain(ld, op->dst_dom, dst_ref, &dst);
+	if (!st)
+		st = gnt_claim(ld, &src, src_ref, op->src, true);
+	if (!st)
+		st = gnt_claim(ld, &dst, dst_ref, op->dst, false);
+	if (!st && (op->src_off + op->len > PAGE_SIZE || op->dst_off + op->len > PAGE_SIZE))
+		st = GNTST_bad_copy_arg;
+	if (!st) {
+		u8 *from, *to;
+
+		/* The offsets checked above hold under speculation too. */
+		barrier_nospec();
+		from = kmap_local_page(src.page);
+		to = kmap_local_page(dst.page);
+		memmove(to + op->dst_off, from + op->src_off, op->len);
+		kunmap_local(to);
+		kunmap_local(from);
+	}
+	gnt_release(&dst, false);
+	gnt_release(&src, true);
+	return st;
+}
+
+static int gnt_read_copy(struct xen_call *c, u64 addr, struct gnt_copy_op *op)
+{
+	struct gnttab_copy_compat o32;
+	struct gnttab_copy o;
+
+	if (c->compat) {
+		if (c->copy_from(c, addr, &o32, sizeof(o32)))
+			return -EFAULT;
+		op->src = o32.source.u;
+		op->src_dom = o32.source.domid;
+		op->src_off = o32.source.offset;
+		op->dst = o32.dest.u;
+		op->dst_dom = o32.dest.domid;
+		op->dst_off = o32.dest.offset;
+		op->len = o32.len;
+		op->flags = o32.flags;
+		return 0;
+	}
+	if (c->copy_from(c, addr, &o, sizeof(o)))
+		return -EFAULT;
+	op->src = o.source.u.gmfn;
+	op->src_dom = o.source.domid;
+	op->src_off = o.source.offset;
+	op->dst = o.dest.u.gmfn;
+	op->dst_dom = o.dest.domid;
+	op->dst_off = o.dest.offset;
+	op->len = o.len;
+	op->flags = o.flags;
+	return 0;
+}
+
+/*
+ * Whether op @i and those after it wait for the guest's next entry (the
+ * @i before it are done in this one): then uop and count are left for it.
+ */
+static bool gnt_preempt(struct xen_call *c, u32 i, u32 count, size_t size)
+{
+	if (!i || (i < XEN_GNT_BUDGET && !need_resched() && !signal_pending(current)))
+		return false;
+	xen_call_set_arg(c, 1, c->arg[1] + (u64)i * size);
+	xen_call_set_arg(c, 2, count - i);
+	return true;
+}
+
+static long gnt_copy(struct xen_call *c, u32 count)
+{
+	size_t size = c->compat ? sizeof(struct gnttab_copy_compat) :
+				  sizeof(struct gnttab_copy);
+	size_t status = c->compat ? offsetof(struct gnttab_copy_compat, status) :
+				    offsetof(struct gnttab_copy, status);
+	u64 uop = c->arg[1];
+	struct gnt_copy_op op;
+	u32 i;
+	s16 st;
+
+	for (i = 0; i < count; i++) {
+		if (gnt_preempt(c, i, count, size))
+			return XEN_HC_CONTINUE;
+		if (gnt_read_copy(c, uop + (u64)i * size, &op))
+			return -EFAULT;
+		st = gnt_copy_one(c->v->d, &op);
+		if (c->copy_to(c, uop + (u64)i * size + status, &st, sizeof(st)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* ---- the other commands ---- */
+
+static s16 gnt_swap_one(struct domino_domain *d, u32 a, u32 b)
+{
+	struct xen_gnttab *gt = &d->xen->gnttab;
+	const struct xen_gnt_active *aa, *ab;
+	u64 *ea, *eb, va, vb;
+	s16 st = GNTST_okay;
+
+	mutex_lock(&gt->lock);
+	if (a >= gnt_nr_entries(gt) || b >= gnt_nr_entries(gt)) {
+		st = GNTST_bad_gntref;
+		goto out;
+	}
+	a = array_index_nospec(a, gnt_nr_entries(gt));
+	b = array_index_nospec(b, gnt_nr_entries(gt));
+	if (a == b)
+		goto out;
+	aa = gnt_active(gt, a);
+	ab = gnt_active(gt, b);
+	if (aa->readers || aa->writers || ab->readers || ab->writers) {
+		st = GNTST_eagain;
+		goto out;
+	}
+	ea = (u64 *)gnt_entry(gt, a);
+	eb = (u64 *)gnt_entry(gt, b);
+	va = READ_ONCE(*ea);
+	vb = READ_ONCE(*eb);
+	WRITE_ONCE(*ea, vb);
+	WRITE_ONCE(*eb, va);
+out:
+	mutex_unlock(&gt->lock);
+	return st;
+}
+
+static long gnt_swap(struct xen_call *c, u32 count)
+{
+	struct gnttab_swap_grant_ref s;
+	u64 uop = c->arg[1];
+	u32 i;
+
+	for (i = 0; i < count; i++) {
+		if (gnt_preempt(c, i, count, sizeof(s)))
+			return XEN_HC_CONTINUE;
+		if (c->copy_from(c, uop + (u64)i * sizeof(s), &s, sizeof(s)))
+			return -EFAULT;
+		s.status = gnt_swap_one(c->v->d, s.ref_a, s.ref_b);
+		if (c->copy_to(c, uop + (u64)i * sizeof(s) +
+			       offsetof(struct gnttab_swap_grant_ref, status),
+			       &s.status, sizeof(s.status)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* Xen's status for a dom argument of query_size and setup_table. */
+static s16 gnt_dom_status(struct xen_call *c, u16 dom)
+{
+	int r = xen_domid_check(c, dom);
+
+	return !r ? GNTST_okay : r == -ESRCH ? GNTST_bad_domain :
+	       GNTST_permission_denied;
+}
+
+static long gnt_query_size(struct xen_call *c, u32 count)
+{
+	struct xen_gnttab *gt = &c->v->d->xen->gnttab;
+	struct gnttab_query_size q;
+
+	if (count != 1)
+		return -EINVAL;
+	if (c->copy_from(c, c->arg[1], &q, sizeof(q)))
+		return -EFAULT;
+	q.status = gnt_dom_status(c, q.dom);
+	if (q.status == GNTST_okay) {
+		mutex_lock(&gt->lock);
+		q.nr_frames = gt->nr_frames;
+		q.max_nr_frames = gt->max_frames;
+		mutex_unlock(&gt->lock);
+	}
+	return c->copy_to(c, c->arg[1], &q, sizeof(q)) ? -EFAULT : 0;
+}
+
+static long gnt_setup_table(struct xen_call *c, u32 count)
+{
+	struct xen_gnttab *gt = &c->v->d->xen->gnttab;
+	struct gnttab_setup_table_compat s32;
+	struct gnttab_setup_table s;
+	u64 list, gfn;
+	u32 nr, i;
+	s16 st;
+	u16 dom;
+
+	if (c->compat && count == 0)
+		return 0;
+	if (count != 1)
+		return -EINVAL;
+	if (c->compat) {
+		if (c->copy_from(c, c->arg[1], &s32, sizeof(s32)))
+			return -EFAULT;
+		dom = s32.dom;
+		nr = s32.nr_frames;
+		list = s32.frame_list;
+	} else {
+		if (c->copy_from(c, c->arg[1], &s, sizeof(s)))
+			return -EFAULT;
+		dom = s.dom;
+		nr = s.nr_frames;
+		list = (u64)(uintptr_t)s.frame_list;
+	}
+	st = gnt_dom_status(c, dom);
+	if (st == GNTST_okay) {
+		mutex_lock(&gt->lock);
+		if (nr > gt->max_frames || gnttab_grow(gt, nr))
+			st = GNTST_general_error;
+		for (i = 0; st == GNTST_okay && i < nr; i++) {
+			u32 gfn32 = gt->gfn[i];
+
+			gfn = gt->gfn[i];
+			/* A 32-bit caller's list holds the low 32 bits, as in Xen. */
+			if (c->compat ? c->copy_to(c, list + i * 4ULL, &gfn32, 4) :
+					c->copy_to(c, list + i * 8ULL, &gfn, 8))
+				st = GNTST_bad_virt_addr;
+		}
+		mutex_unlock(&gt->lock);
+	}
+	return c->copy_to(c, c->arg[1] + offsetof(struct gnttab_setup_table, status),
+			  &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static long gnt_set_version(struct xen_call *c)
+{
+	struct gnttab_set_version v;
+	long r;
+
+	if (c->copy_from(c, c->arg[1], &v, sizeof(v)))
+		return -EFAULT;
+	r = v.version == XEN_GNT_VERSION ? 0 : v.version == 2 ? -ENOMEM : -EINVAL;
+	v.version = XEN_GNT_VERSION;
+	return c->copy_to(c, c->arg[1], &v, sizeof(v)) ? -EFAULT : r;
+}
+
+static long gnt_get_version(struct xen_call *c)
+{
+	struct gnttab_get_version v;
+	int r;
+
+	if (c->copy_from(c, c->arg[1], &v, sizeof(v)))
+		return -EFAULT;
+	r = xen_domid_check(c, v.dom);
+	if (r)
+		return r;
+	v.version = XEN_GNT_VERSION;
+	return c->copy_to(c, c->arg[1] + offsetof(struct gnttab_get_version, version),
+			  &v.version, sizeof(v.version)) ? -EFAULT : 0;
+}
+
+long xen_grant_table_op(struct xen_call *c)
+{
+	u32 cmd = c->arg[0], count = c->arg[2];
+
+	/* Xen's hvm_grant_table_op: the whole cmd, before anything else. */
+	switch (cmd) {
+	case GNTTABOP_query_size:
+	case GNTTABOP_setup_table:
+	case GNTTABOP_set_version:
+	case GNTTABOP_get_version:
+	case GNTTABOP_copy:
+	case GNTTABOP_map_grant_ref:
+	case GNTTABOP_unmap_grant_ref:
+	case GNTTABOP_swap_grant_ref:
+		break;
+	default:
+		return -ENOSYS;
+	}
+	if ((int)count < 0)
+		return -EINVAL;
+
+	switch (cmd) {
+	case GNTTABOP_query_size:
+		return gnt_query_size(c, count);
+	case GNTTABOP_setup_table:
+		return gnt_setup_table(c, count);
+	case GNTTABOP_set_version:
+		return gnt_set_version(c);
+	case GNTTABOP_get_version:
+		return gnt_get_version(c);
+	case GNTTABOP_copy:
+		return gnt_copy(c, count);
+	case GNTTABOP_swap_grant_ref:
+		return gnt_swap(c, count);
+	default:
+		/* map and unmap: see the top of this file. */
+		return -ENOSYS;
+	}
+}
