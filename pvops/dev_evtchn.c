@@ -147,7 +147,11 @@ static int dom0_ring_grow(struct dom0_file *f, unsigned int nr)
 	ring = domino_kzalloc(size * sizeof(*ring), GFP_KERNEL_ACCOUNT);
 	if (!ring)
 		return -ENOMEM;
-	mutex_lock(&f->read_lock);
+	/* A reader may sit in copy_to_user on a stalled buffer: killable. */
+	if (mutex_lock_killable(&f->read_lock)) {
+		domino_kfree(ring);
+		return -EINTR;
+	}
 	spin_lock(&f->ring_lock);
 	for (i = f->cons; i != f->prod; i++)
 		ring[i & (size - 1)] = f->ring[i & (f->ring_size - 1)];

@@ -202,7 +202,11 @@ int xen_gnttab_init(struct domino_domain *d)
 	return 0;
 }
 
-/* With the domain: no vCPU runs, no copy holds it, its nested tables are gone. */
+/*
+ * With the domain: no vCPU runs and no copy holds it. Its nested tables
+ * still name the frames until the memory goes next, but nothing reads
+ * through them (no vCPU, and a new one flushes on entry).
+ */
 void xen_gnttab_free(struct domino_domain *d)
 {
 	struct xen_gnttab *gt = &d->xen->gnttab;
@@ -238,6 +242,7 @@ u64 domino_xen_frame_pa(struct domino_domain *d, u64 gfn)
 long xen_gnttab_add_to_physmap(struct domino_domain *d, u64 idx, u64 gfn)
 {
 	struct xen_gnttab *gt = &d->xen->gnttab;
+	bool give_back = false;
 	unsigned int i;
 	void *prev;
 	u64 old;
@@ -251,6 +256,7 @@ long xen_gnttab_add_to_physmap(struct domino_domain *d, u64 idx, u64 gfn)
 	old = gt->gfn[idx];
 	if (r || old == gfn)
 		goto out;
+	give_back = false;
 	prev = xa_store(&gt->placed, gfn, gt->frame[idx], GFP_KERNEL_ACCOUNT);
 	r = xa_err(prev);
 	if (r)
@@ -264,9 +270,11 @@ long xen_gnttab_add_to_physmap(struct domino_domain *d, u64 idx, u64 gfn)
 		/*
 		 * Xen frees the domain's page it replaces. RAM goes back to the
 		 * host as a frame given back; a hole or a frame given back
-		 * before (what Linux uses) has nothing to give.
+		 * before (what Linux uses) has nothing to give. Done once the
+		 * lock is dropped: other domains' copies wait on it, and giving
+		 * memory back may wait on this domain's VMM.
 		 */
-		xen_extent_out(d, gfn, 1);
+		give_back = true;
 	}
 	if (old != XEN_NO_GFN)
 		xa_erase(&gt->placed, old);
@@ -276,6 +284,8 @@ long xen_gnttab_add_to_physmap(struct domino_domain *d, u64 idx, u64 gfn)
 		domino_memory_zap_gfn(d, old);
 out:
 	mutex_unlock(&gt->lock);
+	if (give_back)
+		xen_extent_out(d, gfn, 1);
 	return r;
 }
 
@@ -343,7 +353,8 @@ static s16 gnt_get_page(struct gnt_buf *b, u64 gfn, bool readonly)
 	r = domino_guest_get_page(b->d, gfn << PAGE_SHIFT, !readonly, &b->page);
 	if (r)
 		b->page = NULL;
-	return !r ? GNTST_okay : r == -EAGAIN ? GNTST_eagain : GNTST_bad_page;
+	return !r ? GNTST_okay : r == -EAGAIN ? GNTST_eagain :
+	       r == -EINTR ? GNTST_general_error : GNTST_bad_page;
 }
 
 /*
@@ -661,6 +672,7 @@ static long gnt_setup_table(struct xen_call *c, u32 count)
 	struct xen_gnttab *gt = &c->v->d->xen->gnttab;
 	struct gnttab_setup_table_compat s32;
 	struct gnttab_setup_table s;
+	u64 snap[XEN_GNTTAB_MAX_FRAMES];
 	u64 list, gfn;
 	u32 nr, i;
 	s16 st;
@@ -684,20 +696,28 @@ static long gnt_setup_table(struct xen_call *c, u32 count)
 		list = (u64)(uintptr_t)s.frame_list;
 	}
 	st = gnt_dom_status(c, dom);
+	if (st == GNTST_okay && nr > gt->max_frames)
+		st = GNTST_general_error;
 	if (st == GNTST_okay) {
+		/*
+		 * A snapshot, written out after the lock: other domains' copies
+		 * wait on it, and the guest's memory may stall (its VMM).
+		 */
 		mutex_lock(&gt->lock);
-		if (nr > gt->max_frames || gnttab_grow(gt, nr))
+		if (gnttab_grow(gt, nr))
 			st = GNTST_general_error;
-		for (i = 0; st == GNTST_okay && i < nr; i++) {
-			u32 gfn32 = gt->gfn[i];
-
-			gfn = gt->gfn[i];
-			/* A 32-bit caller's list holds the low 32 bits, as in Xen. */
-			if (c->compat ? c->copy_to(c, list + i * 4ULL, &gfn32, 4) :
-					c->copy_to(c, list + i * 8ULL, &gfn, 8))
-				st = GNTST_bad_virt_addr;
-		}
+		for (i = 0; st == GNTST_okay && i < nr; i++)
+			snap[i] = gt->gfn[array_index_nospec(i, gt->max_frames)];
 		mutex_unlock(&gt->lock);
+	}
+	for (i = 0; st == GNTST_okay && i < nr; i++) {
+		u32 gfn32 = snap[i];
+
+		gfn = snap[i];
+		/* A 32-bit caller's list holds the low 32 bits, as in Xen. */
+		if (c->compat ? c->copy_to(c, list + i * 4ULL, &gfn32, 4) :
+				c->copy_to(c, list + i * 8ULL, &gfn, 8))
+			st = GNTST_bad_virt_addr;
 	}
 	return c->copy_to(c, c->arg[1] + offsetof(struct gnttab_setup_table, status),
 			  &st, sizeof(st)) ? -EFAULT : 0;

@@ -688,7 +688,9 @@ int domino_guest_get_page(struct domino_domain *d, u64 gpa, bool write,
 
 	if (gpa >= GPA_LIMIT)
 		return -EFAULT;
-	mutex_lock(&d->slots_lock);
+	/* The granter's VMM may hold it across a stalled fault: killable. */
+	if (mutex_lock_killable(&d->slots_lock))
+		return -EINTR;
 	s = memslot_find(d, gpa);
 	if (!s || (write && (s->flags & DOMINO_MEM_READONLY)) ||
 	    domino_xen_absent(d, gpa >> PAGE_SHIFT, 1))
