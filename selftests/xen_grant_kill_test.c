@@ -50,17 +50,6 @@ struct gnt_entry {
 	uint32_t frame;		/* cppcheck-suppress unusedStructMember */
 };
 
-struct gnt_copy {
-	uint64_t src;
-	uint16_t src_dom, src_off;
-	uint32_t pad0;			/* cppcheck-suppress unusedStructMember */
-	uint64_t dst;
-	uint16_t dst_dom, dst_off;
-	uint32_t pad1;			/* cppcheck-suppress unusedStructMember */
-	uint16_t len, flags;
-	int16_t status;
-	uint16_t pad2;			/* cppcheck-suppress unusedStructMember */
-};
 
 struct reservation {
 	uint64_t extent_start, nr_extents;	/* cppcheck-suppress unusedStructMember */

@@ -75,17 +75,6 @@ struct gnt_entry {
 	uint32_t frame;
 };
 
-struct gnt_copy {
-	uint64_t src;
-	uint16_t src_dom, src_off;
-	uint32_t pad0;			/* cppcheck-suppress unusedStructMember */
-	uint64_t dst;
-	uint16_t dst_dom, dst_off;
-	uint32_t pad1;			/* cppcheck-suppress unusedStructMember */
-	uint16_t len, flags;
-	int16_t status;
-	uint16_t pad2;			/* cppcheck-suppress unusedStructMember */
-};
 
 struct gnt_copy32 {
 	uint32_t src;

@@ -69,6 +69,19 @@ struct shared_info {
 	uint32_t wc_version, wc_sec, wc_nsec, wc_sec_hi;	/* cppcheck-suppress unusedStructMember */
 };
 
+/* struct gnttab_copy (grant_table.h), 64-bit. */
+struct gnt_copy {
+	uint64_t src;
+	uint16_t src_dom, src_off;
+	uint32_t pad0;			/* cppcheck-suppress unusedStructMember */
+	uint64_t dst;
+	uint16_t dst_dom, dst_off;
+	uint32_t pad1;			/* cppcheck-suppress unusedStructMember */
+	uint16_t len, flags;
+	int16_t status;
+	uint16_t pad2;			/* cppcheck-suppress unusedStructMember */
+};
+
 /* Xen system time in ns, as Linux's pvclock_clocksource_read() does. */
 static inline uint64_t xen_time_read(const volatile struct time_info *t)
 {
