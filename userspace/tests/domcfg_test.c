@@ -15,30 +15,11 @@
 
 #include "domcfg.h"
 
+#include "unit_tap.h"
+
 #define FILE_NAME "t.cfg"
 
-static unsigned int nr, failed;
 static char err[512];
-
-static void result(bool ok, const char *what)
-{
-	printf("%s %u %s\n", ok ? "ok" : "not ok", ++nr, what);
-	failed += !ok;
-}
-
-/* A diagnostic line that is false, so checks chain with &&. */
-__attribute__((format(printf, 1, 2)))
-static bool diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	return false;
-}
 
 static int parse(struct domcfg *c, const char *text)
 {

@@ -21,26 +21,7 @@
 
 #include "domctl.h"
 
-static unsigned int nr, failed;
-
-static void result(bool ok, const char *what)
-{
-	printf("%s %u %s\n", ok ? "ok" : "not ok", ++nr, what);
-	failed += !ok;
-}
-
-__attribute__((format(printf, 1, 2)))
-static bool diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	return false;
-}
+#include "unit_tap.h"
 
 #define GOOD "domid=7 name=web-01 memory=1024 vcpus=2 state=blocked " \
 	     "cputime_ns=123456789 stop_reason=none"

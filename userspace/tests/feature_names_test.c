@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "libdomino.h"
+#include "unit_tap.h"
 
 static const struct { unsigned long long bit; const char *macro; } all_bits[] = {
 #define X(name) { name, #name },
@@ -16,14 +17,6 @@ static const struct { unsigned long long bit; const char *macro; } all_bits[] = 
 };
 
 #define N (sizeof(all_bits) / sizeof(all_bits[0]))
-
-static unsigned int nr, failed;
-
-static void result(bool ok, const char *what)
-{
-	printf("%s %u %s\n", ok ? "ok" : "not ok", ++nr, what);
-	failed += !ok;
-}
 
 int main(void)
 {

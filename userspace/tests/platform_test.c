@@ -13,32 +13,12 @@
 
 #include "platform.h"
 
+#include "unit_tap.h"
+
 #define EVT	0x600
 #define CNT	0x604
 #define RST	0x608
 #define PVP	0x505
-
-static unsigned int nr, failed;
-
-static void result(bool ok, const char *what)
-{
-	printf("%s %u %s\n", ok ? "ok" : "not ok", ++nr, what);
-	failed += !ok;
-}
-
-/* A diagnostic line that is false, so checks chain with &&. */
-__attribute__((format(printf, 1, 2)))
-static bool diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	return false;
-}
 
 static bool numeq(const char *what, unsigned long got, unsigned long want)
 {

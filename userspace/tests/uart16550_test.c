@@ -14,6 +14,8 @@
 
 #include "uart16550.h"
 
+#include "unit_tap.h"
+
 /* Register bits, as the 8250 driver names them (serial_reg.h values). */
 #define IER_RDI		0x01
 #define IER_THRI	0x02
@@ -56,28 +58,6 @@
 #define MSR_RI		0x40
 #define MSR_DCD		0x80
 #define MSR_STATUS	0xf0
-
-static unsigned int nr, failed;
-
-static void result(bool ok, const char *what)
-{
-	printf("%s %u %s\n", ok ? "ok" : "not ok", ++nr, what);
-	failed += !ok;
-}
-
-/* A diagnostic line that is false, so checks chain with &&. */
-__attribute__((format(printf, 1, 2)))
-static bool diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	return false;
-}
 
 static bool numeq(const char *what, unsigned long got, unsigned long want)
 {

@@ -16,27 +16,7 @@
 
 #include "xencons.h"
 
-static unsigned int nr, failed;
-
-static void result(bool ok, const char *what)
-{
-	printf("%s %u %s\n", ok ? "ok" : "not ok", ++nr, what);
-	failed += !ok;
-}
-
-/* A diagnostic line that is false, so checks chain with &&. */
-__attribute__((format(printf, 1, 2)))
-static bool diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	return false;
-}
+#include "unit_tap.h"
 
 static bool numeq(const char *what, long got, long want)
 {
