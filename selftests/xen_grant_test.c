@@ -183,23 +183,7 @@ static inline long gnttab_regs(uint64_t cmd, uint64_t *uop, uint64_t *count)
 /* grant_table_op from 32-bit code (compatibility mode), as xen_memory_test does. */
 static long gnttab32(uint32_t cmd, const void *uop, uint32_t count)
 {
-	uint32_t stub = (uint32_t)(uintptr_t)(xen_hcall_page +
-					      HC_GRANT_TABLE_OP * XEN_STUB_SIZE);
-	uint32_t ecx = (uint32_t)(uintptr_t)uop;
-	uint64_t ret;
-
-	__asm__ volatile("pushq $0x18\n\t"
-			 "leaq 1f(%%rip), %%rax\n\t"
-			 "pushq %%rax\n\t"
-			 "lretq\n\t"
-			 ".code32\n"
-			 "1:\tcall *%%esi\n\t"
-			 "ljmp $0x08, $2f\n\t"
-			 ".code64\n"
-			 "2:"
-			 : "=&a"(ret), "+b"(cmd), "+c"(ecx), "+d"(count), "+S"(stub)
-			 : : "rdi", "memory");
-	return (int32_t)ret;
+	return xen_hcall32(HC_GRANT_TABLE_OP, &cmd, (uint32_t)(uintptr_t)uop, count);
 }
 
 static long physmap(uint16_t domid, uint64_t idx, uint64_t gfn)

@@ -132,32 +132,14 @@ static long query(unsigned int op, uint16_t domid)
 	return memop(op, &domid, NULL);
 }
 
-/*
- * memory_op from 32-bit code: a far return into the 32-bit code segment
- * the library's GDT has (compatibility mode), a call to the same stub
- * (its ret pops 4 bytes there), a far jump back. Arguments in EBX and
- * ECX; *@ebx_out is cmd as the call left it.
- */
+/* memory_op from 32-bit code; *@ebx_out is cmd as the call left it. */
 static long memop32(uint32_t cmd, const void *arg, uint32_t *ebx_out)
 {
-	uint32_t stub = (uint32_t)(uintptr_t)(xen_hcall_page + HC_MEMORY_OP * XEN_STUB_SIZE);
-	uint32_t ecx = (uint32_t)(uintptr_t)arg;
-	uint64_t ret;
+	long r = xen_hcall32(HC_MEMORY_OP, &cmd, (uint32_t)(uintptr_t)arg, 0);
 
-	__asm__ volatile("pushq $0x18\n\t"
-			 "leaq 1f(%%rip), %%rax\n\t"
-			 "pushq %%rax\n\t"
-			 "lretq\n\t"
-			 ".code32\n"
-			 "1:\tcall *%%esi\n\t"
-			 "ljmp $0x08, $2f\n\t"
-			 ".code64\n"
-			 "2:"
-			 : "=&a"(ret), "+b"(cmd), "+c"(ecx), "+S"(stub)
-			 : : "rdx", "rdi", "memory");
 	if (ebx_out)
 		*ebx_out = cmd;
-	return (int32_t)ret;
+	return r;
 }
 
 /* Write every page of [gpa, +pages): each gets its own frame number. */

@@ -47,6 +47,33 @@ static inline long xen_hcall(unsigned int nr, uint64_t a1, uint64_t a2)
 	return xen_hcall3(nr, a1, a2, 0);
 }
 
+/*
+ * Hypercall @nr through its stub from 32-bit code (compatibility mode):
+ * a far return into the 32-bit code segment (0x18), the call (the stub's
+ * ret pops 4 bytes there), a far jump back. Arguments in EBX, ECX, EDX
+ * (Xen's 32-bit convention); *@ebx is EBX as the call left it (a
+ * continuation's progress).
+ */
+static inline long xen_hcall32(unsigned int nr, uint32_t *ebx, uint32_t ecx,
+			       uint32_t edx)
+{
+	uint32_t stub = (uint32_t)(uintptr_t)(xen_hcall_page + nr * XEN_STUB_SIZE);
+	uint64_t ret;
+
+	__asm__ volatile("pushq $0x18\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n\t"
+			 ".code32\n"
+			 "1:\tcall *%%esi\n\t"
+			 "ljmp $0x08, $2f\n\t"
+			 ".code64\n"
+			 "2:"
+			 : "=&a"(ret), "+b"(*ebx), "+c"(ecx), "+d"(edx), "+S"(stub)
+			 : : "rdi", "memory");
+	return (int32_t)ret;
+}
+
 /* The 64-bit layouts of include/xen/interface/xen.h. */
 struct time_info {
 	uint32_t version, pad0;		/* cppcheck-suppress unusedStructMember */
