@@ -61,6 +61,7 @@ enum dom0_port_state {
 	DOM0_UNBOUND,		/* waits for @remote_dom to bind it */
 	DOM0_INTERDOMAIN,	/* bound to a guest's port (@h) */
 	DOM0_VIRQ,
+	DOM0_LOCAL,		/* bound to another port of domain 0 (@peer) */
 };
 
 struct dom0_file;
@@ -70,12 +71,15 @@ struct dom0_file;
  * @node, which the file's bind_lock guards).
  *
  * @enabled: it may fire (Linux's unmasked); @pending: it fired while not.
- * @remote_dom: UNBOUND, INTERDOMAIN: the guest (who may bind it / who did).
+ * @remote_dom: UNBOUND, INTERDOMAIN: the guest (who may bind it / who did);
+ *            0 for a port of domain 0's own (loopback, as xenstored binds
+ *            the host's xenbus port, /proc/xen/xsd_port).
  */
 struct dom0_port {
 	struct list_head node;
 	struct dom0_file *f;
 	struct xen_evtchn_host *h;
+	struct dom0_port *peer;
 	u32 port;
 	u32 virq;
 	u16 remote_dom;
@@ -304,6 +308,12 @@ static void dom0_port_close(struct dom0_file *f, struct dom0_port *dp)
 	}
 	if (dp->state == DOM0_VIRQ && dom0_virq[dp->virq] == dp)
 		dom0_virq[dp->virq] = NULL;
+	if (dp->peer) {
+		/* Its other end waits for domain 0 again, as a guest's would. */
+		dp->peer->peer = NULL;
+		dp->peer->state = DOM0_UNBOUND;
+		dp->peer = NULL;
+	}
 	__xa_erase(&dom0_ports, dp->port);
 	xa_unlock(&dom0_ports);
 	list_del(&dp->node);
@@ -358,10 +368,11 @@ static long dom0_bind_unbound(struct dom0_file *f, u32 remote_dom)
 	struct dom0_port *dp;
 
 	/*
-	 * As Xen, the domain need not exist yet; domain 0 itself and the
-	 * reserved ids are refused (no loopback in domain 0).
+	 * As Xen, the domain need not exist yet; domain 0 itself is allowed
+	 * (a loopback pair, as a dom0 kernel's xenbus port for xenstored);
+	 * the reserved ids are refused.
 	 */
-	if (!remote_dom || remote_dom > DOMINO_DOMID_MAX)
+	if (remote_dom > DOMINO_DOMID_MAX)
 		return -EINVAL;
 	dp = dom0_port_new(f);
 	if (IS_ERR(dp))
@@ -370,6 +381,39 @@ static long dom0_bind_unbound(struct dom0_file *f, u32 remote_dom)
 	dp->state = DOM0_UNBOUND;
 	dp->remote_dom = remote_dom;
 	xa_unlock(&dom0_ports);
+	return dom0_port_add(f, dp);
+}
+
+/*
+ * Bind to domain 0's own port @remote_port, left unbound for domain 0
+ * (BIND_UNBOUND_PORT with remote domain 0, or the host's xenbus port): a
+ * loopback pair, each end's notify firing the other.
+ */
+static long dom0_bind_local(struct dom0_file *f, u32 remote_port)
+{
+	struct dom0_port *dp, *peer;
+	long r = -EINVAL;
+
+	dp = dom0_port_new(f);
+	if (IS_ERR(dp))
+		return PTR_ERR(dp);
+	xa_lock(&dom0_ports);
+	peer = remote_port && remote_port < XEN_DOM0_PORTS ?
+	       xa_load(&dom0_ports, remote_port) : NULL;
+	if (peer && peer->state == DOM0_UNBOUND && peer->remote_dom == 0) {
+		peer->state = DOM0_LOCAL;
+		peer->peer = dp;
+		dp->state = DOM0_LOCAL;
+		dp->peer = peer;
+		/* As for a guest's port: the binder's new port starts pending. */
+		dom0_port_fire(dp);
+		r = 0;
+	}
+	xa_unlock(&dom0_ports);
+	if (r) {
+		dom0_port_discard(dp);
+		return r;
+	}
 	return dom0_port_add(f, dp);
 }
 
@@ -382,6 +426,8 @@ static long dom0_bind_interdomain(struct dom0_file *f, u32 remote_dom, u32 remot
 	struct xen_evtchn *e;
 	long r;
 
+	if (remote_dom == 0)
+		return dom0_bind_local(f, remote_port);
 	d = remote_dom <= DOMINO_DOMID_MAX ? domino_domain_find(remote_dom) : NULL;
 	if (!d)
 		return -ESRCH;
@@ -446,6 +492,8 @@ static long dom0_notify(struct dom0_file *f, u32 port)
 	if (!dp)
 		return -ENOTCONN;
 	xa_lock(&dom0_ports);
+	if (dp->peer)
+		dom0_port_fire(dp->peer);
 	/* A domain on its way out still has its ends until they are freed. */
 	if (dp->h && kref_get_unless_zero(&dp->h->d->ref)) {
 		d = dp->h->d;
@@ -667,25 +715,18 @@ static int dom0_evtchn_fasync(int fd, struct file *file, int on)
 	return fasync_helper(fd, file, on, &f->fasync);
 }
 
-static int dom0_evtchn_open(struct inode *inode, struct file *file)
+static void dom0_file_init(struct dom0_file *f)
 {
-	struct dom0_file *f = domino_kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
-
-	if (!f)
-		return -ENOMEM;
 	mutex_init(&f->bind_lock);
 	INIT_LIST_HEAD(&f->ports);
 	f->restrict_domid = DOM0_UNRESTRICTED;
 	spin_lock_init(&f->ring_lock);
 	mutex_init(&f->read_lock);
 	init_waitqueue_head(&f->wait);
-	file->private_data = f;
-	return stream_open(inode, file);
 }
 
-static int dom0_evtchn_release(struct inode *inode, struct file *file)
+static void dom0_file_close_all(struct dom0_file *f)
 {
-	struct dom0_file *f = file->private_data;
 	struct dom0_port *dp, *tmp;
 
 	mutex_lock(&f->bind_lock);
@@ -693,6 +734,25 @@ static int dom0_evtchn_release(struct inode *inode, struct file *file)
 		dom0_port_close(f, dp);
 	mutex_unlock(&f->bind_lock);
 	domino_kfree(f->ring);
+	f->ring = NULL;
+}
+
+static int dom0_evtchn_open(struct inode *inode, struct file *file)
+{
+	struct dom0_file *f = domino_kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
+
+	if (!f)
+		return -ENOMEM;
+	dom0_file_init(f);
+	file->private_data = f;
+	return stream_open(inode, file);
+}
+
+static int dom0_evtchn_release(struct inode *inode, struct file *file)
+{
+	struct dom0_file *f = file->private_data;
+
+	dom0_file_close_all(f);
 	domino_kfree(f);
 	return 0;
 }
@@ -720,20 +780,47 @@ static struct miscdevice dom0_evtchn_dev = {
 
 static bool dom0_evtchn_registered;
 
+/*
+ * The host's xenbus end: what a Xen dom0 kernel allocates for its own
+ * xenstore connection (xenstored_local_init) and shows as
+ * /proc/xen/xsd_port. Xenstored binds it when it starts (dom0_init) and
+ * serves domain 0's ring (/proc/xen/xsd_kva) through it; nothing in the
+ * module talks on that ring, which keeps xenstored's dom0 bookkeeping as
+ * on Xen. Its events land in this file's ring, read by nobody: a port
+ * fires once until unmasked, so that costs one slot.
+ */
+static struct dom0_file dom0_xenbus_file;
+static u32 dom0_xenbus_port;
+
+u32 domino_xen_xenbus_port(void)
+{
+	return dom0_xenbus_port;
+}
+
 void domino_xen_dev_init(void)
 {
 	int r = misc_register(&dom0_evtchn_dev);
+	long port;
 
 	/* Linux's own driver (a real Xen dom0) keeps the name: we do without. */
 	if (r)
 		pr_warn("/dev/xen/evtchn not registered (%d); Domino's guests have no domain 0 ports\n",
 			r);
 	dom0_evtchn_registered = !r;
+
+	dom0_file_init(&dom0_xenbus_file);
+	mutex_lock(&dom0_xenbus_file.bind_lock);
+	port = dom0_bind_unbound(&dom0_xenbus_file, 0);
+	mutex_unlock(&dom0_xenbus_file.bind_lock);
+	if (port < 0)
+		pr_warn("no xenbus port for domain 0 (%ld): xenstored cannot start\n", port);
+	dom0_xenbus_port = port > 0 ? port : 0;
 }
 
 void domino_xen_dev_exit(void)
 {
 	if (dom0_evtchn_registered)
 		misc_deregister(&dom0_evtchn_dev);
+	dom0_file_close_all(&dom0_xenbus_file);
 	WARN_ON(!xa_empty(&dom0_ports));
 }

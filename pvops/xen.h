@@ -87,6 +87,11 @@ void domino_xen_memory_changed(struct domino_domain *d, u64 gpa, u64 size);
  */
 void domino_xen_dev_init(void);
 void domino_xen_dev_exit(void);
+/* Domain 0's xenbus port for xenstored (pvops/dev_evtchn.c), 0 if none. */
+u32 domino_xen_xenbus_port(void);
+/* /proc/xen (pvops/proc_xen.c), after domino_xen_dev_init, before its exit. */
+void domino_xen_proc_init(void);
+void domino_xen_proc_exit(void);
 /*
  * A domain died or shut down: domain 0's VIRQ_DOM_EXC fires, if bound
  * (xenstored's cue to look for dead domains). Any process context.

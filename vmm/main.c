@@ -143,6 +143,7 @@ static int __init domino_init(void)
 		return r;
 	}
 	domino_xen_dev_init();
+	domino_xen_proc_init();
 	pr_info("loaded, API version %d, /dev/%s ready\n", DOMINO_API_VERSION,
 		domino_miscdev.name);
 	return 0;
@@ -152,6 +153,7 @@ static void __exit domino_exit(void)
 {
 	long objects, pages;
 
+	domino_xen_proc_exit();
 	domino_xen_dev_exit();
 	misc_deregister(&domino_miscdev);
 	domino_domain_exit();
