@@ -482,8 +482,6 @@ static bool vcpu_exists(struct domino_domain *d, u32 id)
 
 static long evtchn_alloc_unbound(struct domino_domain *d, struct evtchn_alloc_unbound *a)
 {
-	struct xen_evtchn_domain *ed = &d->xen->evtchn;
-	struct xen_evtchn *e;
 	u32 port;
 	long r;
 
@@ -493,13 +491,28 @@ static long evtchn_alloc_unbound(struct domino_domain *d, struct evtchn_alloc_un
 		a->remote_dom = d->domid;
 	else if (a->remote_dom >= DOMID_FIRST_RESERVED)
 		return -EINVAL;
-	mutex_lock(&ed->lock);
+	r = xen_evtchn_alloc_unbound(d, a->remote_dom, &port);
+	if (!r)
+		a->port = port;
+	return r;
+}
+
+long xen_evtchn_alloc_unbound(struct domino_domain *d, u16 remote_dom, u32 *portp)
+{
+	struct xen_evtchn_domain *ed = &d->xen->evtchn;
+	struct xen_evtchn *e;
+	u32 port;
+	long r;
+
+	/* The toolstack's call may meet a guest's VMM stalled in its lock. */
+	if (mutex_lock_killable(&ed->lock))
+		return -EINTR;
 	r = evtchn_alloc_port(d, &port);
 	if (!r) {
 		e = xen_evtchn_port(ed, port);
 		e->state = XEN_ECS_UNBOUND;
-		e->remote_dom = a->remote_dom;
-		a->port = port;
+		e->remote_dom = remote_dom;
+		*portp = port;
 	}
 	mutex_unlock(&ed->lock);
 	return r;

@@ -182,6 +182,8 @@ void xen_evtchn_host_free(struct xen_evtchn_host *h);
 void xen_evtchn_host_notify(struct xen_evtchn_host *h);
 /* Whether @e waits for domain 0 to bind it (lock held). */
 bool xen_evtchn_waits_for_dom0(const struct xen_evtchn *e);
+/* A new port of @d's, unbound for @remote_dom (checked by the caller). */
+long xen_evtchn_alloc_unbound(struct domino_domain *d, u16 remote_dom, u32 *port);
 
 /*
  * pvops/dev_evtchn.c: domain 0's ports (/dev/xen/evtchn). The guest binds

@@ -30,6 +30,7 @@
 #include "xen.h"
 #include "xen_domain.h"
 #include "evtchn.h"
+#include "grant_table.h"
 
 static void host_raise_work(struct work_struct *w)
 {
@@ -238,6 +239,8 @@ long domino_xen_domain_ioctl(struct domino_domain *d, unsigned int cmd,
 		struct domino_xen_evtchn_bind bind;
 		struct domino_xen_evtchn_unbind unbind;
 		struct domino_xen_param param;
+		struct domino_xen_evtchn_alloc alloc;
+		struct domino_xen_gnttab_seed seed;
 	} u;
 	long r;
 
@@ -246,6 +249,8 @@ long domino_xen_domain_ioctl(struct domino_domain *d, unsigned int cmd,
 	case DOMINO_XEN_EVTCHN_UNBIND:
 	case DOMINO_XEN_SET_PARAM:
 	case DOMINO_XEN_GET_PARAM:
+	case DOMINO_XEN_EVTCHN_ALLOC_UNBOUND:
+	case DOMINO_XEN_GNTTAB_SEED:
 		break;
 	default:
 		return -ENOTTY;
@@ -262,6 +267,13 @@ long domino_xen_domain_ioctl(struct domino_domain *d, unsigned int cmd,
 		return host_unbind(d, &u.unbind);
 	case DOMINO_XEN_SET_PARAM:
 		return xen_host_param(d, &u.param, true);
+	case DOMINO_XEN_GNTTAB_SEED:
+		return xen_gnttab_seed(d, &u.seed);
+	case DOMINO_XEN_EVTCHN_ALLOC_UNBOUND:
+		if (u.alloc.remote_dom > DOMINO_DOMID_MAX)
+			return -EINVAL;
+		r = xen_evtchn_alloc_unbound(d, u.alloc.remote_dom, &u.alloc.port);
+		break;
 	default:
 		r = xen_host_param(d, &u.param, false);
 		break;

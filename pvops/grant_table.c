@@ -191,7 +191,8 @@ int xen_gnttab_init(struct domino_domain *d)
 
 	mutex_init(&gt->lock);
 	xa_init(&gt->placed);
-	gt->max_frames = XEN_GNTTAB_MAX_FRAMES;
+	/* xl.cfg's max_grant_frames, checked against ours at creation. */
+	gt->max_frames = min_t(u32, d->max_grant_frames, XEN_GNTTAB_MAX_FRAMES);
 	for (i = 0; i < XEN_GNTTAB_MAX_FRAMES; i++)
 		gt->gfn[i] = XEN_NO_GFN;
 	/* Xen's INITIAL_NR_GRANT_FRAMES: query_size reports one at once. */
@@ -788,4 +789,47 @@ long xen_grant_table_op(struct xen_call *c)
 		/* map and unmap: see the top of this file. */
 		return -ENOSYS;
 	}
+}
+
+/* ---- the toolstack's side ---- */
+
+/*
+ * DOMINO_XEN_GNTTAB_SEED (uapi/linux/domino.h). The entry is written as
+ * the toolstack writes it into the guest's frame under Xen: frame and
+ * domid first, then the flags that make it valid, so a mapper never sees
+ * a permit_access entry with the old frame. An entry pinned right now
+ * (a copy, a gntdev mapping) is refused: its pins name the old frame.
+ */
+long xen_gnttab_seed(struct domino_domain *d, const struct domino_xen_gnttab_seed *s)
+{
+	struct xen_gnttab *gt = &d->xen->gnttab;
+	struct grant_entry_v1 *e;
+	struct xen_gnt_active *act;
+	long r = 0;
+
+	if (s->ref >= DOMINO_XEN_GNTTAB_RESERVED || s->domid >= DOMID_FIRST_RESERVED ||
+	    s->gfn >= XEN_GNT_GFN_LIMIT || s->gfn > U32_MAX)
+		return -EINVAL;
+	if (s->flags && s->flags != GTF_permit_access &&
+	    s->flags != (GTF_permit_access | GTF_readonly))
+		return -EINVAL;
+	if (mutex_lock_killable(&gt->lock))
+		return -EINTR;
+	e = gnt_entry(gt, s->ref);
+	act = gnt_active(gt, s->ref);
+	if (act->readers || act->writers ||
+	    (READ_ONCE(e->flags) & (GTF_reading | GTF_writing))) {
+		r = -EBUSY;
+		goto out;
+	}
+	WRITE_ONCE(e->flags, 0);
+	/* The entry is invalid before its frame and domid change. */
+	smp_wmb();
+	WRITE_ONCE(e->frame, (u32)s->gfn);
+	WRITE_ONCE(e->domid, s->domid);
+	smp_wmb();
+	WRITE_ONCE(e->flags, s->flags);
+out:
+	mutex_unlock(&gt->lock);
+	return r;
 }

@@ -23,6 +23,7 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <xen/interface/grant_table.h>
+#include <linux/domino.h>
 
 struct domino_domain;
 struct page;
@@ -31,7 +32,7 @@ struct page;
  * Frames a domain may have: Xen 4.17's default max_grant_frames (xl.cfg
  * leaves it to the hypervisor's gnttab_max_frames, 64), 32768 v1 entries.
  */
-#define XEN_GNTTAB_MAX_FRAMES	64
+#define XEN_GNTTAB_MAX_FRAMES	DOMINO_XEN_MAX_GRANT_FRAMES
 #define XEN_GNTTAB_PER_FRAME	(PAGE_SIZE / sizeof(struct grant_entry_v1))
 
 /*
@@ -54,7 +55,7 @@ struct xen_gnt_active {
 /*
  * struct xen_gnttab - a domain's grant table (version 1 only).
  *
- * @max_frames: the limit (XEN_GNTTAB_MAX_FRAMES).
+ * @max_frames: the limit: xl.cfg's max_grant_frames (domino_create_domain).
  * @nr_frames:  frames that exist (Xen's nr_grant_frames): 1 from creation,
  *              grown by setup_table and add_to_physmap, never shrunk.
  * @frame:      their pages, zeroed when made.
@@ -83,6 +84,9 @@ void xen_gnttab_free(struct domino_domain *d);
 
 /* XENMEM_add_to_physmap, XENMAPSPACE_grant_table: frame @idx at @gfn. */
 long xen_gnttab_add_to_physmap(struct domino_domain *d, u64 idx, u64 gfn);
+
+/* DOMINO_XEN_GNTTAB_SEED: a reserved entry, written by the toolstack. */
+long xen_gnttab_seed(struct domino_domain *d, const struct domino_xen_gnttab_seed *s);
 
 /* Whether a grant frame is placed in [gfn, gfn + nr). Lockless. */
 bool xen_gnttab_placed(struct xen_gnttab *gt, u64 gfn, u64 nr);

@@ -309,9 +309,14 @@ static bool create_domain_valid(const struct domino_create_domain *a)
 	/* Xen's ABI needs the in-kernel platform. */
 	if ((a->flags & DOMINO_DOMAIN_XEN) && !(a->flags & DOMINO_DOMAIN_IRQCHIP))
 		return false;
+	/* Grant limits: Xen domains only, within the maxima. */
+	if (!(a->flags & DOMINO_DOMAIN_XEN) && (a->max_grant_frames || a->max_maptrack_frames))
+		return false;
 	return !(a->flags & ~DOMINO_DOMAIN_FLAGS_VALID) && a->domid <= DOMINO_DOMID_MAX &&
-	       !a->reserved[0] && !a->reserved[1] && !a->pad && !(a->max_memory & 0xfff) &&
-	       a->max_vcpus <= DOMINO_MAX_VCPUS;
+	       !a->reserved && !a->pad && !(a->max_memory & 0xfff) &&
+	       a->max_vcpus <= DOMINO_MAX_VCPUS &&
+	       a->max_grant_frames <= DOMINO_XEN_MAX_GRANT_FRAMES &&
+	       a->max_maptrack_frames <= DOMINO_XEN_MAX_MAPTRACK_FRAMES;
 }
 
 /* A GET that fills *@arg: it succeeds unless @arg cannot be written. */
@@ -928,7 +933,11 @@ static void op_create_raw(uint64_t *s)
 	default: a.domid = rnd_next(s); break;
 	}
 	if (rnd_below(s, 4) == 0)
-		a.reserved[rnd_below(s, 2)] = rnd_next(s) | 1;
+		a.reserved = rnd_next(s) | 1;
+	if (rnd_below(s, 4) == 0)
+		a.max_grant_frames = rnd_below(s, 4) ? rnd_below(s, DOMINO_XEN_MAX_GRANT_FRAMES + 2) : rnd_next(s);
+	if (rnd_below(s, 4) == 0)
+		a.max_maptrack_frames = rnd_below(s, 4) ? rnd_below(s, DOMINO_XEN_MAX_MAPTRACK_FRAMES + 2) : rnd_next(s);
 	if (rnd_below(s, 8) == 0)
 		a.pad = rnd_next(s);
 	if (rnd_below(s, 2))
@@ -940,7 +949,7 @@ static void op_create_raw(uint64_t *s)
 	if (fd >= 0) {
 		if (!valid)
 			unexpected(OP_CREATE_RAW, "flags %#x domid %u reserved %#llx accepted",
-				   a.flags, a.domid, (unsigned long long)a.reserved[0]);
+				   a.flags, a.domid, (unsigned long long)a.reserved);
 		close(fd);
 	} else if (valid ? errno != EEXIST && errno != ENOSPC && errno != EFAULT &&
 			   errno != EINTR

@@ -60,7 +60,7 @@ int main(void)
 	ktap_test_result(ioctl_fails_with(dev, DOMINO_CREATE_DOMAIN, &args, EINVAL),
 			 "CREATE_DOMAIN with unknown flags -> EINVAL");
 	memset(&args, 0, sizeof(args));
-	args.reserved[1] = 1;
+	args.reserved = 1;
 	ktap_test_result(ioctl_fails_with(dev, DOMINO_CREATE_DOMAIN, &args, EINVAL),
 			 "CREATE_DOMAIN with reserved bits -> EINVAL");
 	memset(&args, 0, sizeof(args));

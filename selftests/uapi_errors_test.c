@@ -163,9 +163,23 @@ static void check_reserved(struct dvm *vm, struct dvcpu *vcpu)
 
 	ok = ioctl_fails_with(vm->dev, DOMINO_CREATE_DOMAIN, &cd, EINVAL);
 	cd.pad = 0;
-	cd.reserved[0] = 1;
+	cd.reserved = 1;
 	ok &= ioctl_fails_with(vm->dev, DOMINO_CREATE_DOMAIN, &cd, EINVAL);
-	ktap_test_result(ok, "CREATE_DOMAIN: non-zero pad or reserved[0] -> EINVAL");
+	cd.reserved = 0;
+	/* Grant limits: Xen domains only, within Domino's maxima. */
+	cd.max_grant_frames = 1;
+	ok &= ioctl_fails_with(vm->dev, DOMINO_CREATE_DOMAIN, &cd, EINVAL);
+	cd.max_grant_frames = 0;
+	cd.max_maptrack_frames = 1;
+	ok &= ioctl_fails_with(vm->dev, DOMINO_CREATE_DOMAIN, &cd, EINVAL);
+	cd.flags = DOMINO_DOMAIN_XEN | DOMINO_DOMAIN_IRQCHIP;
+	cd.max_maptrack_frames = DOMINO_XEN_MAX_MAPTRACK_FRAMES + 1;
+	ok &= ioctl_fails_with(vm->dev, DOMINO_CREATE_DOMAIN, &cd, EINVAL);
+	cd.max_maptrack_frames = 0;
+	cd.max_grant_frames = DOMINO_XEN_MAX_GRANT_FRAMES + 1;
+	ok &= ioctl_fails_with(vm->dev, DOMINO_CREATE_DOMAIN, &cd, EINVAL);
+	cd.max_grant_frames = 0;
+	ktap_test_result(ok, "CREATE_DOMAIN: non-zero pad or reserved, grant limits on a domain without Xen or above the maxima -> EINVAL");
 
 	mr.reserved[0] = 1;
 	ok = ioctl_fails_with(vm->dom, DOMINO_SET_MEMORY_REGION, &mr, EINVAL);

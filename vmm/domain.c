@@ -162,8 +162,6 @@ static const struct file_operations domino_domain_fops = {
 
 static int domino_domain_check_args(const struct domino_create_domain *args)
 {
-	unsigned int i;
-
 	/* Xen's guest ABI sits on the in-kernel platform (its LAPIC, timers). */
 	if ((args->flags & DOMINO_DOMAIN_XEN) && !(args->flags & DOMINO_DOMAIN_IRQCHIP))
 		return -EINVAL;
@@ -171,9 +169,14 @@ static int domino_domain_check_args(const struct domino_create_domain *args)
 		return -EINVAL;
 	if (args->flags & ~DOMINO_DOMAIN_FLAGS_VALID)
 		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(args->reserved); i++)
-		if (args->reserved[i])
-			return -EINVAL;
+	if (args->reserved)
+		return -EINVAL;
+	if (!(args->flags & DOMINO_DOMAIN_XEN) &&
+	    (args->max_grant_frames || args->max_maptrack_frames))
+		return -EINVAL;
+	if (args->max_grant_frames > DOMINO_XEN_MAX_GRANT_FRAMES ||
+	    args->max_maptrack_frames > DOMINO_XEN_MAX_MAPTRACK_FRAMES)
+		return -EINVAL;
 	if (args->pad || args->domid > DOMINO_DOMID_MAX)
 		return -EINVAL;
 	if (!PAGE_ALIGNED(args->max_memory) || args->max_vcpus > DOMINO_MAX_VCPUS)
@@ -236,6 +239,8 @@ int domino_domain_create(struct domino_create_domain __user *uarg)
 	d->flags = args.flags;
 	d->max_memory = args.max_memory;
 	d->max_vcpus = args.max_vcpus ? args.max_vcpus : DOMINO_MAX_VCPUS;
+	d->max_grant_frames = args.max_grant_frames ?: DOMINO_XEN_DEFAULT_GRANT_FRAMES;
+	d->max_maptrack_frames = args.max_maptrack_frames ?: DOMINO_XEN_DEFAULT_MAPTRACK_FRAMES;
 	mutex_init(&d->vcpus_lock);
 	spin_lock_init(&d->vcpus_kick_lock);
 	/* The guest's TSC starts near zero, the same on every vCPU. */

@@ -72,8 +72,10 @@ struct domino_domain {
 	struct domino_ioapic *ioapic;
 	u64 pvclock_base_ns;		/* host time at guest system time 0 */
 	u64 pvclock_wall_msr;
-	/* DOMINO_DOMAIN_XEN: Xen's per-domain state (pvops/). */
+	/* DOMINO_DOMAIN_XEN: Xen's per-domain state (pvops/), its limits. */
 	struct domino_xen *xen;
+	u32 max_grant_frames;
+	u32 max_maptrack_frames;
 };
 
 /* vmm/domain.c */

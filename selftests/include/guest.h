@@ -71,6 +71,9 @@ struct dvm *dvm_create_sized(uint32_t flags, size_t mem_size, bool load_self);
 /* The same with the domain's max_memory (0: no limit). */
 struct dvm *dvm_create_max(uint32_t flags, size_t mem_size, uint64_t max_memory,
 			   bool load_self);
+/* From the whole CREATE_DOMAIN argument (which is not changed). */
+struct dvm *dvm_create_args(const struct domino_create_domain *args, size_t mem_size,
+			    bool load_self);
 void dvm_free(struct dvm *vm);
 void *dvm_gpa(struct dvm *vm, uint64_t gpa);
 void dvm_load(struct dvm *vm, uint64_t gpa, const void *start, const void *end);

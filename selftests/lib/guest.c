@@ -72,6 +72,13 @@ struct dvm *dvm_create_max(uint32_t flags, size_t mem_size, uint64_t max_memory,
 			   bool load_self)
 {
 	struct domino_create_domain args = { .flags = flags, .max_memory = max_memory };
+
+	return dvm_create_args(&args, mem_size, load_self);
+}
+
+struct dvm *dvm_create_args(const struct domino_create_domain *a, size_t mem_size, bool load_self)
+{
+	struct domino_create_domain args = *a;
 	struct domino_memory_region region = { 0 };
 	struct dvm *vm = calloc(1, sizeof(*vm));
 

@@ -39,6 +39,11 @@
  *      guest's port (DOMINO_XEN_EVTCHN_BIND/UNBIND, eventfds both ways);
  *      the toolstack's HVM parameters (DOMINO_XEN_SET_PARAM/GET_PARAM);
  *      CONSOLEIO_write's bytes for the VMM (DOMINO_EXIT_XEN_CONSOLE).
+ *   6  the dom0 side: DOMINO_XEN_EVTCHN_ALLOC_UNBOUND (a guest's port for
+ *      another domain, as xenstored's), DOMINO_XEN_GNTTAB_SEED (the
+ *      reserved grant entries); the grant table's limits in struct
+ *      domino_create_domain (max_grant_frames, max_maptrack_frames, were
+ *      reserved[0]).
  */
 #ifndef _UAPI_LINUX_DOMINO_H
 #define _UAPI_LINUX_DOMINO_H
@@ -46,7 +51,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define DOMINO_API_VERSION	5
+#define DOMINO_API_VERSION	6
 
 /* The ioctl type byte of every Domino ioctl. */
 #define DOMINO_IOCTL_TYPE	0xDE
@@ -146,6 +151,15 @@ struct domino_caps {
  *        (a multiple of 4096); 0: no limit of its own. Like Xen's maxmem.
  * max_vcpus: vCPU ids are below it (1..DOMINO_MAX_VCPUS); 0: the
  *        maximum, DOMINO_MAX_VCPUS.
+ * max_grant_frames: a DOMINO_DOMAIN_XEN domain's grant table may grow to
+ *        this many frames (1..DOMINO_XEN_MAX_GRANT_FRAMES; 512 entries
+ *        each); 0: DOMINO_XEN_DEFAULT_GRANT_FRAMES, Xen 4.17's default.
+ *        xl.cfg's max_grant_frames. Must be 0 for other domains.
+ * max_maptrack_frames: xl.cfg's max_maptrack_frames, the grants of other
+ *        domains this one may map at once (in frames of 512 handles,
+ *        0..DOMINO_XEN_MAX_MAPTRACK_FRAMES; 0: Xen's default, 1024).
+ *        Domino guests map no grants yet (GNTTABOP_map_grant_ref is
+ *        -ENOSYS), so the limit is kept and holds trivially.
  *
  * Errors: EINVAL (bad flags, reserved bits, domid out of range, limits
  *         malformed),
@@ -163,10 +177,16 @@ struct domino_create_domain {
 	__u64 max_memory;	/* bytes; 0: no limit (API version 2) */
 	__u32 max_vcpus;	/* 0: DOMINO_MAX_VCPUS (API version 2) */
 	__u32 pad;		/* zero */
-	__u64 reserved[2];	/* zero */
+	__u32 max_grant_frames;	/* Xen domains; 0: the default (API version 6) */
+	__u32 max_maptrack_frames; /* Xen domains; 0: the default (API version 6) */
+	__u64 reserved;		/* zero */
 };
 
 #define DOMINO_CREATE_DOMAIN	_IOWR(DOMINO_IOCTL_TYPE, 0x02, struct domino_create_domain)
+#define DOMINO_XEN_DEFAULT_GRANT_FRAMES		64
+#define DOMINO_XEN_MAX_GRANT_FRAMES		64
+#define DOMINO_XEN_DEFAULT_MAPTRACK_FRAMES	1024
+#define DOMINO_XEN_MAX_MAPTRACK_FRAMES		1024
 
 /*
  * DOMINO_DOMAIN_GET_INFO - domain fd
@@ -321,6 +341,58 @@ struct domino_xen_param {
 
 #define DOMINO_XEN_SET_PARAM	_IOW(DOMINO_IOCTL_TYPE, 0x46, struct domino_xen_param)
 #define DOMINO_XEN_GET_PARAM	_IOWR(DOMINO_IOCTL_TYPE, 0x47, struct domino_xen_param)
+
+/*
+ * DOMINO_XEN_EVTCHN_ALLOC_UNBOUND - domain fd, Xen domains (API version 6)
+ * A new port of the guest, unbound, that domain @remote_dom may bind: what
+ * Xen's toolstack gets with EVTCHNOP_alloc_unbound naming the guest
+ * (xc_evtchn_alloc_unbound), e.g. the guest's xenstore port, which the
+ * toolstack hands to xenstored (HVM_PARAM_STORE_EVTCHN, XS_INTRODUCE).
+ * Domain 0 binds it with /dev/xen/evtchn's IOCTL_EVTCHN_BIND_INTERDOMAIN,
+ * another guest with EVTCHNOP_bind_interdomain. It notifies vCPU 0.
+ *
+ * remote_dom: IN, 0 (domain 0) to DOMINO_DOMID_MAX; the domain need not
+ *             exist yet, as in Xen.
+ * port:       OUT.
+ * Errors: ENODEV (not a Xen domain), EINVAL (remote_dom out of range),
+ *         ENOSPC (no free port), EIO (not the domain's creator).
+ */
+struct domino_xen_evtchn_alloc {
+	__u32 remote_dom;
+	__u32 port;
+};
+
+#define DOMINO_XEN_EVTCHN_ALLOC_UNBOUND _IOWR(DOMINO_IOCTL_TYPE, 0x48, struct domino_xen_evtchn_alloc)
+
+/*
+ * DOMINO_XEN_GNTTAB_SEED - domain fd, Xen domains (API version 6)
+ * Writes one of the guest's reserved grant entries, as Xen's toolstack
+ * seeds them before the guest boots (xc_dom_gnttab_seed): entry
+ * GNTTAB_RESERVED_CONSOLE (0) grants the console ring and
+ * GNTTAB_RESERVED_XENSTORE (1) the xenstore ring to the backends' domain,
+ * so that xenstored maps the ring by grant (gntdev) rather than by a
+ * privileged foreign mapping. The guest owns the entry from then on.
+ *
+ * ref:    IN, below DOMINO_XEN_GNTTAB_RESERVED (Xen's
+ *         GNTTAB_NR_RESERVED_ENTRIES, which guests never hand out).
+ * domid:  IN, the domain granted (0: domain 0).
+ * flags:  IN, GTF_permit_access (1), optionally with GTF_readonly (4);
+ *         or 0, which clears the entry.
+ * gfn:    IN, the granted guest frame.
+ * Errors: ENODEV, EINVAL (ref, flags or domid out of range, gfn beyond
+ *         the guest's physical address width), EBUSY (the entry is in
+ *         use: mapped or being copied), EIO (not the domain's creator).
+ */
+#define DOMINO_XEN_GNTTAB_RESERVED	8
+
+struct domino_xen_gnttab_seed {
+	__u32 ref;
+	__u16 domid;
+	__u16 flags;
+	__u64 gfn;
+};
+
+#define DOMINO_XEN_GNTTAB_SEED	_IOW(DOMINO_IOCTL_TYPE, 0x49, struct domino_xen_gnttab_seed)
 
 /*
  * DOMINO_SET_MEMORY_REGION - domain fd

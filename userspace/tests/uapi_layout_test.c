@@ -28,7 +28,9 @@ LAYOUT(domino_create_domain, domid, 4);
 LAYOUT(domino_create_domain, max_memory, 8);
 LAYOUT(domino_create_domain, max_vcpus, 16);
 LAYOUT(domino_create_domain, pad, 20);
-LAYOUT(domino_create_domain, reserved, 24);
+LAYOUT(domino_create_domain, max_grant_frames, 24);
+LAYOUT(domino_create_domain, max_maptrack_frames, 28);
+LAYOUT(domino_create_domain, reserved, 32);
 _Static_assert(sizeof(struct domino_create_domain) == 40, "create_domain size");
 
 LAYOUT(domino_domain_info, domid, 0);
@@ -56,6 +58,14 @@ LAYOUT(domino_xen_param, index, 0);
 LAYOUT(domino_xen_param, pad, 4);
 LAYOUT(domino_xen_param, value, 8);
 _Static_assert(sizeof(struct domino_xen_param) == 16, "xen_param size");
+LAYOUT(domino_xen_evtchn_alloc, remote_dom, 0);
+LAYOUT(domino_xen_evtchn_alloc, port, 4);
+_Static_assert(sizeof(struct domino_xen_evtchn_alloc) == 8, "xen_evtchn_alloc size");
+LAYOUT(domino_xen_gnttab_seed, ref, 0);
+LAYOUT(domino_xen_gnttab_seed, domid, 4);
+LAYOUT(domino_xen_gnttab_seed, flags, 6);
+LAYOUT(domino_xen_gnttab_seed, gfn, 8);
+_Static_assert(sizeof(struct domino_xen_gnttab_seed) == 16, "xen_gnttab_seed size");
 
 LAYOUT(domino_memory_region, slot, 0);
 LAYOUT(domino_memory_region, guest_phys_addr, 8);
