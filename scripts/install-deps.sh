@@ -14,7 +14,8 @@ pkgs=(
     busybox-static                                 # the lab's initramfs
     gnuplot-nox                                    # make bench: plots
     zlib1g-dev liblzma-dev liblz4-dev libzstd-dev  # PVH loader: bzImage payloads
-    libxen-dev                                     # Xen's libxenevtchn: its selftest
+    libxen-dev                                     # Xen's libraries: their selftests
+    xen-utils-4.17 xenstore-utils                  # Debian's xenstored, xenstore-*, lsevtchn
 )
 missing=()
 for p in "${pkgs[@]}"; do

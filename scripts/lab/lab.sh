@@ -40,8 +40,13 @@ cp "$top/domino.ko" "$payload/"
 cp "$top/build/userspace/domino" "$payload/bin/"
 # The L1 kernel doubles as the guest kernel for PVH tests (lab-notes.md).
 cp "/boot/vmlinuz-$kver" "$payload/vmlinuz"
+# Debian's xenstored, xenstore-utils and lsevtchn, unmodified, for L1 and
+# for its guests.
+xentools=$out/xen-tools
+rm -rf "$xentools"
+"$here/stage-xen-tools.sh" "$xentools"
 # ...booted as PVH domains with this initramfs (scripts/lab/guest/init).
-"$here/mkguest.sh" "$kver" "$payload/guest.cpio"
+"$here/mkguest.sh" "$kver" "$payload/guest.cpio" "$xentools"
 cp "$here/l1-guests.sh" "$here/l1-lib.sh" "$payload/"
 # Settings for the suite in L1, which sees no host environment. Both labs
 # boot all five guests (G1-G5) unless LAB_GUESTS says otherwise (0: none,
@@ -73,7 +78,7 @@ sed -i "s/@SCRIPT@/$script/" "$payload/lab-init.sh"
 chmod +x "$payload/lab-init.sh" "$payload/$script"
 
 cpio=$out/initramfs-$vendor.cpio
-"$here/mkinitramfs.sh" "$kver" "$payload" "$cpio"
+"$here/mkinitramfs.sh" "$kver" "$payload" "$cpio" "$xentools"
 
 log=$out/console-$vendor.log
 runner=$here/qemu-svm.sh

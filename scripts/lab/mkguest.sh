@@ -1,13 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# mkguest.sh KVER OUT_CPIO
+# mkguest.sh KVER OUT_CPIO [ROOT_OVERLAY]
 # The L2 test guest's initramfs: static busybox, scripts/lab/guest/init, and
-# the pvpanic modules of kernel KVER (so a guest panic reaches the VMM).
+# the pvpanic modules of kernel KVER (so a guest panic reaches the VMM);
+# ROOT_OVERLAY, a tree laid over / (stage-xen-tools.sh: xenstore-utils).
 # Uncompressed newc: the guest kernel unpacks it with no decompressor cost.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-[ $# -eq 2 ] || { echo "usage: $0 KVER OUT_CPIO" >&2; exit 2; }
-kver=$1 out=$2
+[ $# -eq 2 ] || [ $# -eq 3 ] || { echo "usage: $0 KVER OUT_CPIO [ROOT_OVERLAY]" >&2; exit 2; }
+kver=$1 out=$2 overlay=${3:-}
 busybox=${LAB_BUSYBOX:-/bin/busybox}
 moddir=/lib/modules/$kver/kernel/drivers/misc/pvpanic
 
@@ -23,4 +24,5 @@ for m in pvpanic pvpanic-mmio; do
     [ -f "$moddir/$m.ko" ] && cp "$moddir/$m.ko" "$stage/lib/modules/"
 done
 install -m 755 "$here/guest/init" "$stage/init"
+[ -z "$overlay" ] || cp -a "$overlay/." "$stage/"
 (cd "$stage" && find . | cpio -o -H newc --quiet) > "$out"

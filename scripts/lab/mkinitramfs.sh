@@ -1,18 +1,19 @@
 #!/bin/bash
-# mkinitramfs.sh KVER PAYLOAD_DIR OUT_CPIO
+# mkinitramfs.sh KVER PAYLOAD_DIR OUT_CPIO [ROOT_OVERLAY]
 # Build the L1 initramfs: an UNCOMPRESSED newc cpio (Bochs decompresses very
 # slowly) with static busybox + applet links, the KVM reference modules of
 # kernel KVER in /lib/modules/ (kvm, kvm-amd, kvm-intel, irqbypass, msr), the
 # whole PAYLOAD_DIR under /domino/ (modes kept), and a generic /init that runs
 # /domino/lab-init.sh and prints the DOMINO-LAB: BOOTED / END markers the
-# runners (qemu-svm.sh, bochs-vmx.sh) look for.
+# runners (qemu-svm.sh, bochs-vmx.sh) look for. ROOT_OVERLAY, a tree laid
+# over / (stage-xen-tools.sh: Debian's xenstored and its libraries).
 set -euo pipefail
 
-if [ $# -ne 3 ]; then
-    echo "usage: $0 KVER PAYLOAD_DIR OUT_CPIO" >&2
+if [ $# -ne 3 ] && [ $# -ne 4 ]; then
+    echo "usage: $0 KVER PAYLOAD_DIR OUT_CPIO [ROOT_OVERLAY]" >&2
     exit 2
 fi
-kver=$1 payload=$2 out=$3
+kver=$1 payload=$2 out=$3 overlay=${4:-}
 moddir=/lib/modules/$kver/kernel
 busybox=${LAB_BUSYBOX:-/bin/busybox}
 
@@ -59,6 +60,7 @@ for m in kvm kvm-amd kvm-intel irqbypass msr; do
 done
 
 cp -a "$payload/." "$stage/domino/"
+[ -z "$overlay" ] || cp -a "$overlay/." "$stage/"
 
 cat >"$stage/init" <<'INIT'
 #!/bin/sh

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #define DESTROY_TIMEOUT_MS	5000
 #define KILL_WAIT_MS		5000
 #define POLL_INTERVAL_US	100000
+#define SHUTDOWN_TIMEOUT_S	60
 
 void domino_report_domain(const char *dom, int err)
 {
@@ -75,13 +77,21 @@ int cmd_unpause(int argc, char **argv)
 	return simple_request("unpause", argc, argv);
 }
 
-/* Until the domain is gone or sits shut down (on_poweroff=preserve). */
-static int wait_shutdown(uint32_t domid)
+static int destroy(const char *dom, uint32_t domid);
+
+/*
+ * Until the domain is gone or sits shut down (on_poweroff=preserve):
+ * 0, -ETIMEDOUT after @timeout_ms, or another -errno.
+ */
+static int wait_shutdown(uint32_t domid, long timeout_ms)
 {
 	char reply[DOMCTL_LINE_MAX];
 	struct domctl_info info;
+	long waited;
 
-	for (;;) {
+	for (waited = 0;; waited += POLL_INTERVAL_US / 1000) {
+		if (waited >= timeout_ms)
+			return -ETIMEDOUT;
 		int r = domctl_request(domid, "info", reply, sizeof(reply));
 
 		if (r == -ENOENT || r == -ECONNREFUSED || r == -ECONNRESET)
@@ -100,43 +110,113 @@ static int wait_shutdown(uint32_t domid)
 	}
 }
 
-int cmd_shutdown(int argc, char **argv)
+/*
+ * shutdown and reboot: xl's, through the guest's control/shutdown (the
+ * ACPI power button for a guest without XenStore). With -w, wait until
+ * the domain is down; one still up after -t SECONDS (default
+ * SHUTDOWN_TIMEOUT_S) is destroyed, and the command says so and fails.
+ */
+static int shutdown_or_reboot(const char *verb, int argc, char **argv)
 {
-	char reply[DOMCTL_LINE_MAX];
+	char reply[DOMCTL_LINE_MAX], *end;
 	const char *dom = NULL;
-	bool wait = false;
+	long timeout_s = SHUTDOWN_TIMEOUT_S;
+	bool wait = false, usage = false;
 	uint32_t domid;
 	int i, r;
 
-	for (i = 1; i < argc; i++) {
+	for (i = 1; i < argc && !usage; i++) {
 		if (!strcmp(argv[i], "-w")) {
 			wait = true;
+		} else if (!strcmp(argv[i], "-t") && i + 1 < argc) {
+			timeout_s = strtol(argv[++i], &end, 10);
+			usage = *end || timeout_s <= 0 || timeout_s > 86400;
 		} else if (argv[i][0] == '-' || dom) {
-			dom = NULL;
-			break;
+			usage = true;
 		} else {
 			dom = argv[i];
 		}
 	}
-	if (!dom) {
-		fprintf(stderr, "usage: domino shutdown DOMAIN [-w]\n");
+	if (!dom || usage) {
+		fprintf(stderr, "usage: domino %s DOMAIN [-w] [-t SECONDS]\n", verb);
 		return DOMINO_EXIT_USAGE;
 	}
 	if (find(dom, &domid))
 		return DOMINO_EXIT_FAIL;
-	fprintf(stderr, "Shutting down domain %u\n", domid);
-	r = domctl_request(domid, "shutdown", reply, sizeof(reply));
+	fprintf(stderr, "%s domain %u\n", verb[0] == 's' ? "Shutting down" : "Rebooting", domid);
+	r = domctl_request(domid, verb, reply, sizeof(reply));
 	if (r) {
-		report_reply("shutdown", dom, r, reply);
+		report_reply(verb, dom, r, reply);
 		return DOMINO_EXIT_FAIL;
 	}
-	if (wait) {
-		fprintf(stderr, "Waiting for domain %u to shut down\n", domid);
-		if (wait_shutdown(domid))
-			return DOMINO_EXIT_FAIL;
-		fprintf(stderr, "Domain %u has been shut down\n", domid);
+	if (!wait || verb[0] == 'r')
+		return 0;
+	fprintf(stderr, "Waiting for domain %u to shut down\n", domid);
+	r = wait_shutdown(domid, timeout_s * 1000);
+	if (r == -ETIMEDOUT) {
+		fprintf(stderr, "domino: domain %u did not shut down in %ld s: destroying it\n",
+			domid, timeout_s);
+		destroy(dom, domid);
+		return DOMINO_EXIT_FAIL;
+	}
+	if (r)
+		return DOMINO_EXIT_FAIL;
+	fprintf(stderr, "Domain %u has been shut down\n", domid);
+	return 0;
+}
+
+int cmd_shutdown(int argc, char **argv)
+{
+	return shutdown_or_reboot("shutdown", argc, argv);
+}
+
+int cmd_reboot(int argc, char **argv)
+{
+	return shutdown_or_reboot("reboot", argc, argv);
+}
+
+/* mem-set DOMAIN MB and vcpu-set DOMAIN N: a count for the daemon. */
+static int set_count(const char *verb, const char *what, int argc, char **argv)
+{
+	char req[64], reply[DOMCTL_LINE_MAX], *end;
+	unsigned long long n;
+	uint32_t domid;
+	int r;
+
+	if (argc != 3 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: domino %s DOMAIN %s\n", verb, what);
+		return DOMINO_EXIT_USAGE;
+	}
+	errno = 0;
+	n = strtoull(argv[2], &end, 10);
+	/* xl takes a unit suffix on mem-set: m (the default), g. */
+	if (verb[0] == 'm' && (*end == 'm' || *end == 'M') && !end[1])
+		end++;
+	else if (verb[0] == 'm' && (*end == 'g' || *end == 'G') && !end[1] && n < (1ULL << 30))
+		n <<= 10, end++;
+	if (errno || *end || end == argv[2] || !n) {
+		fprintf(stderr, "domino: %s: '%s' is not a positive %s\n", verb, argv[2], what);
+		return DOMINO_EXIT_USAGE;
+	}
+	if (find(argv[1], &domid))
+		return DOMINO_EXIT_FAIL;
+	snprintf(req, sizeof(req), "%s %llu", verb, n);
+	r = domctl_request(domid, req, reply, sizeof(reply));
+	if (r) {
+		report_reply(verb, argv[1], r, reply);
+		return DOMINO_EXIT_FAIL;
 	}
 	return 0;
+}
+
+int cmd_mem_set(int argc, char **argv)
+{
+	return set_count("mem-set", "MB", argc, argv);
+}
+
+int cmd_vcpu_set(int argc, char **argv)
+{
+	return set_count("vcpu-set", "VCPUS", argc, argv);
 }
 
 /* Dead, or a zombie nobody reaped yet: either way its fds are closed. */
@@ -194,19 +274,12 @@ static int kill_daemon(uint32_t domid, pid_t pid)
 	return 0;
 }
 
-int cmd_destroy(int argc, char **argv)
+static int destroy(const char *dom, uint32_t domid)
 {
 	char reply[DOMCTL_LINE_MAX];
 	pid_t pid = 0;
-	uint32_t domid;
 	int fd, r;
 
-	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: domino destroy DOMAIN\n");
-		return DOMINO_EXIT_USAGE;
-	}
-	if (find(argv[1], &domid))
-		return DOMINO_EXIT_FAIL;
 	fd = domctl_connect(domid);
 	if (fd == -ECONNREFUSED) {
 		/* The daemon, and with it the domain, is already gone. */
@@ -214,7 +287,7 @@ int cmd_destroy(int argc, char **argv)
 		return 0;
 	}
 	if (fd < 0) {
-		domino_report_domain(argv[1], fd);
+		domino_report_domain(dom, fd);
 		return DOMINO_EXIT_FAIL;
 	}
 	/* The listening process itself; the pid file if the kernel says not. */
@@ -226,7 +299,7 @@ int cmd_destroy(int argc, char **argv)
 	if (!r)
 		return 0;
 	if (pid <= 1) {
-		report_reply("destroy", argv[1], r, reply);
+		report_reply("destroy", dom, r, reply);
 		return DOMINO_EXIT_FAIL;
 	}
 	if (process_gone(pid)) {
@@ -236,3 +309,17 @@ int cmd_destroy(int argc, char **argv)
 	}
 	return kill_daemon(domid, pid) ? DOMINO_EXIT_FAIL : 0;
 }
+
+int cmd_destroy(int argc, char **argv)
+{
+	uint32_t domid;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: domino destroy DOMAIN\n");
+		return DOMINO_EXIT_USAGE;
+	}
+	if (find(argv[1], &domid))
+		return DOMINO_EXIT_FAIL;
+	return destroy(argv[1], domid);
+}
+

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/domino.h>
+
 #include "domcfg.h"
 
 enum tok_kind {
@@ -735,6 +737,27 @@ static int check_evtchn_fifo(struct parser *ps, enum domcfg_key k,
 	return 0;
 }
 
+/*
+ * xl.cfg's grant limits. Xen takes up to its own gnttab_max_frames /
+ * gnttab_max_maptrack_frames; Domino's maxima are the UAPI's.
+ */
+static int check_grant_frames(struct parser *ps, enum domcfg_key k,
+			      const struct value *v, unsigned int line)
+{
+	uint64_t max = k == DOMCFG_KEY_MAX_GRANT_FRAMES ? DOMINO_XEN_MAX_GRANT_FRAMES :
+			DOMINO_XEN_MAX_MAPTRACK_FRAMES;
+
+	if (v->neg || v->huge || !v->num || v->num > max)
+		return fail(ps, line, "%s must be 1 to %llu",
+			    k == DOMCFG_KEY_MAX_GRANT_FRAMES ? "max_grant_frames" : "max_maptrack_frames",
+			    (unsigned long long)max);
+	if (k == DOMCFG_KEY_MAX_GRANT_FRAMES)
+		ps->cfg->max_grant_frames = v->num;
+	else
+		ps->cfg->max_maptrack_frames = v->num;
+	return 0;
+}
+
 /* ---- the keys ---- */
 
 static const struct keydef keys[DOMCFG_KEY_NR] = {
@@ -760,6 +783,8 @@ static const struct keydef keys[DOMCFG_KEY_NR] = {
 	[DOMCFG_KEY_UUID] = { "uuid", W_STR, check_uuid },
 	[DOMCFG_KEY_HYPERVISOR] = { "hypervisor", W_STR, check_hypervisor },
 	[DOMCFG_KEY_EVTCHN_FIFO] = { "evtchn_fifo", W_INT, check_evtchn_fifo },
+	[DOMCFG_KEY_MAX_GRANT_FRAMES] = { "max_grant_frames", W_INT, check_grant_frames },
+	[DOMCFG_KEY_MAX_MAPTRACK_FRAMES] = { "max_maptrack_frames", W_INT, check_grant_frames },
 };
 
 const char *domcfg_key_name(enum domcfg_key k)

@@ -71,6 +71,8 @@ enum domcfg_key {
 	DOMCFG_KEY_UUID,
 	DOMCFG_KEY_HYPERVISOR,
 	DOMCFG_KEY_EVTCHN_FIFO,
+	DOMCFG_KEY_MAX_GRANT_FRAMES,
+	DOMCFG_KEY_MAX_MAPTRACK_FRAMES,
 	DOMCFG_KEY_NR
 };
 
@@ -117,6 +119,8 @@ struct domcfg {
 	 */
 	enum domcfg_hypervisor hypervisor;
 	bool evtchn_fifo;		/* default 1 */
+	/* xl's grant limits; 0: the hypervisor's defaults. */
+	unsigned int max_grant_frames, max_maptrack_frames;
 	bool has_uuid;
 	uint8_t uuid[16];
 	char uuid_str[37];		/* lower case, 8-4-4-4-12 */

@@ -8,7 +8,7 @@
  *
  *   info      -> "domid=N name=NAME memory=MIB vcpus=N state=STATE
  *                 cputime_ns=N stop_reason=REASON" (one line)
- *   pause, unpause, shutdown, destroy
+ *   pause, unpause, shutdown, reboot, destroy, mem-set MIB, vcpu-set N
  *             -> "ok" or "error ENAME message"
  *   console   -> "ok", then the connection is the raw console: recent
  *                output first, then live output; what the client sends

@@ -348,10 +348,19 @@ static void test_hypervisor(void)
 	domcfg_free(&c);
 	ok = ok && one(&c, "evtchn_fifo = 0") && numeq("fifo off", c.evtchn_fifo, 0);
 	domcfg_free(&c);
+	ok = ok && one(&c, "max_grant_frames = 32") && numeq("grant frames", c.max_grant_frames, 32);
+	domcfg_free(&c);
+	ok = ok && one(&c, "max_maptrack_frames = 1024") &&
+	     numeq("maptrack frames", c.max_maptrack_frames, 1024) &&
+	     numeq("grant frames default", c.max_grant_frames, 0);
+	domcfg_free(&c);
 	ok = ok && one_fails("hypervisor = \"hyperv\"", "hypervisor must be") &&
 	     one_fails("evtchn_fifo = 2", "evtchn_fifo must be 0 or 1") &&
-	     one_fails("evtchn_fifo = -1", "evtchn_fifo must be 0 or 1");
-	result(ok, "hypervisor = xen|kvm and evtchn_fifo = 0|1; others refused");
+	     one_fails("evtchn_fifo = -1", "evtchn_fifo must be 0 or 1") &&
+	     one_fails("max_grant_frames = 0", "max_grant_frames must be 1 to 64") &&
+	     one_fails("max_grant_frames = 65", "max_grant_frames must be 1 to 64") &&
+	     one_fails("max_maptrack_frames = 1025", "max_maptrack_frames must be 1 to 1024");
+	result(ok, "hypervisor = xen|kvm, evtchn_fifo = 0|1, max_grant_frames and max_maptrack_frames in range; others refused");
 }
 
 static void test_cmdline(void)

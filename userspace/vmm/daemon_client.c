@@ -202,9 +202,26 @@ static void do_console(struct daemon *d, struct client *c)
 	}
 }
 
+/* A decimal count, digits only, below 2^40: 0 or -EINVAL. */
+static int parse_count(const char *s, uint64_t *n)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v >= (1ULL << 40) / 10)
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*n = v;
+	return 0;
+}
+
 static void do_request(struct daemon *d, struct client *c, const char *req)
 {
 	bool running = d->vm && !d->preserved;
+	uint64_t n = 0;
 
 	if (!strcmp(req, "info")) {
 		do_info(d, c);
@@ -215,15 +232,22 @@ static void do_request(struct daemon *d, struct client *c, const char *req)
 		teardown(d, "");
 		reply(c, "ok");
 	} else if (!strcmp(req, "pause") || !strcmp(req, "unpause") ||
-		   !strcmp(req, "shutdown")) {
+		   !strcmp(req, "shutdown") || !strcmp(req, "reboot") ||
+		   !strncmp(req, "mem-set ", 8) || !strncmp(req, "vcpu-set ", 9)) {
 		if (!running)
 			reply(c, "error EINVAL the domain has stopped");
 		else if (!strcmp(req, "pause"))
 			reply_result(c, vm_pause(d->vm));
 		else if (!strcmp(req, "unpause"))
 			reply_result(c, vm_unpause(d->vm));
+		else if (!strcmp(req, "shutdown") || !strcmp(req, "reboot"))
+			reply_result(c, vm_request_shutdown(d->vm, req[0] == 'r'));
+		else if (req[0] == 'm')
+			reply_result(c, parse_count(req + 8, &n) ? -EINVAL :
+					vm_set_memory_target(d->vm, n));
 		else
-			reply_result(c, vm_power_button(d->vm));
+			reply_result(c, parse_count(req + 9, &n) || n > UINT32_MAX ? -EINVAL :
+					vm_set_vcpus_online(d->vm, (unsigned int)n));
 	} else {
 		reply(c, "error EINVAL unknown request");
 	}

@@ -24,6 +24,7 @@
 #include "uart16550.h"
 #include "vm_priv.h"
 #include "xencons.h"
+#include "xenstore_dom.h"
 
 /* The signal that pulls a vCPU thread out of DOMINO_RUN; its handler does nothing. */
 #define VM_KICK_SIGNAL	SIGUSR1
@@ -416,9 +417,12 @@ struct vm *vm_create(const struct domcfg *cfg, const struct vm_callbacks *cb,
 		return NULL;
 	}
 	vm->xen = cfg->hypervisor == DOMCFG_HYPERVISOR_XEN;
-	if (vm->xen)
+	if (vm->xen) {
 		args.flags |= DOMINO_DOMAIN_XEN |
 			      (cfg->evtchn_fifo ? 0 : DOMINO_DOMAIN_XEN_NO_FIFO);
+		args.max_grant_frames = cfg->max_grant_frames;
+		args.max_maptrack_frames = cfg->max_maptrack_frames;
+	}
 	vm->cb = cb;
 	vm->opaque = opaque;
 	vm->dev = -1;
@@ -449,8 +453,11 @@ struct vm *vm_create(const struct domcfg *cfg, const struct vm_callbacks *cb,
 	if (vm_boot_memory(vm, err, errlen) ||
 	    vm_create_vcpus(vm, err, errlen) ||
 	    vm_create_devices(vm, err, errlen) ||
+	    (vm->xen && vm_xenstore_setup(vm, cfg, err, errlen)) ||
 	    vm_boot_load(vm, cfg, err, errlen))
 		goto fail;
+	if (vm->xs_absent[0])
+		vm_console_note(vm, "%s", vm->xs_absent);
 	return vm;
 fail:
 	vm_destroy(vm);
@@ -595,7 +602,9 @@ void vm_destroy(struct vm *vm)
 		}
 		free(vm->vcpus);
 	}
-	/* No vCPU runs: the console's last pass gets all there is. */
+	/* No vCPU runs: xenstored lets go of the ring before the domain goes. */
+	xenstore_dom_release(vm->xs);
+	/* The console's last pass gets all there is. */
 	xencons_free(vm->xencons);
 	if (vm->dom >= 0)
 		close(vm->dom);

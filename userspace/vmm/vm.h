@@ -58,6 +58,19 @@ int vm_unpause(struct vm *vm);
 bool vm_paused(const struct vm *vm);
 /* Press the ACPI power button (what `xl shutdown` does to a non-PV guest). */
 int vm_power_button(struct vm *vm);
+/*
+ * Ask the guest to power off or reboot: through control/shutdown in
+ * XenStore when it has one (xl's way), else the ACPI power button
+ * (poweroff only: -EOPNOTSUPP for a reboot).
+ */
+int vm_request_shutdown(struct vm *vm, bool reboot);
+/*
+ * The guest's balloon target (memory/target), 1 MiB to maxmem; and how
+ * many of its vCPUs should be online (cpu/I/availability), 1 to maxvcpus.
+ * -EOPNOTSUPP without XenStore, -EINVAL out of range.
+ */
+int vm_set_memory_target(struct vm *vm, uint64_t mib);
+int vm_set_vcpus_online(struct vm *vm, unsigned int n);
 /* Feed console input to the guest; returns the bytes accepted (may be 0). */
 size_t vm_console_in(struct vm *vm, const uint8_t *buf, size_t len);
 

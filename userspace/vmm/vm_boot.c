@@ -184,6 +184,9 @@ int vm_boot_load(struct vm *vm, const struct domcfg *cfg, char *err,
 	if (vm->xencons)
 		layout.reserved[layout.nr_reserved++] =
 			(struct pvh_range){ vm->xencons_gpa, VM_PAGE_SIZE };
+	if (vm->xs)
+		layout.reserved[layout.nr_reserved++] =
+			(struct pvh_range){ vm->xenstore_gpa, VM_PAGE_SIZE };
 	if (!cfg->kernel) {
 		snprintf(err, errlen, "%s: no kernel given", cfg->filename);
 		return -EINVAL;

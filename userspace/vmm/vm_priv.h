@@ -8,6 +8,7 @@
 #include <linux/domino.h>
 
 #include "vm.h"
+#include "xencons.h"
 
 /*
  * The guest-physical map of a PVH machine (docs/architecture.md):
@@ -16,6 +17,7 @@
  *   [1 MiB, low_end)        RAM: kernel, initrd, the rest
  *   [low_end - 4 KiB, low_end)  on Xen's path: the PV console's ring
  *                           page, guest memory the memory map reserves
+ *   [low_end - 8 KiB, -4 KiB)   on Xen's path with xenstore: its ring
  *   [3 GiB, 4 GiB)          MMIO hole: I/O APIC, local APICs
  *   [4 GiB, ...)            RAM beyond what fits below the hole
  */
@@ -68,6 +70,11 @@ struct vm {
 	bool xen;			/* DOMINO_DOMAIN_XEN: the guest sees Xen */
 	struct xencons *xencons;	/* Xen's PV console (hvc0), or NULL */
 	uint64_t xencons_gpa;
+	struct xenstore_dom *xs;	/* its XenStore entries, or NULL */
+	uint64_t xenstore_gpa;		/* the store ring, when xs */
+	char uuid[37];
+	uint64_t max_mib;		/* xl's maxmem */
+	char xs_absent[320];		/* why xs is NULL on Xen's path */
 
 	pthread_mutex_t lock;		/* paused, stop state */
 	pthread_cond_t cond;
@@ -83,5 +90,8 @@ struct vm {
 int vm_boot_memory(struct vm *vm, char *err, size_t errlen);
 int vm_boot_load(struct vm *vm, const struct domcfg *cfg, char *err,
 		 size_t errlen);
+
+/* vm_xenstore.c: the store ring, its port and grant, the domain's paths. */
+int vm_xenstore_setup(struct vm *vm, const struct domcfg *cfg, char *err, size_t errlen);
 
 #endif /* DOMINO_VMM_VM_PRIV_H */

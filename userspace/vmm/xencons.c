@@ -234,6 +234,11 @@ size_t xencons_input(struct xencons *c, const uint8_t *buf, size_t len)
 	return n;
 }
 
+uint32_t xencons_port(const struct xencons *c)
+{
+	return c->port;
+}
+
 bool xencons_in_use(const struct xencons *c)
 {
 	return atomic_load(&c->in_use) && !atomic_load(&c->broken);

@@ -84,6 +84,8 @@ int xencons_start(struct xencons *c);
 size_t xencons_input(struct xencons *c, const uint8_t *buf, size_t len);
 /* The guest has written to its PV console and it is not broken. */
 bool xencons_in_use(const struct xencons *c);
+/* The guest's port of the console (HVM_PARAM_CONSOLE_EVTCHN). */
+uint32_t xencons_port(const struct xencons *c);
 /*
  * Stop: a last pass takes what the guest left in the ring (call it once
  * the vCPUs have stopped), then the port and the thread go.
