@@ -45,15 +45,19 @@ n=${BENCH_EXIT_N:-5000}
 # (seen once with kvm-amd's hlt-wake under TCG) costs one figure, not the run.
 exit_limit=60
 workloads=$("$root/selftests/bench_exits" kvm 1 list)
+# Xen's grant paths (bench_grant): KVM has no analogue, the rows say so.
+grant_workloads=$("$root/selftests/bench_grant" kvm 1 list)
 for i in $(seq "$reps"); do
 	for hv in kvm domino; do
-		for w in $workloads; do
+		for w in $workloads $grant_workloads; do
+			tool=bench_exits
+			case " $grant_workloads " in *" $w "*) tool=bench_grant ;; esac
 			# In wall time each wake-up waits for a real timer: fewer.
 			wn=$n
 			[ "$w" = hlt-wake ] && [ "$phase" = boot ] && wn=$((n / 10))
 			# A round trip between two guests: two sleeps, two wake-ups.
 			[ "$w" = evtchn-ping-pong ] && wn=$((n / 10))
-			timeout "$exit_limit" "$root/selftests/bench_exits" "$hv" "$wn" "$w"
+			timeout "$exit_limit" "$root/selftests/$tool" "$hv" "$wn" "$w"
 			rc=$?
 			case $rc in
 			0) ;;

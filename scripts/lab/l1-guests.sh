@@ -6,7 +6,7 @@
 # lab.env: GUEST_CONSOLE_ARGS replaces "quiet" on the guest's command line
 # (e.g. "earlyprintk=ttyS0 loglevel=8" to see how far a boot gets),
 # GUEST_INIT_WAIT_S the wait for G1's init (240 s of L1 time).
-GUEST_TESTS=5
+GUEST_TESTS=6
 
 guest_dir=/tmp/guests
 mkdir -p "$guest_dir" /run/domino /var/log/domino
@@ -17,6 +17,40 @@ uptime_cs() { awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime;
 . "$root/l1-lib.sh"
 
 counters() { echo "$(cat /sys/class/misc/domino/domains) $(cat /sys/class/misc/domino/alloc_objects) $(cat /sys/class/misc/domino/alloc_pages)"; }
+
+# Debian's xenstored, unmodified (scripts/lab/stage-xen-tools.sh): started
+# here as a Xen host's xencommons starts it at boot, so that the counters
+# below include what it holds for itself; G6 stops it and has the toolstack
+# start it. Stopped at the end: what it held must come back.
+xenstored=/usr/lib/xen-4.17/bin/xenstored
+xs_pidfile=/var/run/xenstored.pid
+xenstored_start() {
+	mkdir -p /var/run/xenstored /var/lib/xenstored
+	"$xenstored" --pid-file "$xs_pidfile" || return 1
+	wait_xs 50
+}
+wait_xs() {	# wait_xs TENTHS: xenstore answers
+	_i=0
+	while [ $_i -lt "$1" ]; do
+		xenstore-ls / > /dev/null 2>&1 && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	return 1
+}
+xenstored_stop() {	# xenstored_stop: 0 once it is gone and the counters are $1
+	[ -f "$xs_pidfile" ] && kill "$(cat "$xs_pidfile")" 2>/dev/null
+	rm -f "$xs_pidfile"
+	_i=0
+	while [ $_i -lt 100 ]; do
+		[ "$(counters)" = "$1" ] && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	return 1
+}
+base0=$(counters)
+xs_up=no
+xenstored_start && xs_up=yes
+echo "# xenstored started: $xs_up (counters without it: $base0, with it: $(counters))"
 
 show_log() { tr -d '\r' < "$1" | tail -n "${2:-25}" | sed 's/^/#   /'; }
 
@@ -95,9 +129,10 @@ else
 fi
 
 if [ "${LAB_GUESTS:-1}" = boot ]; then
-	for t in 2 3 4 5; do
+	for t in 2 3 4 5 6; do
 		result SKIP "guest life-cycle test G$t" "LAB_GUESTS=boot: ${LAB_GUESTS_WHY:-only the boot test runs in this lab}"
 	done
+	xenstored_stop "$base0" > /dev/null 2>&1
 	return 0 2>/dev/null
 fi
 
@@ -222,3 +257,84 @@ if "$dom" create "$guest_dir/g5.cfg" > "$guest_dir/g5.create" 2>&1; then
 else
 	result FAIL "guest triple fault on KVM's path: crashed, on_crash=destroy reclaims it" "domino create failed"
 fi
+
+# G6: XenStore with Debian's xenstored, xenstore-utils and lsevtchn, and
+# the guest kernel's own xenbus: the toolstack starts xenstored (stopped
+# here first), introduces the domain with the standard paths, the guest
+# reads and writes its own subtree and is refused domain 0's; mem-set
+# moves memory/target (xenstore-watch sees it) and the balloon driver
+# gives memory back; vcpu-set 1 takes CPU 1 offline; shutdown goes
+# through control/shutdown; everything is released and xenstored gives
+# back all it held once stopped.
+g6_name="XenStore: Debian's xenstored started by the toolstack, xenstore-ls shows the domain's standard paths, lsevtchn its ports; the guest's xenbus reads/writes its own subtree, is refused dom0's; mem-set shrinks it (balloon), vcpu-set 1 offlines CPU 1, shutdown through control/shutdown; all released"
+g6() {
+	g6_why=
+	xenstored_stop "$base0" || { g6_why="xenstored did not stop (counters $(counters), want $base0)"; return 1; }
+	guest_cfg g6 xenstore
+	if ! "$dom" create "$guest_dir/g6.cfg" > "$guest_dir/g6.create" 2>&1; then
+		sed 's/^/#   /' "$guest_dir/g6.create"
+		g6_why="domino create failed"; return 1
+	fi
+	"$dom" console g6 < /dev/null > "$guest_dir/g6.log" 2>&1 &
+	con=$!
+	id=$("$dom" list g6 | awk '$1 == "g6" { print $2 }')
+	wait_xs 10 || g6_why="$g6_why no-xenstored-after-create"
+	xenstore-ls -p "/local/domain/$id" > "$guest_dir/g6.xs" 2>&1
+	xenstore-ls / > "$guest_dir/g6.xsall" 2>&1
+	sed 's/^/#   /' "$guest_dir/g6.xs"
+	for n in 'name = "g6"' "domid = \"$id\"" 'vm = "/vm/' 'memory = ""' 'target = "262144"' \
+		 'static-max = "262144"' 'availability = "online"' 'store = ""' 'ring-ref' \
+		 'control = ""' 'shutdown = ""'; do
+		grep -q "$n" "$guest_dir/g6.xs" || g6_why="$g6_why xenstore-ls-missing:$n"
+	done
+	grep -q "^vm = \"\"" "$guest_dir/g6.xsall" || g6_why="$g6_why no-/vm"
+	if ! wait_log "$guest_dir/g6.log" "DOMINO-GUEST: xenstore ready" 240; then
+		show_log "$guest_dir/g6.log" 30
+		g6_why="$g6_why guest-not-ready"
+	fi
+	/usr/lib/xen-4.17/bin/lsevtchn "$id" > "$guest_dir/g6.evtchn" 2>&1
+	sed 's/^/#   /' "$guest_dir/g6.evtchn"
+	grep -q "Interdomain (Connected) - Remote Domain 0" "$guest_dir/g6.evtchn" ||
+		g6_why="$g6_why lsevtchn"
+	grep -a "DOMINO-GUEST: xenstore" "$guest_dir/g6.log" | tr -d '\r' | sed 's/^/#   /'
+	grep -aq "DOMINO-GUEST: xenstore domid=$id name=g6 " "$guest_dir/g6.log" &&
+		! grep -aq "DOMINO-GUEST: xenstore.*fail:" "$guest_dir/g6.log" ||
+		g6_why="$g6_why guest-xenstore"
+	xenstore-watch -n 2 "/local/domain/$id/memory/target" > "$guest_dir/g6.watch" 2>&1 &
+	watch=$!
+	sleep 1
+	"$dom" mem-set g6 160 || g6_why="$g6_why mem-set"
+	wait_log "$guest_dir/g6.log" "DOMINO-GUEST: balloon" 320
+	grep -a "DOMINO-GUEST: balloon" "$guest_dir/g6.log" | tr -d '\r' | sed 's/^/#   /'
+	wait "$watch"
+	sed 's/^/#   watch: /' "$guest_dir/g6.watch"
+	[ "$(grep -c "memory/target" "$guest_dir/g6.watch")" -ge 2 ] || g6_why="$g6_why xenstore-watch"
+	awk '/DOMINO-GUEST: balloon/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+	     END { exit !(v["was_kib"] - v["memtotal_kib"] >= 65536 && v["target_kib"] == 163840) }' \
+		"$guest_dir/g6.log" || g6_why="$g6_why balloon"
+	"$dom" vcpu-set g6 1 || g6_why="$g6_why vcpu-set"
+	wait_log "$guest_dir/g6.log" "DOMINO-GUEST: vcpus" 320
+	grep -a "DOMINO-GUEST: vcpus" "$guest_dir/g6.log" | tr -d '\r' | sed 's/^/#   /'
+	grep -aq "DOMINO-GUEST: vcpus online=0 availability=offline" "$guest_dir/g6.log" ||
+		g6_why="$g6_why vcpu-offline"
+	"$dom" shutdown g6 -w -t 120 > "$guest_dir/g6.shutdown" 2>&1 || g6_why="$g6_why shutdown"
+	sed 's/^/#   /' "$guest_dir/g6.shutdown"
+	wait_gone g6 30 || { "$dom" destroy g6; wait_gone g6 30; }
+	kill "$con" 2>/dev/null; wait "$con" 2>/dev/null
+	grep -a "stopped" /var/log/domino/g6.log | sed 's/^/#   /'
+	# The toolstack pressed no power button: the guest acted on control/shutdown.
+	grep -q "stopped: poweroff" /var/log/domino/g6.log ||
+		g6_why="$g6_why no-poweroff"
+	xenstore-ls "/local/domain/$id" > /dev/null 2>&1 && g6_why="$g6_why paths-left"
+	# xenstored gone, what it held (rings mapped, ports) back.
+	xenstored_stop "$base0" || g6_why="$g6_why counters-after:$(counters),want:$base0"
+	[ -z "$g6_why" ]
+}
+if [ "$xs_up" = yes ] && g6; then
+	result PASS "$g6_name"
+else
+	[ "$xs_up" = yes ] || g6_why="xenstored did not start in L1"
+	show_log "$guest_dir/g6.log" 30
+	result FAIL "$g6_name" "$g6_why"
+fi
+xenstored_stop "$base0" > /dev/null 2>&1

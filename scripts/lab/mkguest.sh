@@ -24,5 +24,13 @@ for m in pvpanic pvpanic-mmio; do
     [ -f "$moddir/$m.ko" ] && cp "$moddir/$m.ko" "$stage/lib/modules/"
 done
 install -m 755 "$here/guest/init" "$stage/init"
+# What the kernel runs when told to power off or reboot (Xen's
+# control/shutdown, orderly_poweroff): a distro's init would; here /init
+# is no init daemon, so these act at once.
+mkdir -p "$stage/sbin"
+for c in poweroff reboot; do
+    printf '#!/bin/sh\nexec /bin/%s -f\n' "$c" > "$stage/sbin/$c"
+    chmod 755 "$stage/sbin/$c"
+done
 [ -z "$overlay" ] || cp -a "$overlay/." "$stage/"
 (cd "$stage" && find . | cpio -o -H newc --quiet) > "$out"
