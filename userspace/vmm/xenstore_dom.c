@@ -19,6 +19,7 @@
  * Everything is written in one transaction, retried while xenstored says
  * EAGAIN (another writer raced it), then the domain is introduced.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -72,9 +73,13 @@ static int start_xenstored(char *err, size_t errlen)
 		return -errno;
 	}
 	if (!pid) {
-		/* Our blocked signals (signalfd, vCPU kicks) are not its. */
+		/*
+		 * Our blocked signals (signalfd, vCPU kicks) are not its, nor
+		 * our descriptors: `domino create` waits for EOF on one.
+		 */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		close_range(3, ~0U, 0);
 		execl(bin, bin, "--pid-file", "/var/run/xenstored.pid", (char *)NULL);
 		_exit(127);
 	}
