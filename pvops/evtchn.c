@@ -21,6 +21,8 @@
  *   EVTCHNOP_send            IN {port}: interdomain: the peer's port;
  *       IPI: the port itself; unbound: dropped; others: -EINVAL.
  *   EVTCHNOP_status          IN {dom, port} OUT {status, vcpu, u}
+ *       Free ports and port 0 read as closed; a port past the buckets
+ *       made so far (Xen's valid_evtchns) is -EINVAL.
  *   EVTCHNOP_bind_vcpu       IN {port, vcpu}: unbound, interdomain or a
  *       global VIRQ's port moves to vcpu (-ENOENT: none; -EINVAL others).
  *   EVTCHNOP_unmask          IN {port}: the ABI's unmask (may notify).
@@ -730,8 +732,13 @@ static long evtchn_status(struct domino_domain *d, struct evtchn_status *s)
 	if (s->dom != DOMID_SELF && s->dom != d->domid)
 		return -EPERM;
 	mutex_lock(&ed->lock);
+	/*
+	 * Xen's port_is_valid: every port of the buckets made so far, port 0
+	 * (reserved) and free ones included, which read as closed; lsevtchn
+	 * walks from 0 until -EINVAL.
+	 */
 	e = xen_evtchn_port(ed, s->port);
-	if (!e || !s->port) {
+	if (!e) {
 		mutex_unlock(&ed->lock);
 		return -EINVAL;
 	}
