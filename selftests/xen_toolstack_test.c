@@ -12,6 +12,8 @@
  * - domain 0's loopback ports: BIND_UNBOUND_PORT(0) then
  *   BIND_INTERDOMAIN(0, port), each end's notify fires the other, a close
  *   leaves the other end unbound for domain 0 again;
+ * - EVTCHNOP_status reads port 0 closed and every port in use before the
+ *   first -EINVAL, as lsevtchn walks them;
  * - /proc/xen: xsd_port names domain 0's xenbus port, which binds as
  *   xenstored binds it (once at a time); xsd_kva maps one shared page and
  *   nothing else; capabilities says control_d.
@@ -67,7 +69,7 @@ static void guest_main(void)
 {
 	struct { uint16_t dom, pad; uint32_t nr, max; int16_t st, pad2; } q = {
 		DOMID_SELF, 0, 0, 0, 0, 0 };
-	uint32_t u1 = 0;
+	uint32_t u1 = 0, p, open = 0;
 	long s0, s1;
 
 	xen_setup();
@@ -83,6 +85,14 @@ static void guest_main(void)
 	/* 3: domain 0 bound its port; the seeds cleared. */
 	s0 = status(DOMID_SELF, port_dom0, &u1);
 	guest_ucall(UCALL_SYNC, s0, u1, entry(0), entry(1));
+	/* 4: lsevtchn's walk: from port 0 until -EINVAL. */
+	for (p = 0; p < 5000; p++) {
+		s0 = status(DOMID_SELF, p, NULL);
+		if (s0 == -XEN_EINVAL)
+			break;
+		open += s0 >> 32 != EVTCHNSTAT_closed;
+	}
+	guest_ucall(UCALL_SYNC, status(DOMID_SELF, 0, NULL), p, open, 0);
 }
 
 /* The other guest binds the port left for it. */
@@ -210,7 +220,7 @@ int main(void)
 	if (fd < 0 && errno == ENOENT)
 		ktap_exit_skip("no /dev/xen/evtchn (this domino.ko registers none, or a Xen dom0 driver holds the name)");
 	TEST_ASSERT(fd >= 0, "open /dev/xen/evtchn");
-	ktap_set_plan(8);
+	ktap_set_plan(9);
 
 	vm = dvm_create_args(&args, GUEST_MEM_SIZE, true);
 	vcpu = dvcpu_add(vm, 0);
@@ -267,7 +277,15 @@ int main(void)
 	ktap_test_result(ok, "domain 0 binds the port left for it (its port %ld, the guest sees interdomain with domain 0), the peer binds its own (port %lld); seeds with flags 0 clear the entries",
 			 bound, (long long)uc.args[0]);
 
-	/* 5-7: domain 0's own ports. */
+	/* 5: status as lsevtchn reads it. */
+	step(vcpu, &uc, "status walk");
+	ktap_test_result(uc.args[0] == (uint64_t)EVTCHNSTAT_closed << 32 &&
+			 uc.args[1] > (uint64_t)(pd > pp ? pd : pp) && uc.args[1] <= 1024 &&
+			 uc.args[2] == 2,
+			 "EVTCHNOP_status from port 0 (closed) up to the first -EINVAL (port %llu) finds the 2 ports in use, as lsevtchn walks them",
+			 (unsigned long long)uc.args[1]);
+
+	/* 6-8: domain 0's own ports. */
 	check_loopback(fd);
 	check_proc_xen(fd);
 
