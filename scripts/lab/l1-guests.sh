@@ -264,8 +264,8 @@ fi
 # reads and writes its own subtree and is refused domain 0's; mem-set
 # moves memory/target (xenstore-watch sees it) and the balloon driver
 # gives memory back; vcpu-set 1 takes CPU 1 offline; shutdown goes
-# through control/shutdown; everything is released and xenstored gives
-# back all it held once stopped.
+# through control/shutdown and @releaseDomain fires; everything is
+# released and xenstored gives back all it held once stopped.
 g6_name="XenStore: Debian's xenstored started by the toolstack, xenstore-ls shows the domain's standard paths, lsevtchn its ports; the guest's xenbus reads/writes its own subtree, is refused dom0's; mem-set shrinks it (balloon), vcpu-set 1 offlines CPU 1, shutdown through control/shutdown; all released"
 g6() {
 	g6_why=
@@ -317,9 +317,19 @@ g6() {
 	grep -a "DOMINO-GUEST: vcpus" "$guest_dir/g6.log" | tr -d '\r' | sed 's/^/#   /'
 	grep -aq "DOMINO-GUEST: vcpus online=0 availability=offline" "$guest_dir/g6.log" ||
 		g6_why="$g6_why vcpu-offline"
+	# @releaseDomain: xenstored's word to its clients that a domain went.
+	xenstore-watch -n 2 @releaseDomain > "$guest_dir/g6.release" 2>&1 &
+	rwatch=$!
+	sleep 1
 	"$dom" shutdown g6 -w -t 120 > "$guest_dir/g6.shutdown" 2>&1 || g6_why="$g6_why shutdown"
 	sed 's/^/#   /' "$guest_dir/g6.shutdown"
 	wait_gone g6 30 || { "$dom" destroy g6; wait_gone g6 30; }
+	i=0
+	while [ $i -lt 100 ] && kill -0 "$rwatch" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	kill "$rwatch" 2>/dev/null; wait "$rwatch" 2>/dev/null
+	[ "$(grep -c '@releaseDomain' "$guest_dir/g6.release")" -ge 2 ] ||
+		g6_why="$g6_why no-@releaseDomain"
+	sed 's/^/#   release watch: /' "$guest_dir/g6.release"
 	kill "$con" 2>/dev/null; wait "$con" 2>/dev/null
 	grep -a "stopped" /var/log/domino/g6.log | sed 's/^/#   /'
 	# The toolstack pressed no power button: the guest acted on control/shutdown.
