@@ -282,10 +282,11 @@ g6() {
 	xenstore-ls -p "/local/domain/$id" > "$guest_dir/g6.xs" 2>&1
 	xenstore-ls / > "$guest_dir/g6.xsall" 2>&1
 	sed 's/^/#   /' "$guest_dir/g6.xs"
-	for n in 'name = "g6"' "domid = \"$id\"" 'vm = "/vm/' 'memory = ""' 'target = "262144"' \
+	# (not $n: result() counts with it)
+	for want in 'name = "g6"' "domid = \"$id\"" 'vm = "/vm/' 'memory = ""' 'target = "262144"' \
 		 'static-max = "262144"' 'availability = "online"' 'store = ""' 'ring-ref' \
 		 'control = ""' 'shutdown = ""'; do
-		grep -q "$n" "$guest_dir/g6.xs" || g6_why="$g6_why xenstore-ls-missing:$n"
+		grep -q "$want" "$guest_dir/g6.xs" || g6_why="$g6_why xenstore-ls-missing:$want"
 	done
 	grep -q "^vm = \"\"" "$guest_dir/g6.xsall" || g6_why="$g6_why no-/vm"
 	if ! wait_log "$guest_dir/g6.log" "DOMINO-GUEST: xenstore ready" 240; then

@@ -29,3 +29,5 @@ done | sort -u | while read -r lib; do
     cp -L "$lib" "$dir/lib/x86_64-linux-gnu/"
 done
 cp -L /lib64/ld-linux-x86-64.so.2 "$dir/lib64/"
+# glibc loads it for pthread_cancel (xenstore-watch's reader thread).
+cp -L /lib/x86_64-linux-gnu/libgcc_s.so.1 "$dir/lib/x86_64-linux-gnu/"
