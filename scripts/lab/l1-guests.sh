@@ -283,10 +283,10 @@ g6() {
 	xenstore-ls / > "$guest_dir/g6.xsall" 2>&1
 	sed 's/^/#   /' "$guest_dir/g6.xs"
 	# (not $n: result() counts with it)
-	for want in 'name = "g6"' "domid = \"$id\"" 'vm = "/vm/' 'memory = ""' 'target = "262144"' \
+	for xs_want in 'name = "g6"' "domid = \"$id\"" 'vm = "/vm/' 'memory = ""' 'target = "262144"' \
 		 'static-max = "262144"' 'availability = "online"' 'store = ""' 'ring-ref' \
 		 'control = ""' 'shutdown = ""'; do
-		grep -q "$want" "$guest_dir/g6.xs" || g6_why="$g6_why xenstore-ls-missing:$want"
+		grep -q "$xs_want" "$guest_dir/g6.xs" || g6_why="$g6_why xenstore-ls-missing:$xs_want"
 	done
 	grep -q "^vm = \"\"" "$guest_dir/g6.xsall" || g6_why="$g6_why no-/vm"
 	if ! wait_log "$guest_dir/g6.log" "DOMINO-GUEST: xenstore ready" 240; then
