@@ -37,10 +37,12 @@
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 #include <xen/interface/xen.h>
+#include <xen/interface/event_channel.h>
 #include <xen/evtchn.h>
 
 #include "alloc.h"
@@ -479,6 +481,49 @@ out_host:
 out:
 	domino_domain_put(d);
 	return r;
+}
+
+/*
+ * EVTCHNOP_status naming domain 0, from domain 0's own tools (privcmd):
+ * what Xen reports of a dom0 port. Every port below XEN_DOM0_PORTS is
+ * valid (free ones, and 0, read closed); past them -EINVAL, where
+ * lsevtchn's walk ends.
+ */
+long xen_dom0_evtchn_status(struct evtchn_status *s)
+{
+	struct dom0_port *dp;
+
+	if (s->port >= XEN_DOM0_PORTS)
+		return -EINVAL;
+	memset(&s->u, 0, sizeof(s->u));
+	s->vcpu = 0;
+	s->status = EVTCHNSTAT_closed;
+	xa_lock(&dom0_ports);
+	dp = xa_load(&dom0_ports, s->port);
+	if (dp) {
+		switch (dp->state) {
+		case DOM0_UNBOUND:
+			s->status = EVTCHNSTAT_unbound;
+			s->u.unbound.dom = dp->remote_dom;
+			break;
+		case DOM0_INTERDOMAIN:
+			s->status = EVTCHNSTAT_interdomain;
+			s->u.interdomain.dom = dp->remote_dom;
+			s->u.interdomain.port = dp->h ? dp->h->port : 0;
+			break;
+		case DOM0_LOCAL:
+			s->status = EVTCHNSTAT_interdomain;
+			s->u.interdomain.dom = 0;
+			s->u.interdomain.port = dp->peer->port;
+			break;
+		case DOM0_VIRQ:
+			s->status = EVTCHNSTAT_virq;
+			s->u.virq = dp->virq;
+			break;
+		}
+	}
+	xa_unlock(&dom0_ports);
+	return 0;
 }
 
 /* IOCTL_EVTCHN_NOTIFY: the guest's end, if bound, is raised. */

@@ -193,6 +193,8 @@ long xen_evtchn_alloc_unbound(struct domino_domain *d, u16 remote_dom, u32 *port
 long xen_dom0_bind_guest(struct xen_evtchn_host *h, struct xen_evtchn *e,
 			 u32 dom0_port);
 extern const struct xen_evtchn_host_ops xen_dom0_host_ops;
+/* EVTCHNOP_status of domain 0's own port s->port (pvops/dev_evtchn.c). */
+long xen_dom0_evtchn_status(struct evtchn_status *s);
 
 /* The port's entry (lock held), or NULL for a port never allocated. */
 struct xen_evtchn *xen_evtchn_port(struct xen_evtchn_domain *ed, u32 port);
