@@ -553,6 +553,41 @@ static long dom0_notify(struct dom0_file *f, u32 port)
 	return 0;
 }
 
+bool xen_dom0_port_open(u32 port)
+{
+	struct dom0_port *dp;
+	bool open;
+
+	if (port >= XEN_DOM0_PORTS)
+		return false;
+	xa_lock(&dom0_ports);
+	dp = xa_load(&dom0_ports, port);
+	open = dp && dp->state != DOM0_NEW;
+	xa_unlock(&dom0_ports);
+	return open;
+}
+
+void xen_dom0_port_send(u32 port)
+{
+	struct domino_domain *d = NULL;
+	struct dom0_port *dp;
+	u32 gport = 0;
+
+	if (port >= XEN_DOM0_PORTS)
+		return;
+	xa_lock(&dom0_ports);
+	dp = xa_load(&dom0_ports, port);
+	if (dp && dp->h && kref_get_unless_zero(&dp->h->d->ref)) {
+		d = dp->h->d;
+		gport = dp->h->port;
+	}
+	xa_unlock(&dom0_ports);
+	if (d) {
+		xen_evtchn_raise(d, gport);
+		domino_domain_put(d);
+	}
+}
+
 static void dom0_reset(struct dom0_file *f)
 {
 	mutex_lock(&f->read_lock);

@@ -196,6 +196,14 @@ extern const struct xen_evtchn_host_ops xen_dom0_host_ops;
 /* EVTCHNOP_status of domain 0's own port s->port (pvops/dev_evtchn.c). */
 long xen_dom0_evtchn_status(struct evtchn_status *s);
 
+/*
+ * Domain 0's @port from outside /dev/xen/evtchn (dev_gntdev.c's unmap
+ * notification): whether some file has it open, and raise the guest's
+ * end it is bound to now, if any (process context, no lock held).
+ */
+bool xen_dom0_port_open(u32 port);
+void xen_dom0_port_send(u32 port);
+
 /* The port's entry (lock held), or NULL for a port never allocated. */
 struct xen_evtchn *xen_evtchn_port(struct xen_evtchn_domain *ed, u32 port);
 

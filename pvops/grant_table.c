@@ -116,14 +116,6 @@ static_assert(offsetof(struct gnttab_setup_table, status) == 8 &&
 static_assert(offsetof(struct gnttab_swap_grant_ref, status) == 8);
 static_assert(sizeof(struct grant_entry_v1) == 8);
 
-/* One copy op, whichever layout it came in. */
-struct gnt_copy_op {
-	u64 src, dst;		/* a ref or a gfn */
-	u16 src_dom, dst_dom;
-	u16 src_off, dst_off;
-	u16 len, flags;
-};
-
 /* One side of a copy: whose memory, and what is held of it. */
 struct gnt_buf {
 	struct domino_domain *d;
@@ -345,29 +337,36 @@ static void gnt_reduce(u32 *word, const struct xen_gnt_active *act, bool readonl
  * is not resident and would have to be waited for (Xen's answer for a
  * frame paged out; Linux retries).
  */
-static s16 gnt_get_page(struct gnt_buf *b, u64 gfn, bool readonly)
+static s16 gnt_lookup_page(struct gnt_buf *b, u64 gfn, bool readonly, bool pin)
 {
 	int r;
 
 	if (gfn >= XEN_GNT_GFN_LIMIT)
 		return GNTST_bad_page;
-	r = domino_guest_get_page(b->d, gfn << PAGE_SHIFT, !readonly, &b->page);
+	r = pin ? domino_guest_pin_page(b->d, gfn << PAGE_SHIFT, !readonly, &b->page) :
+		  domino_guest_get_page(b->d, gfn << PAGE_SHIFT, !readonly, &b->page);
 	if (r)
 		b->page = NULL;
 	return !r ? GNTST_okay : r == -EAGAIN ? GNTST_eagain :
 	       r == -EINTR ? GNTST_general_error : GNTST_bad_page;
 }
 
-/*
- * Xen's acquire_grant_for_copy for a v1 entry: pin grant @ref of b->d's
- * table for @ldom and hold the granted page. Statuses: GNTST_bad_gntref
- * (past the table), GNTST_general_error (not a permit_access grant to
- * @ldom, revoked, a read-only grant to write, pinned by another domain,
- * the entry unstable), GNTST_bad_page or GNTST_eagain (gnt_get_page()).
- */
-static s16 gnt_acquire(struct gnt_buf *b, u32 ref, u16 ldom, bool readonly)
+static s16 gnt_get_page(struct gnt_buf *b, u64 gfn, bool readonly)
 {
-	struct xen_gnttab *gt = &b->d->xen->gnttab;
+	return gnt_lookup_page(b, gfn, readonly, false);
+}
+
+/*
+ * Xen's acquire_grant_for_copy for a v1 entry, the pin's half: pin grant
+ * @ref of @gt for @ldom (for writing unless @readonly) and say which frame
+ * it grants. Statuses: GNTST_bad_gntref (past the table),
+ * GNTST_general_error (not a permit_access grant to @ldom, revoked, a
+ * read-only grant to write, pinned by another domain, the entry unstable,
+ * a fatal signal). The lock is not held across anything that waits for
+ * guest memory: domain 0 pins under its own mmap_lock (dev_gntdev.c).
+ */
+static s16 gnt_pin(struct xen_gnttab *gt, u32 ref, u16 ldom, bool readonly, u64 *gfn)
+{
 	struct xen_gnt_active *act;
 	bool pinned;
 	u32 *word;
@@ -398,38 +397,61 @@ static s16 gnt_acquire(struct gnt_buf *b, u32 ref, u16 ldom, bool readonly)
 			act->gfn = READ_ONCE(gnt_entry(gt, ref)->frame);
 		}
 	}
-	st = gnt_get_page(b, act->gfn, readonly);
-	if (st) {
-		gnt_reduce(word, act, readonly);
-		goto out;
-	}
 	if (readonly)
 		act->readers++;
 	else
 		act->writers++;
-	b->pinned = true;
-	b->ref = ref;
+	*gfn = act->gfn;
 	st = GNTST_okay;
 out:
 	mutex_unlock(&gt->lock);
 	return st;
 }
 
+/* One pin of gnt_pin() goes, and the flags no pin needs any more. */
+static void gnt_unpin(struct xen_gnttab *gt, u32 ref, bool readonly)
+{
+	struct xen_gnt_active *act;
+
+	mutex_lock(&gt->lock);
+	act = gnt_active(gt, ref);
+	if (readonly)
+		act->readers--;
+	else
+		act->writers--;
+	gnt_reduce(gnt_word(gt, ref), act, readonly);
+	mutex_unlock(&gt->lock);
+}
+
+/*
+ * Pin grant @ref of b->d's for @ldom (gnt_pin()) and hold the page it
+ * grants: GNTST_bad_page or GNTST_eagain from gnt_get_page() undo the pin.
+ * The granter sees the pin while the page is looked up, as in Xen.
+ */
+static s16 gnt_acquire(struct gnt_buf *b, u32 ref, u16 ldom, bool readonly)
+{
+	struct xen_gnttab *gt = &b->d->xen->gnttab;
+	u64 gfn;
+	s16 st;
+
+	st = gnt_pin(gt, ref, ldom, readonly, &gfn);
+	if (st)
+		return st;
+	ref = array_index_nospec(ref, gnt_nr_entries(gt));
+	st = gnt_get_page(b, gfn, readonly);
+	if (st) {
+		gnt_unpin(gt, ref, readonly);
+		return st;
+	}
+	b->pinned = true;
+	b->ref = ref;
+	return GNTST_okay;
+}
+
 static void gnt_release(struct gnt_buf *b, bool readonly)
 {
-	if (b->pinned) {
-		struct xen_gnttab *gt = &b->d->xen->gnttab;
-		struct xen_gnt_active *act;
-
-		mutex_lock(&gt->lock);
-		act = gnt_active(gt, b->ref);
-		if (readonly)
-			act->readers--;
-		else
-			act->writers--;
-		gnt_reduce(gnt_word(gt, b->ref), act, readonly);
-		mutex_unlock(&gt->lock);
-	}
+	if (b->pinned)
+		gnt_unpin(&b->d->xen->gnttab, b->ref, readonly);
 	if (b->page) {
 		if (!readonly)
 			set_page_dirty_lock(b->page);
@@ -472,6 +494,29 @@ static s16 gnt_claim(struct domino_domain *ld, struct gnt_buf *b, bool is_ref,
 }
 
 /*
+ * The last step of a copy, both pages held: the range (beyond the page:
+ * GNTST_bad_copy_arg), then the bytes, through the host's own mapping of
+ * the two pages; a range that overlaps itself is copied as memmove()
+ * would.
+ */
+static s16 gnt_copy_bytes(struct gnt_buf *src, struct gnt_buf *dst,
+			  const struct xen_gnt_copy_op *op)
+{
+	u8 *from, *to;
+
+	if (op->src_off + op->len > PAGE_SIZE || op->dst_off + op->len > PAGE_SIZE)
+		return GNTST_bad_copy_arg;
+	/* The offsets checked above hold under speculation too. */
+	barrier_nospec();
+	from = kmap_local_page(src->page);
+	to = kmap_local_page(dst->page);
+	memmove(to + op->dst_off, from + op->src_off, op->len);
+	kunmap_local(to);
+	kunmap_local(from);
+	return GNTST_okay;
+}
+
+/*
  * One copy of len bytes from source to dest, each either a frame of the
  * caller's (gmfn with domid DOMID_SELF) or a grant (ref of domain domid,
  * with GNTCOPY_source_gref / GNTCOPY_dest_gref). In Xen's order: both
@@ -482,11 +527,9 @@ static s16 gnt_claim(struct domino_domain *ld, struct gnt_buf *b, bool is_ref,
  * vCPU wait. A grant is pinned for
  * the copy's duration, so the granter sees GTF_reading (and GTF_writing
  * for a destination) and its gnttab_end_foreign_access() waits: source
- * grants for reading, destinations for writing. The bytes are copied
- * through the host's own mapping of the two pages; a range that overlaps
- * itself is copied as memmove() would.
+ * grants for reading, destinations for writing. Then gnt_copy_bytes().
  */
-static s16 gnt_copy_one(struct domino_domain *ld, const struct gnt_copy_op *op)
+static s16 gnt_copy_one(struct domino_domain *ld, const struct xen_gnt_copy_op *op)
 {
 	bool src_ref = op->flags & GNTCOPY_source_gref;
 	bool dst_ref = op->flags & GNTCOPY_dest_gref;
@@ -500,25 +543,14 @@ static s16 gnt_copy_one(struct domino_domain *ld, const struct gnt_copy_op *op)
 		st = gnt_claim(ld, &src, src_ref, op->src, true);
 	if (!st)
 		st = gnt_claim(ld, &dst, dst_ref, op->dst, false);
-	if (!st && (op->src_off + op->len > PAGE_SIZE || op->dst_off + op->len > PAGE_SIZE))
-		st = GNTST_bad_copy_arg;
-	if (!st) {
-		u8 *from, *to;
-
-		/* The offsets checked above hold under speculation too. */
-		barrier_nospec();
-		from = kmap_local_page(src.page);
-		to = kmap_local_page(dst.page);
-		memmove(to + op->dst_off, from + op->src_off, op->len);
-		kunmap_local(to);
-		kunmap_local(from);
-	}
+	if (!st)
+		st = gnt_copy_bytes(&src, &dst, op);
 	gnt_release(&dst, false);
 	gnt_release(&src, true);
 	return st;
 }
 
-static int gnt_read_copy(struct xen_call *c, u64 addr, struct gnt_copy_op *op)
+static int gnt_read_copy(struct xen_call *c, u64 addr, struct xen_gnt_copy_op *op)
 {
 	struct gnttab_copy_compat o32;
 	struct gnttab_copy o;
@@ -569,7 +601,7 @@ static long gnt_copy(struct xen_call *c, u32 count)
 	size_t status = c->compat ? offsetof(struct gnttab_copy_compat, status) :
 				    offsetof(struct gnttab_copy, status);
 	u64 uop = c->arg[1];
-	struct gnt_copy_op op;
+	struct xen_gnt_copy_op op;
 	u32 i;
 	s16 st;
 
@@ -583,6 +615,134 @@ static long gnt_copy(struct xen_call *c, u32 count)
 			return -EFAULT;
 	}
 	return 0;
+}
+
+/* ---- domain 0's maps and copies (pvops/dev_gntdev.c) ---- */
+
+/*
+ * A grant's domain for domain 0: a Xen domain other than the host (none
+ * such, a reserved id, one without Xen: GNTST_bad_domain), referenced.
+ */
+static s16 gnt_dom0_domain(u16 domid, struct gnt_buf *b)
+{
+	if (!domid || domid >= DOMID_FIRST_RESERVED)
+		return GNTST_bad_domain;
+	b->d = domino_domain_find(domid);
+	if (!b->d)
+		return GNTST_bad_domain;
+	b->put = true;
+	return b->d->xen ? GNTST_okay : GNTST_bad_domain;
+}
+
+s16 xen_gnttab_peek_dom0(u16 domid, u32 ref, u64 *serial, u64 *gfn,
+			 struct page **pagep)
+{
+	struct gnt_buf b = {};
+	struct xen_gnttab *gt;
+	bool readonly = false;
+	s16 st;
+	u32 w;
+
+	st = gnt_dom0_domain(domid, &b);
+	if (st)
+		goto out;
+	gt = &b.d->xen->gnttab;
+	if (mutex_lock_killable(&gt->lock)) {
+		st = GNTST_general_error;
+		goto out;
+	}
+	if (ref >= gnt_nr_entries(gt)) {
+		st = GNTST_bad_gntref;
+	} else {
+		ref = array_index_nospec(ref, gnt_nr_entries(gt));
+		w = READ_ONCE(*gnt_word(gt, ref));
+		if ((w & GTF_type_mask) != GTF_permit_access || (w >> 16) != 0)
+			st = GNTST_general_error;
+		readonly = w & GTF_readonly;
+		*gfn = READ_ONCE(gnt_entry(gt, ref)->frame);
+	}
+	mutex_unlock(&gt->lock);
+	/* Pinned for long: domain 0 keeps it while mapped. */
+	if (!st)
+		st = gnt_lookup_page(&b, *gfn, readonly, true);
+	if (!st) {
+		*serial = b.d->serial;
+		*pagep = b.page;
+	}
+out:
+	if (b.put)
+		domino_domain_put(b.d);
+	return st;
+}
+
+/* The domain @serial names, referenced, if it is still there. */
+static struct domino_domain *gnt_dom0_same(u16 domid, u64 serial)
+{
+	struct domino_domain *d;
+
+	d = domid && domid < DOMID_FIRST_RESERVED ? domino_domain_find(domid) : NULL;
+	if (d && (d->serial != serial || !d->xen)) {
+		domino_domain_put(d);
+		d = NULL;
+	}
+	return d;
+}
+
+s16 xen_gnttab_pin_dom0(u16 domid, u64 serial, u32 ref, u64 gfn, bool readonly)
+{
+	struct domino_domain *d = gnt_dom0_same(domid, serial);
+	struct xen_gnttab *gt;
+	u64 now;
+	s16 st;
+
+	if (!d)
+		return GNTST_bad_domain;
+	gt = &d->xen->gnttab;
+	st = gnt_pin(gt, ref, 0, readonly, &now);
+	/* The guest granted another frame since the page was looked up. */
+	if (!st && now != gfn) {
+		gnt_unpin(gt, array_index_nospec(ref, gnt_nr_entries(gt)), readonly);
+		st = GNTST_general_error;
+	}
+	domino_domain_put(d);
+	return st;
+}
+
+void xen_gnttab_unpin_dom0(u16 domid, u64 serial, u32 ref, bool readonly)
+{
+	struct domino_domain *d = gnt_dom0_same(domid, serial);
+	struct xen_gnttab *gt;
+
+	/* Gone, or the id reused: the pins went with the table. */
+	if (!d)
+		return;
+	gt = &d->xen->gnttab;
+	/* The table never shrinks: a ref pinned once stays inside it. */
+	if (ref < gnt_nr_entries(gt))
+		gnt_unpin(gt, array_index_nospec(ref, gnt_nr_entries(gt)), readonly);
+	domino_domain_put(d);
+}
+
+s16 xen_gnttab_copy_dom0(const struct xen_gnt_copy_op *op, struct page *src_page,
+			 struct page *dst_page)
+{
+	struct gnt_buf src = { .page = src_page }, dst = { .page = dst_page };
+	s16 st = GNTST_okay;
+
+	/* Xen's order: both domains, the source's grant, the destination's. */
+	if (!src_page)
+		st = gnt_dom0_domain(op->src_dom, &src);
+	if (!st && !dst_page)
+		st = gnt_dom0_domain(op->dst_dom, &dst);
+	if (!st && !src_page)
+		st = gnt_acquire(&src, (u32)op->src, 0, true);
+	if (!st && !dst_page)
+		st = gnt_acquire(&dst, (u32)op->dst, 0, false);
+	if (!st)
+		st = gnt_copy_bytes(&src, &dst, op);
+	gnt_release(&dst, false);
+	gnt_release(&src, true);
+	return st;
 }
 
 /* ---- the other commands ---- */

@@ -11,10 +11,11 @@
  * entries in its own mapping of the page, from any domain's thread, with
  * the locked instructions the guest uses on its side.
  *
- * Locking: xen_gnttab.lock (a mutex: a copy pins guest pages under it)
- * guards the frames, their places and the active entries. It is taken
- * before the domain's slots_lock and mmu_lock, never inside them; and
- * only one domain's at a time.
+ * Locking: xen_gnttab.lock (a mutex) guards the frames, their places and
+ * the active entries. It is taken before the domain's mmu_lock, never
+ * inside it, and only one domain's at a time. It is never held across a
+ * wait for guest memory (slots_lock, a VMM's mmap_lock): domain 0 pins
+ * grants under its own mmap_lock (pvops/dev_gntdev.c's mmap).
  */
 #ifndef DOMINO_PVOPS_GRANT_TABLE_H
 #define DOMINO_PVOPS_GRANT_TABLE_H
@@ -90,5 +91,55 @@ long xen_gnttab_seed(struct domino_domain *d, const struct domino_xen_gnttab_see
 
 /* Whether a grant frame is placed in [gfn, gfn + nr). Lockless. */
 bool xen_gnttab_placed(struct xen_gnttab *gt, u64 gfn, u64 nr);
+
+/* One copy op of GNTTABOP_copy, whichever layout it came in. */
+struct xen_gnt_copy_op {
+	u64 src, dst;		/* a ref or a gfn */
+	u16 src_dom, dst_dom;
+	u16 src_off, dst_off;
+	u16 len, flags;
+};
+
+/*
+ * Domain 0's side (pvops/dev_gntdev.c). Domain 0 is the host: it has no
+ * table of its own and names each grant by (domid, ref).
+ *
+ * Mapping is in two steps, as the caller's mmap runs under its mmap_lock,
+ * where a guest's memory (perhaps the same process's) cannot be waited
+ * for:
+ *
+ * xen_gnttab_peek_dom0 (no mmap_lock held; killable): grant @ref of
+ * domain @domid must be a permit_access grant to domain 0; *@pagep is the
+ * page it names now, pinned for long (FOLL_PIN | FOLL_LONGTERM: the
+ * caller releases it with unpin_user_page(); looked up for writing
+ * unless the grant is GTF_readonly), *@gfn that frame and
+ * *@serial the domain's. The grant is not pinned (its flags untouched).
+ * Statuses as GNTTABOP_copy's:
+ * GNTST_bad_domain, GNTST_bad_gntref, GNTST_general_error (not granted to
+ * domain 0), GNTST_bad_page, GNTST_eagain (not resident: try again).
+ *
+ * xen_gnttab_pin_dom0 (may run under an mmap_lock; waits only for the
+ * table's lock): pins the grant as Xen pins a host mapping: GTF_reading,
+ * and GTF_writing unless @readonly (refused on a GTF_readonly grant), set
+ * in the guest's entry and kept until unpinned, so the guest cannot end
+ * access. GNTST_bad_domain when the domain is not the one @serial names;
+ * GNTST_general_error when the grant is not (or no longer) a grant of
+ * frame @gfn to domain 0 or is read-only for a writable pin.
+ *
+ * xen_gnttab_unpin_dom0: drops one such pin, if the domain is still the
+ * one @serial names (a domain gone took its pins with it; a reused domid
+ * is left alone).
+ *
+ * xen_gnttab_copy_dom0: one GNTTABOP_copy op for domain 0: a side whose
+ * page is given is domain 0's own memory (the page's reference passes to
+ * the call), the other side a grant (ref, domid) to domain 0. The
+ * statuses of GNTTABOP_copy. Killable.
+ */
+s16 xen_gnttab_peek_dom0(u16 domid, u32 ref, u64 *serial, u64 *gfn,
+			 struct page **pagep);
+s16 xen_gnttab_pin_dom0(u16 domid, u64 serial, u32 ref, u64 gfn, bool readonly);
+void xen_gnttab_unpin_dom0(u16 domid, u64 serial, u32 ref, bool readonly);
+s16 xen_gnttab_copy_dom0(const struct xen_gnt_copy_op *op, struct page *src_page,
+			 struct page *dst_page);
 
 #endif /* DOMINO_PVOPS_GRANT_TABLE_H */

@@ -140,5 +140,8 @@ void domino_memory_zap_gfn(struct domino_domain *d, u64 gfn);
  */
 int domino_guest_get_page(struct domino_domain *d, u64 gpa, bool write,
 			  struct page **pagep);
+/* The same, pinned for long: released with unpin_user_page(). */
+int domino_guest_pin_page(struct domino_domain *d, u64 gpa, bool write,
+			  struct page **pagep);
 
 #endif /* DOMINO_DOMAIN_H */

@@ -677,9 +677,10 @@ void domino_memory_zap_gfn(struct domino_domain *d, u64 gfn)
  * I/O or its userfaultfd is -EAGAIN, the I/O started (Xen's answer to a
  * paged-out frame is GNTST_eagain, and guests retry).
  */
-int domino_guest_get_page(struct domino_domain *d, u64 gpa, bool write,
-			  struct page **pagep)
+static int guest_page(struct domino_domain *d, u64 gpa, bool write, bool pin,
+		      struct page **pagep)
 {
+	unsigned int flags = FOLL_NOWAIT | (write ? FOLL_WRITE : 0);
 	const struct domino_memslot *s;
 	struct mm_struct *mm = NULL;
 	unsigned long hva;
@@ -702,8 +703,8 @@ int domino_guest_get_page(struct domino_domain *d, u64 gpa, bool write,
 	/* Another process's lock: a fatal signal for this one ends the wait. */
 	if (mmap_read_lock_killable(mm))
 		goto out;
-	n = get_user_pages_remote(mm, hva, 1, FOLL_NOWAIT | (write ? FOLL_WRITE : 0),
-				  pagep, NULL, NULL);
+	n = pin ? pin_user_pages_remote(mm, hva, 1, flags | FOLL_LONGTERM, pagep, NULL, NULL) :
+		  get_user_pages_remote(mm, hva, 1, flags, pagep, NULL, NULL);
 	mmap_read_unlock(mm);
 	r = n == 1 ? 0 : n == 0 ? -EAGAIN : -EFAULT;
 out:
@@ -712,6 +713,24 @@ out:
 	if (mm)
 		mmput(mm);
 	return r;
+}
+
+int domino_guest_get_page(struct domino_domain *d, u64 gpa, bool write,
+			  struct page **pagep)
+{
+	return guest_page(d, gpa, write, false, pagep);
+}
+
+/*
+ * The same, pinned for long (FOLL_PIN | FOLL_LONGTERM, released with
+ * unpin_user_page()): a fork of the VMM copies such a page for the child
+ * rather than sharing it copy-on-write, so the guest keeps the very page
+ * the pin holds (domain 0's grant mappings, pvops/dev_gntdev.c).
+ */
+int domino_guest_pin_page(struct domino_domain *d, u64 gpa, bool write,
+			  struct page **pagep)
+{
+	return guest_page(d, gpa, write, true, pagep);
 }
 
 int domino_guest_read(struct domino_domain *d, u64 gpa, void *buf, size_t len)
