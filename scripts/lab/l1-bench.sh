@@ -154,5 +154,6 @@ CFG
 	kill "$qpid" 2>/dev/null; wait "$qpid" 2>/dev/null
 fi
 
+xenstored_stop
 rmmod domino
 echo "DOMINO-BENCH-END"

@@ -75,7 +75,8 @@ elif ! grep -aq "stopped: poweroff" /tmp/demo.console; then
 	verdict="failed (the guest did not power off)"
 fi
 grep -a "stopped:" /tmp/demo.console | tail -n 1
-echo "\$ rmmod domino"
+echo "\$ kill \$(cat /var/run/xenstored.pid); rmmod domino"
+xenstored_stop
 rmmod domino || verdict="failed (rmmod)"
 dmesg | grep 'domino: unloaded'
 echo "DOMINO-DEMO-END $verdict"

@@ -17,36 +17,20 @@ uptime_cs() { awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime;
 . "$root/l1-lib.sh"
 
 counters() { echo "$(cat /sys/class/misc/domino/domains) $(cat /sys/class/misc/domino/alloc_objects) $(cat /sys/class/misc/domino/alloc_pages)"; }
-
-# Debian's xenstored, unmodified (scripts/lab/stage-xen-tools.sh): started
-# here as a Xen host's xencommons starts it at boot, so that the counters
-# below include what it holds for itself; G6 stops it and has the toolstack
-# start it. Stopped at the end: what it held must come back.
-xenstored=/usr/lib/xen-4.17/bin/xenstored
-xs_pidfile=/var/run/xenstored.pid
-xenstored_start() {
-	mkdir -p /var/run/xenstored /var/lib/xenstored
-	"$xenstored" --pid-file "$xs_pidfile" || return 1
-	wait_xs 50
-}
-wait_xs() {	# wait_xs TENTHS: xenstore answers
-	_i=0
-	while [ $_i -lt "$1" ]; do
-		xenstore-ls / > /dev/null 2>&1 && return 0
-		sleep 0.1; _i=$((_i + 1))
-	done
-	return 1
-}
-xenstored_stop() {	# xenstored_stop: 0 once it is gone and the counters are $1
-	[ -f "$xs_pidfile" ] && kill "$(cat "$xs_pidfile")" 2>/dev/null
-	rm -f "$xs_pidfile"
-	_i=0
-	while [ $_i -lt 100 ]; do
+# counters_are WANT: they come back to WANT within 10 s.
+counters_are() {
+	_c=0
+	while [ $_c -lt 100 ]; do
 		[ "$(counters)" = "$1" ] && return 0
-		sleep 0.1; _i=$((_i + 1))
+		sleep 0.1; _c=$((_c + 1))
 	done
 	return 1
 }
+
+# Debian's xenstored (xenstored_start/_stop in l1-lib.sh): started here
+# as a Xen host's xencommons starts it at boot, so that the counters below
+# include what it holds for itself; G6 stops it and has the toolstack
+# start it. Stopped at the end: what it held must come back.
 base0=$(counters)
 xs_up=no
 xenstored_start && xs_up=yes
@@ -132,7 +116,7 @@ if [ "${LAB_GUESTS:-1}" = boot ]; then
 	for t in 2 3 4 5 6; do
 		result SKIP "guest life-cycle test G$t" "LAB_GUESTS=boot: ${LAB_GUESTS_WHY:-only the boot test runs in this lab}"
 	done
-	xenstored_stop "$base0" > /dev/null 2>&1
+	xenstored_stop
 	return 0 2>/dev/null
 fi
 
@@ -269,7 +253,8 @@ fi
 g6_name="XenStore: Debian's xenstored started by the toolstack, xenstore-ls shows the domain's standard paths, lsevtchn its ports; the guest's xenbus reads/writes its own subtree, is refused dom0's; mem-set shrinks it (balloon), vcpu-set 1 offlines CPU 1, shutdown through control/shutdown; all released"
 g6() {
 	g6_why=
-	xenstored_stop "$base0" || { g6_why="xenstored did not stop (counters $(counters), want $base0)"; return 1; }
+	xenstored_stop && counters_are "$base0" ||
+		{ g6_why="xenstored did not stop (counters $(counters), want $base0)"; return 1; }
 	guest_cfg g6 xenstore
 	if ! "$dom" create "$guest_dir/g6.cfg" > "$guest_dir/g6.create" 2>&1; then
 		sed 's/^/#   /' "$guest_dir/g6.create"
@@ -338,7 +323,7 @@ g6() {
 		g6_why="$g6_why no-poweroff"
 	xenstore-ls "/local/domain/$id" > /dev/null 2>&1 && g6_why="$g6_why paths-left"
 	# xenstored gone, what it held (rings mapped, ports) back.
-	xenstored_stop "$base0" || g6_why="$g6_why counters-after:$(counters),want:$base0"
+	xenstored_stop && counters_are "$base0" || g6_why="$g6_why counters-after:$(counters),want:$base0"
 	[ -z "$g6_why" ]
 }
 if [ "$xs_up" = yes ] && g6; then
@@ -348,4 +333,4 @@ else
 	show_log "$guest_dir/g6.log" 30
 	result FAIL "$g6_name" "$g6_why"
 fi
-xenstored_stop "$base0" > /dev/null 2>&1
+xenstored_stop

@@ -119,3 +119,36 @@ wait_gone() {
 	done
 	return 1
 }
+
+# Debian's xenstored, unmodified (scripts/lab/stage-xen-tools.sh), as a
+# Xen host's init starts and stops it. `domino create` starts it too when
+# none answers; whoever unloads the module stops it first (it holds
+# /dev/xen/evtchn, gntdev and privcmd open).
+xenstored=/usr/lib/xen-4.17/bin/xenstored
+xs_pidfile=/var/run/xenstored.pid
+xenstored_start() {
+	mkdir -p /var/run/xenstored /var/lib/xenstored
+	"$xenstored" --pid-file "$xs_pidfile" || return 1
+	wait_xs 50
+}
+wait_xs() {	# wait_xs TENTHS: xenstore answers
+	_x=0
+	while [ $_x -lt "$1" ]; do
+		xenstore-ls / > /dev/null 2>&1 && return 0
+		sleep 0.1; _x=$((_x + 1))
+	done
+	return 1
+}
+xenstored_stop() {	# 0 once no xenstored runs (gone or a zombie), within 10 s
+	[ -f "$xs_pidfile" ] || return 0
+	_p=$(cat "$xs_pidfile")
+	kill "$_p" 2>/dev/null
+	_x=0
+	while [ $_x -lt 100 ]; do
+		case "$(cut -d' ' -f3 "/proc/$_p/stat" 2>/dev/null)" in
+		''|Z|X) rm -f "$xs_pidfile"; return 0 ;;
+		esac
+		sleep 0.1; _x=$((_x + 1))
+	done
+	return 1
+}

@@ -184,6 +184,7 @@ CFG
 	i=$((i + 1))
 done
 sleep 1
+xenstored_stop
 left=$(counters)
 if [ "$left" = "$base" ] && rmmod domino; then
 	ok "every domain destroyed, counters back to '$base', module unloaded"
