@@ -14,9 +14,10 @@
  *       pages, each grant pinned as Xen pins a host mapping (GTF_reading,
  *       GTF_writing for PROT_WRITE, kept while mapped): every grant must
  *       be a permit_access grant to domain 0 of the frame looked up,
- *       writable ones without GTF_readonly, or the mmap is -EINVAL with
- *       nothing left pinned. A range maps once; a writable private
- *       mapping is -EINVAL; a read-only one can never become writable.
+ *       writable ones without GTF_readonly now and at MAP_GRANT_REF, or
+ *       the mmap is -EINVAL with nothing left pinned. A range maps
+ *       once; a writable private mapping is -EINVAL; a read-only one can
+ *       never become writable.
  *   UNMAP_GRANT_REF {index, count}: the range goes; pages mapped stay
  *       until munmap (Linux's). -ENOENT for no such range.
  *   GET_OFFSET_FOR_VADDR {vaddr} OUT {offset, count}: of the mapping
@@ -98,6 +99,7 @@ struct gntdev_grant {
 	u16 domid;
 	s16 status;		/* of the look-up: GNTST_okay with @page */
 	bool pinned;
+	bool ro;		/* @page looked up for reading only */
 	u64 serial;
 	u64 gfn;
 	struct page *page;
@@ -236,7 +238,7 @@ static void gntdev_peek(struct gntdev_grant *g, unsigned int *waits)
 {
 	for (;;) {
 		g->status = xen_gnttab_peek_dom0(g->domid, g->ref, &g->serial,
-						 &g->gfn, &g->page);
+						 &g->gfn, &g->page, &g->ro);
 		if (g->status != GNTST_eagain || !*waits ||
 		    schedule_timeout_killable(msecs_to_jiffies(10)) ||
 		    fatal_signal_pending(current))
@@ -371,7 +373,12 @@ static const struct vm_operations_struct gntdev_vm_ops = {
 	.fault	= gntdev_vma_fault,
 };
 
-/* Pin every grant of @m, or none. */
+/*
+ * Pin every grant of @m, or none. A page looked up for reading only was
+ * not made the guest's own (it may be the zero page, or a page of a file
+ * the VMM maps privately): it is never mapped writable, even when the
+ * guest has made its grant writable since MAP_GRANT_REF.
+ */
 static int gntdev_pin_all(struct gntdev_map *m, bool readonly)
 {
 	u32 i;
@@ -379,7 +386,7 @@ static int gntdev_pin_all(struct gntdev_map *m, bool readonly)
 	for (i = 0; i < m->count; i++) {
 		struct gntdev_grant *g = &m->g[i];
 
-		if (g->status ||
+		if (g->status || (g->ro && !readonly) ||
 		    xen_gnttab_pin_dom0(g->domid, g->serial, g->ref, g->gfn, readonly))
 			goto undo;
 		g->pinned = true;

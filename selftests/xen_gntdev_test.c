@@ -8,7 +8,8 @@
  * its gnttab_end_foreign_access cmpxchg fails, then succeeds after
  * munmap; refused with nothing left pinned: a ref never granted, one
  * granted to another domain, one past the table, a read-only grant mapped
- * writable (and mprotect may not make a read-only map writable later), a
+ * writable (and mprotect may not make a read-only map writable later, nor
+ * the guest a read-only grant writable between MAP_GRANT_REF and mmap), a
  * private writable map, a second mmap of a range; a guest that overwrites
  * its entry while mapped; UNMAP_GRANT_REF before munmap; a process that
  * dies with a mapping; GET_OFFSET_FOR_VADDR; SET_MAX_GRANTS; the unmap
@@ -185,7 +186,7 @@ int main(void)
 	if (fd < 0)
 		ktap_exit_skip("no /dev/xen/gntdev (%s): this domino.ko registers none, or a Xen dom0 driver holds the name",
 			       strerror(errno));
-	ktap_set_plan(23);
+	ktap_set_plan(24);
 
 	gnt_guest_start();
 	dom = vm->domid;
@@ -611,7 +612,39 @@ int main(void)
 		ktap_test_result(ok, "refused: MAP_GRANT_REF of 2^32-1 or 16385 refs EINVAL, a bad pointer or refs past readable memory EFAULT (nothing kept); bad pointers EFAULT; the DMABUF ioctls and unknown ones ENOTTY (Linux without DMABUF); an offset not page-aligned ENOENT");
 	}
 
-	/* 22: the domain destroyed while mapped. */
+	/*
+	 * 22: a read-only grant the guest makes writable after MAP_GRANT_REF:
+	 * its page was looked up for reading only (it could be the zero page
+	 * or a file's page the VMM maps privately), so no writable mmap.
+	 */
+	gcall(C_WRITE, 1, 0, 0x78);
+	idx = map_one(fd, dom, 2);
+	grant(2, 1, 0, rw);
+	p = idx >= 0 ? map_at(fd, idx, 1, PROT_READ | PROT_WRITE, MAP_SHARED) : NULL;
+	r = p ? 0 : errno;
+	if (p)
+		munmap(p, PG);
+	f1 = gcall(C_FLAGS, 2, 0, 0);
+	q = idx >= 0 ? map_at(fd, idx, 1, PROT_READ, MAP_SHARED) : NULL;
+	ok = idx >= 0 && !p && r == EINVAL && f1 == rw && q && q[0] == 0x78;
+	if (q)
+		munmap(q, PG);
+	unmap_range(fd, idx, 1);
+	/* Looked up again now that it is writable: it maps writable. */
+	idx = map_one(fd, dom, 2);
+	p = idx >= 0 ? map_at(fd, idx, 1, PROT_READ | PROT_WRITE, MAP_SHARED) : NULL;
+	if (p) {
+		p[1] = 0x79;
+		ok = ok && gcall(C_READ, 1, 1, 0) == 0x79;
+		munmap(p, PG);
+	}
+	unmap_range(fd, idx, 1);
+	ok = ok && p && gcall(C_FLAGS, 2, 0, 0) == rw;
+	grant(2, 1, 0, ro);
+	ktap_test_result(ok, "a read-only grant made writable by the guest after MAP_GRANT_REF: a writable mmap %s with nothing pinned (%#llx), a read-only one maps; MAP_GRANT_REF again maps it writable",
+			 strerror((int)r), (unsigned long long)f1);
+
+	/* 23: the domain destroyed while mapped. */
 	{
 		struct domino_create_domain args = {
 			.flags = DOMINO_DOMAIN_XEN | DOMINO_DOMAIN_IRQCHIP,
