@@ -53,7 +53,8 @@
  * VMM's anonymous memory, which vm_insert_page() refuses.
  *
  * Locking: the file's lock guards its ranges and counts; it is taken
- * under mmap_lock (mmap) and never held across a grant's pin or unpin.
+ * under mmap_lock (mmap, munmap) and never held across a grant's pin or
+ * unpin, nor across a user copy (a fault takes mmap_lock).
  */
 #define pr_fmt(fmt) "domino: " fmt
 
@@ -305,16 +306,27 @@ static long gntdev_map_grant_ref(struct gntdev_file *f,
 
 	mutex_lock(&f->lock);
 	r = gntdev_place(f, m);
-	if (!r) {
-		op.index = m->index << PAGE_SHIFT;
-		if (copy_to_user(u, &op, sizeof(op))) {
-			list_del(&m->node);
-			r = -EFAULT;
-		}
-	}
-	mutex_unlock(&f->lock);
+	/* Ours while the index goes out: the range is listed from here. */
 	if (!r)
-		return 0;
+		refcount_inc(&m->users);
+	mutex_unlock(&f->lock);
+	if (r)
+		goto out_put;
+	/*
+	 * Not under the file's lock: a fault here takes mmap_lock, which
+	 * munmap and mmap hold while they take the file's lock.
+	 */
+	op.index = m->index << PAGE_SHIFT;
+	if (copy_to_user(u, &op, sizeof(op))) {
+		r = -EFAULT;
+		/* Unreserved again, unless another thread found it meanwhile. */
+		mutex_lock(&f->lock);
+		if (!m->mapped && gntdev_find(f, m->index, m->count) == m) {
+			list_del(&m->node);
+			refcount_dec(&m->users);
+		}
+		mutex_unlock(&f->lock);
+	}
 out_put:
 	gntdev_map_put(m);
 	return r;
