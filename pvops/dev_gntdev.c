@@ -28,8 +28,9 @@
  *       containing offset index is unmapped, clear the byte at index
  *       (writable mappings only; a read-only one -EINVAL) and/or send on
  *       domain 0's port (one open in /dev/xen/evtchn, else -EINVAL; sent
- *       by a worker just after the pages are unpinned, to whatever guest
- *       port domain 0's port is bound to then).
+ *       by a worker just after the pages are unpinned, to whatever port
+ *       domain 0's port is bound to then: a guest's, or domain 0's own
+ *       other end of a loopback pair).
  *   GRANT_COPY {count, segments}: GNTTABOP_copy for domain 0, each
  *       segment a grant (ref, offset, domid) or a virtual address of the
  *       caller's on each side (at least one grant; a grant's range within
