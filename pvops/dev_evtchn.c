@@ -577,6 +577,9 @@ void xen_dom0_port_send(u32 port)
 		return;
 	xa_lock(&dom0_ports);
 	dp = xa_load(&dom0_ports, port);
+	/* As IOCTL_EVTCHN_NOTIFY: a loopback pair's other end fires. */
+	if (dp && dp->peer)
+		dom0_port_fire(dp->peer);
 	if (dp && dp->h && kref_get_unless_zero(&dp->h->d->ref)) {
 		d = dp->h->d;
 		gport = dp->h->port;

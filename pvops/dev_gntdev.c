@@ -14,9 +14,10 @@
  *       pages, each grant pinned as Xen pins a host mapping (GTF_reading,
  *       GTF_writing for PROT_WRITE, kept while mapped): every grant must
  *       be a permit_access grant to domain 0 of the frame looked up,
- *       writable ones without GTF_readonly, or the mmap is -EINVAL with
- *       nothing left pinned. A range maps once; a writable private
- *       mapping is -EINVAL; a read-only one can never become writable.
+ *       writable ones without GTF_readonly now and at MAP_GRANT_REF, or
+ *       the mmap is -EINVAL with nothing left pinned. A range maps
+ *       once; a writable private mapping is -EINVAL; a read-only one can
+ *       never become writable.
  *   UNMAP_GRANT_REF {index, count}: the range goes; pages mapped stay
  *       until munmap (Linux's). -ENOENT for no such range.
  *   GET_OFFSET_FOR_VADDR {vaddr} OUT {offset, count}: of the mapping
@@ -27,8 +28,9 @@
  *       containing offset index is unmapped, clear the byte at index
  *       (writable mappings only; a read-only one -EINVAL) and/or send on
  *       domain 0's port (one open in /dev/xen/evtchn, else -EINVAL; sent
- *       by a worker just after the pages are unpinned, to whatever guest
- *       port domain 0's port is bound to then).
+ *       by a worker just after the pages are unpinned, to whatever port
+ *       domain 0's port is bound to then: a guest's, or domain 0's own
+ *       other end of a loopback pair).
  *   GRANT_COPY {count, segments}: GNTTABOP_copy for domain 0, each
  *       segment a grant (ref, offset, domid) or a virtual address of the
  *       caller's on each side (at least one grant; a grant's range within
@@ -52,7 +54,8 @@
  * VMM's anonymous memory, which vm_insert_page() refuses.
  *
  * Locking: the file's lock guards its ranges and counts; it is taken
- * under mmap_lock (mmap) and never held across a grant's pin or unpin.
+ * under mmap_lock (mmap, munmap) and never held across a grant's pin or
+ * unpin, nor across a user copy (a fault takes mmap_lock).
  */
 #define pr_fmt(fmt) "domino: " fmt
 
@@ -98,6 +101,7 @@ struct gntdev_grant {
 	u16 domid;
 	s16 status;		/* of the look-up: GNTST_okay with @page */
 	bool pinned;
+	bool ro;		/* @page looked up for reading only */
 	u64 serial;
 	u64 gfn;
 	struct page *page;
@@ -236,7 +240,7 @@ static void gntdev_peek(struct gntdev_grant *g, unsigned int *waits)
 {
 	for (;;) {
 		g->status = xen_gnttab_peek_dom0(g->domid, g->ref, &g->serial,
-						 &g->gfn, &g->page);
+						 &g->gfn, &g->page, &g->ro);
 		if (g->status != GNTST_eagain || !*waits ||
 		    schedule_timeout_killable(msecs_to_jiffies(10)) ||
 		    fatal_signal_pending(current))
@@ -303,16 +307,27 @@ static long gntdev_map_grant_ref(struct gntdev_file *f,
 
 	mutex_lock(&f->lock);
 	r = gntdev_place(f, m);
-	if (!r) {
-		op.index = m->index << PAGE_SHIFT;
-		if (copy_to_user(u, &op, sizeof(op))) {
-			list_del(&m->node);
-			r = -EFAULT;
-		}
-	}
-	mutex_unlock(&f->lock);
+	/* Ours while the index goes out: the range is listed from here. */
 	if (!r)
-		return 0;
+		refcount_inc(&m->users);
+	mutex_unlock(&f->lock);
+	if (r)
+		goto out_put;
+	/*
+	 * Not under the file's lock: a fault here takes mmap_lock, which
+	 * munmap and mmap hold while they take the file's lock.
+	 */
+	op.index = m->index << PAGE_SHIFT;
+	if (copy_to_user(u, &op, sizeof(op))) {
+		r = -EFAULT;
+		/* Unreserved again, unless another thread found it meanwhile. */
+		mutex_lock(&f->lock);
+		if (!m->mapped && gntdev_find(f, m->index, m->count) == m) {
+			list_del(&m->node);
+			refcount_dec(&m->users);
+		}
+		mutex_unlock(&f->lock);
+	}
 out_put:
 	gntdev_map_put(m);
 	return r;
@@ -371,7 +386,12 @@ static const struct vm_operations_struct gntdev_vm_ops = {
 	.fault	= gntdev_vma_fault,
 };
 
-/* Pin every grant of @m, or none. */
+/*
+ * Pin every grant of @m, or none. A page looked up for reading only was
+ * not made the guest's own (it may be the zero page, or a page of a file
+ * the VMM maps privately): it is never mapped writable, even when the
+ * guest has made its grant writable since MAP_GRANT_REF.
+ */
 static int gntdev_pin_all(struct gntdev_map *m, bool readonly)
 {
 	u32 i;
@@ -379,7 +399,7 @@ static int gntdev_pin_all(struct gntdev_map *m, bool readonly)
 	for (i = 0; i < m->count; i++) {
 		struct gntdev_grant *g = &m->g[i];
 
-		if (g->status ||
+		if (g->status || (g->ro && !readonly) ||
 		    xen_gnttab_pin_dom0(g->domid, g->serial, g->ref, g->gfn, readonly))
 			goto undo;
 		g->pinned = true;

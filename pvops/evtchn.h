@@ -198,8 +198,9 @@ long xen_dom0_evtchn_status(struct evtchn_status *s);
 
 /*
  * Domain 0's @port from outside /dev/xen/evtchn (dev_gntdev.c's unmap
- * notification): whether some file has it open, and raise the guest's
- * end it is bound to now, if any (process context, no lock held).
+ * notification): whether some file has it open, and raise the end it is
+ * bound to now, if any: a guest's port, or domain 0's other port of a
+ * loopback pair (process context, no lock held).
  */
 bool xen_dom0_port_open(u32 port);
 void xen_dom0_port_send(u32 port);

@@ -635,7 +635,7 @@ static s16 gnt_dom0_domain(u16 domid, struct gnt_buf *b)
 }
 
 s16 xen_gnttab_peek_dom0(u16 domid, u32 ref, u64 *serial, u64 *gfn,
-			 struct page **pagep)
+			 struct page **pagep, bool *readonlyp)
 {
 	struct gnt_buf b = {};
 	struct xen_gnttab *gt;
@@ -668,6 +668,7 @@ s16 xen_gnttab_peek_dom0(u16 domid, u32 ref, u64 *serial, u64 *gfn,
 	if (!st) {
 		*serial = b.d->serial;
 		*pagep = b.page;
+		*readonlyp = readonly;
 	}
 out:
 	if (b.put)

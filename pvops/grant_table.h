@@ -112,8 +112,11 @@ struct xen_gnt_copy_op {
  * domain @domid must be a permit_access grant to domain 0; *@pagep is the
  * page it names now, pinned for long (FOLL_PIN | FOLL_LONGTERM: the
  * caller releases it with unpin_user_page(); looked up for writing
- * unless the grant is GTF_readonly), *@gfn that frame and
- * *@serial the domain's. The grant is not pinned (its flags untouched).
+ * unless the grant is GTF_readonly, which *@readonly says: such a page
+ * may be one the guest's VMM shares, the zero page or a file's, and must
+ * never be mapped writable, whatever the grant says later), *@gfn that
+ * frame and *@serial the domain's. The grant is not pinned (its flags
+ * untouched).
  * Statuses as GNTTABOP_copy's:
  * GNTST_bad_domain, GNTST_bad_gntref, GNTST_general_error (not granted to
  * domain 0), GNTST_bad_page, GNTST_eagain (not resident: try again).
@@ -136,7 +139,7 @@ struct xen_gnt_copy_op {
  * statuses of GNTTABOP_copy. Killable.
  */
 s16 xen_gnttab_peek_dom0(u16 domid, u32 ref, u64 *serial, u64 *gfn,
-			 struct page **pagep);
+			 struct page **pagep, bool *readonly);
 s16 xen_gnttab_pin_dom0(u16 domid, u64 serial, u32 ref, u64 gfn, bool readonly);
 void xen_gnttab_unpin_dom0(u16 domid, u64 serial, u32 ref, bool readonly);
 s16 xen_gnttab_copy_dom0(const struct xen_gnt_copy_op *op, struct page *src_page,

@@ -15,14 +15,16 @@
  * The ring is the module's page, as a dom0 kernel's is its own; the module
  * never puts requests on it, so xenstored sees an idle domain 0, and its
  * clients reach it over its UNIX socket as on any Xen host. Root only
- * (0400/0600), as xenfs's. A host where /proc/xen exists already (xenfs
- * under a real Xen) keeps it; Domino then logs it and does without.
+ * (0400/0600), as xenfs's. A host that runs under Xen keeps its own
+ * /proc/xen (the xenfs mount point its xenbus driver makes): Domino logs
+ * it and does without, rather than have procfs warn of a duplicate name.
  */
 #define pr_fmt(fmt) "domino: " fmt
 
 #include <linux/mm.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <xen/xen.h>
 
 #include "alloc.h"
 #include "xen.h"
@@ -60,6 +62,10 @@ void domino_xen_proc_init(void)
 {
 	if (!domino_xen_xenbus_port())
 		return;
+	if (xen_domain()) {
+		pr_info("running under Xen: /proc/xen is its own, xenstored belongs there\n");
+		return;
+	}
 	proc_xen_ring = domino_alloc_page(GFP_KERNEL | __GFP_ZERO);
 	if (!proc_xen_ring)
 		goto fail;

@@ -8,7 +8,8 @@
  * its gnttab_end_foreign_access cmpxchg fails, then succeeds after
  * munmap; refused with nothing left pinned: a ref never granted, one
  * granted to another domain, one past the table, a read-only grant mapped
- * writable (and mprotect may not make a read-only map writable later), a
+ * writable (and mprotect may not make a read-only map writable later, nor
+ * the guest a read-only grant writable between MAP_GRANT_REF and mmap), a
  * private writable map, a second mmap of a range; a guest that overwrites
  * its entry while mapped; UNMAP_GRANT_REF before munmap; a process that
  * dies with a mapping; GET_OFFSET_FOR_VADDR; SET_MAX_GRANTS; the unmap
@@ -185,7 +186,7 @@ int main(void)
 	if (fd < 0)
 		ktap_exit_skip("no /dev/xen/gntdev (%s): this domino.ko registers none, or a Xen dom0 driver holds the name",
 			       strerror(errno));
-	ktap_set_plan(23);
+	ktap_set_plan(25);
 
 	gnt_guest_start();
 	dom = vm->domid;
@@ -392,6 +393,7 @@ int main(void)
 	if (efd < 0) {
 		ktap_test_skip("no /dev/xen/evtchn (%s): the event half needs a domain 0 port",
 			       strerror(errno));
+		ktap_test_skip("no /dev/xen/evtchn: the loopback event needs domain 0's ports");
 	} else {
 		struct ioctl_evtchn_bind_interdomain b = { .remote_domain = dom };
 		struct ioctl_gntdev_unmap_notify n = { .action = UNMAP_NOTIFY_SEND_EVENT };
@@ -421,10 +423,50 @@ int main(void)
 		ktap_test_result(ok && before == 0 && after == 1,
 				 "SET_UNMAP_NOTIFY with domain 0's port %ld: the guest's port %u goes pending when the mapping goes (UNMAP_GRANT_REF, then munmap), not before",
 				 port, b.remote_port);
+
+		/*
+		 * 14: the event on one end of a loopback pair of domain 0's
+		 * ports (libxenvchan with both ends in domain 0) reads on the
+		 * other end.
+		 */
+		{
+			struct ioctl_evtchn_bind_unbound_port ub = { .remote_domain = 0 };
+			struct ioctl_evtchn_bind_interdomain lb = { .remote_domain = 0 };
+			uint32_t got = 0, l32;
+			long u, l;
+
+			u = xioctl(efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &ub);
+			lb.remote_port = u;
+			l = u > 0 ? xioctl(efd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &lb) : u;
+			TEST_ASSERT(u > 0 && l > 0, "a loopback pair (%ld, %ld)", u, l);
+			/*
+			 * The binder's end starts pending (as test 13's did):
+			 * read all that fired, then unmask it.
+			 */
+			l32 = l;
+			ok = false;
+			while (read(efd, &got, 4) == 4)
+				ok |= got == l32;
+			ok = ok && write(efd, &l32, 4) == 4;
+			idx = map_one(fd, dom, 1);
+			p = map_at(fd, idx, 1, PROT_READ, MAP_SHARED);
+			n.index = idx;
+			n.event_channel_port = l;
+			ok = ok && p && xioctl(fd, IOCTL_GNTDEV_SET_UNMAP_NOTIFY, &n) == 0;
+			unmap_range(fd, idx, 1);
+			if (p)
+				munmap(p, PG);
+			got = 0;
+			for (i = 0; i < 100 && read(efd, &got, 4) != 4; i++)
+				usleep(10000);
+			ktap_test_result(ok && got == (uint32_t)u,
+					 "SET_UNMAP_NOTIFY with domain 0's port %ld, bound to its own port %ld: the unmap's event reads on %ld (%u)",
+					 l, u, u, got);
+		}
 		close(efd);
 	}
 
-	/* 14: GRANT_COPY both ways. */
+	/* 15: GRANT_COPY both ways. */
 	memset(segs, 0, sizeof(segs));
 	for (i = 0; i < PG; i++)
 		buf[i] = (uint8_t)(i * 3 + 1);
@@ -445,7 +487,7 @@ int main(void)
 	ktap_test_result(ok, "GRANT_COPY: a page into a writable grant, 100 bytes out of one across a page boundary of ours (%ld, %d %d)",
 			 r, segs[0].status, segs[1].status);
 
-	/* 15: GRANT_COPY statuses. */
+	/* 16: GRANT_COPY statuses. */
 	memset(segs, 0, sizeof(segs));
 	seg_ref(&segs[0], false, 2, dom, 0);		/* into a read-only grant */
 	seg_ref(&segs[1], true, 100000, dom, 0);	/* past the table */
@@ -469,7 +511,7 @@ int main(void)
 			 segs[0].status, segs[1].status, segs[2].status, segs[3].status,
 			 segs[4].status, segs[5].status);
 
-	/* 16: GRANT_COPY refusals. */
+	/* 17: GRANT_COPY refusals. */
 	memset(segs, 0, sizeof(segs));
 	segs[0].source.virt = buf;
 	segs[0].dest.virt = buf + PG;
@@ -486,7 +528,7 @@ int main(void)
 	ok = ok && copy_segs(fd, (void *)8, 1) == -EFAULT && copy_segs(fd, NULL, 0) == 0;
 	ktap_test_result(ok, "GRANT_COPY refused: no grant on either side, a grant's range past its page EINVAL; an address not mapped, a segment list not mapped EFAULT; count 0 does nothing");
 
-	/* 17: a process that dies with a writable mapping. */
+	/* 18: a process that dies with a writable mapping. */
 	TEST_ASSERT(pipe(pfd) == 0, "pipe");
 	fflush(stdout);
 	pid = fork();
@@ -517,7 +559,7 @@ int main(void)
 
 	grant(3, 2, 0, rw);
 
-	/* 18: a mapped page given back by the guest (ballooned out). */
+	/* 19: a mapped page given back by the guest (ballooned out). */
 	grant(6, 5, 0, rw);
 	gcall(C_WRITE, 5, 0, 0xb1);
 	idx = map_one(fd, dom, 6);
@@ -537,7 +579,7 @@ int main(void)
 			 (unsigned long long)e1, (unsigned long long)e2);
 
 	/*
-	 * 19: fork, by the guest's VMM (this process): the child has no
+	 * 20: fork, by the guest's VMM (this process): the child has no
 	 * mapping, and the guest keeps the very page mapped (a page only
 	 * referenced, not pinned, would be copied on the guest's next write).
 	 */
@@ -558,7 +600,7 @@ int main(void)
 	ktap_test_result(ok && gcall(C_FLAGS, 1, 0, 0) == rw,
 			 "fork: the child has no mapping (SIGSEGV); afterwards the guest and the mapping still share the page both ways; the unmap unpins");
 
-	/* 20: a mapping split by a partial munmap, then moved. */
+	/* 21: a mapping split by a partial munmap, then moved. */
 	refs[0] = 1;
 	refs[1] = 3;
 	refs[2] = 5;
@@ -585,7 +627,7 @@ int main(void)
 			 gcall(C_FLAGS, 5, 0, 0) == rw,
 			 "a range split by munmap of its middle page and a piece moved by mremap: each piece still the guest's page, all pinned until the last piece goes");
 
-	/* 21: arguments refused. */
+	/* 22: arguments refused. */
 	{
 		struct ioctl_gntdev_map_grant_ref mg = { .count = 0xffffffff };
 		struct ioctl_gntdev_map_grant_ref *big;
@@ -611,7 +653,39 @@ int main(void)
 		ktap_test_result(ok, "refused: MAP_GRANT_REF of 2^32-1 or 16385 refs EINVAL, a bad pointer or refs past readable memory EFAULT (nothing kept); bad pointers EFAULT; the DMABUF ioctls and unknown ones ENOTTY (Linux without DMABUF); an offset not page-aligned ENOENT");
 	}
 
-	/* 22: the domain destroyed while mapped. */
+	/*
+	 * 23: a read-only grant the guest makes writable after MAP_GRANT_REF:
+	 * its page was looked up for reading only (it could be the zero page
+	 * or a file's page the VMM maps privately), so no writable mmap.
+	 */
+	gcall(C_WRITE, 1, 0, 0x78);
+	idx = map_one(fd, dom, 2);
+	grant(2, 1, 0, rw);
+	p = idx >= 0 ? map_at(fd, idx, 1, PROT_READ | PROT_WRITE, MAP_SHARED) : NULL;
+	r = p ? 0 : errno;
+	if (p)
+		munmap(p, PG);
+	f1 = gcall(C_FLAGS, 2, 0, 0);
+	q = idx >= 0 ? map_at(fd, idx, 1, PROT_READ, MAP_SHARED) : NULL;
+	ok = idx >= 0 && !p && r == EINVAL && f1 == rw && q && q[0] == 0x78;
+	if (q)
+		munmap(q, PG);
+	unmap_range(fd, idx, 1);
+	/* Looked up again now that it is writable: it maps writable. */
+	idx = map_one(fd, dom, 2);
+	p = idx >= 0 ? map_at(fd, idx, 1, PROT_READ | PROT_WRITE, MAP_SHARED) : NULL;
+	if (p) {
+		p[1] = 0x79;
+		ok = ok && gcall(C_READ, 1, 1, 0) == 0x79;
+		munmap(p, PG);
+	}
+	unmap_range(fd, idx, 1);
+	ok = ok && p && gcall(C_FLAGS, 2, 0, 0) == rw;
+	grant(2, 1, 0, ro);
+	ktap_test_result(ok, "a read-only grant made writable by the guest after MAP_GRANT_REF: a writable mmap %s with nothing pinned (%#llx), a read-only one maps; MAP_GRANT_REF again maps it writable",
+			 strerror((int)r), (unsigned long long)f1);
+
+	/* 24: the domain destroyed while mapped. */
 	{
 		struct domino_create_domain args = {
 			.flags = DOMINO_DOMAIN_XEN | DOMINO_DOMAIN_IRQCHIP,
