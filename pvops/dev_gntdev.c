@@ -177,7 +177,7 @@ static void gntdev_notify_work(struct work_struct *work)
 	struct gntdev_map *m = container_of(work, struct gntdev_map, notify_work);
 
 	xen_dom0_port_send(m->notify_port);
-	domino_kfree(m);
+	domino_kvfree(m);
 }
 
 /*
@@ -221,7 +221,7 @@ static void gntdev_map_free(struct gntdev_map *m)
 		queue_work(gntdev_wq, &m->notify_work);
 		return;
 	}
-	domino_kfree(m);
+	domino_kvfree(m);
 }
 
 static void gntdev_map_put(struct gntdev_map *m)
@@ -269,7 +269,7 @@ static long gntdev_map_grant_ref(struct gntdev_file *f,
 		atomic_sub(op.count, &gntdev_total);
 		return -ENOSPC;
 	}
-	m = domino_kzalloc(struct_size(m, g, op.count), GFP_KERNEL_ACCOUNT);
+	m = domino_kvzalloc(struct_size(m, g, op.count), GFP_KERNEL_ACCOUNT);
 	if (!m) {
 		atomic_sub(op.count, &gntdev_total);
 		return -ENOMEM;
@@ -282,7 +282,7 @@ static long gntdev_map_grant_ref(struct gntdev_file *f,
 	if (f->used + op.count > f->limit) {
 		mutex_unlock(&f->lock);
 		atomic_sub(op.count, &gntdev_total);
-		domino_kfree(m);
+		domino_kvfree(m);
 		return -EINVAL;
 	}
 	f->used += op.count;

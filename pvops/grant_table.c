@@ -683,7 +683,7 @@ static struct domino_domain *gnt_dom0_same(u16 domid, u64 serial)
 
 	d = domid && domid < DOMID_FIRST_RESERVED ? domino_domain_find(domid) : NULL;
 	if (d && (d->serial != serial || !d->xen)) {
-		domino_domain_put(d);
+		domino_domain_put_deferred(d);
 		d = NULL;
 	}
 	return d;
@@ -705,7 +705,8 @@ s16 xen_gnttab_pin_dom0(u16 domid, u64 serial, u32 ref, u64 gfn, bool readonly)
 		gnt_unpin(gt, array_index_nospec(ref, gnt_nr_entries(gt)), readonly);
 		st = GNTST_general_error;
 	}
-	domino_domain_put(d);
+	/* Under the mapper's mmap_lock: the last reference destroys elsewhere. */
+	domino_domain_put_deferred(d);
 	return st;
 }
 
@@ -721,7 +722,7 @@ void xen_gnttab_unpin_dom0(u16 domid, u64 serial, u32 ref, bool readonly)
 	/* The table never shrinks: a ref pinned once stays inside it. */
 	if (ref < gnt_nr_entries(gt))
 		gnt_unpin(gt, array_index_nospec(ref, gnt_nr_entries(gt)), readonly);
-	domino_domain_put(d);
+	domino_domain_put_deferred(d);
 }
 
 s16 xen_gnttab_copy_dom0(const struct xen_gnt_copy_op *op, struct page *src_page,
@@ -967,6 +968,7 @@ long xen_gnttab_seed(struct domino_domain *d, const struct domino_xen_gnttab_see
 	struct grant_entry_v1 *e;
 	struct xen_gnt_active *act;
 	long r = 0;
+	u32 ref;
 
 	if (s->ref >= DOMINO_XEN_GNTTAB_RESERVED || s->domid >= DOMID_FIRST_RESERVED ||
 	    s->gfn >= XEN_GNT_GFN_LIMIT || s->gfn > U32_MAX)
@@ -974,10 +976,11 @@ long xen_gnttab_seed(struct domino_domain *d, const struct domino_xen_gnttab_see
 	if (s->flags && s->flags != GTF_permit_access &&
 	    s->flags != (GTF_permit_access | GTF_readonly))
 		return -EINVAL;
+	ref = array_index_nospec(s->ref, DOMINO_XEN_GNTTAB_RESERVED);
 	if (mutex_lock_killable(&gt->lock))
 		return -EINTR;
-	e = gnt_entry(gt, s->ref);
-	act = gnt_active(gt, s->ref);
+	e = gnt_entry(gt, ref);
+	act = gnt_active(gt, ref);
 	if (act->readers || act->writers ||
 	    (READ_ONCE(e->flags) & (GTF_reading | GTF_writing))) {
 		r = -EBUSY;

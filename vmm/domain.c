@@ -82,6 +82,35 @@ void domino_domain_put(struct domino_domain *d)
 	kref_put(&d->ref, domino_domain_destroy);
 }
 
+static struct workqueue_struct *domino_destroy_wq;
+
+static void domino_domain_destroy_work(struct work_struct *work)
+{
+	struct domino_domain *d = container_of(work, struct domino_domain, destroy_work);
+
+	domino_domain_destroy(&d->ref);
+}
+
+/* No lookup hands the domain out any more (kref_get_unless_zero fails). */
+static void domino_domain_release_deferred(struct kref *ref)
+{
+	struct domino_domain *d = container_of(ref, struct domino_domain, ref);
+
+	INIT_WORK(&d->destroy_work, domino_domain_destroy_work);
+	queue_work(domino_destroy_wq, &d->destroy_work);
+}
+
+void domino_domain_put_deferred(struct domino_domain *d)
+{
+	kref_put(&d->ref, domino_domain_release_deferred);
+}
+
+int domino_domain_init(void)
+{
+	domino_destroy_wq = alloc_workqueue("domino_destroy", 0, 0);
+	return domino_destroy_wq ? 0 : -ENOMEM;
+}
+
 static long domino_domain_get_info(struct domino_domain *d, void __user *uarg)
 {
 	struct domino_domain_info info = {
@@ -303,6 +332,8 @@ out_count:
 
 void domino_domain_exit(void)
 {
+	/* Destructions deferred from munmap or a VMA close: done by now. */
+	destroy_workqueue(domino_destroy_wq);
 	/* Every domain fd pins the module, so none can be left at unload. */
 	xa_destroy(&domino_domains);
 }

@@ -3,6 +3,7 @@
 #define DOMINO_DOMAIN_H
 
 #include <linux/kref.h>
+#include <linux/workqueue.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
@@ -37,6 +38,8 @@ struct domino_memslot {
  */
 struct domino_domain {
 	struct kref ref;
+	/* domino_domain_put_deferred(): the destruction, on a worker. */
+	struct work_struct destroy_work;
 	u32 domid;
 	u64 serial;			/* unique for the module's life (IBPB) */
 	u32 flags;			/* DOMINO_DOMAIN_* from creation */
@@ -93,6 +96,15 @@ static inline bool domino_domain_own_mm(const struct domino_domain *d)
 }
 
 void domino_domain_get(struct domino_domain *d);
+/*
+ * For a reference dropped where the destruction must not run: under a
+ * process's mmap_lock (gntdev's and privcmd's mmap and VMA close), whose
+ * holder the destruction could wait for. The last one destroys the
+ * domain on domino's workqueue.
+ */
+void domino_domain_put_deferred(struct domino_domain *d);
+/* Module load and unload: the workqueue; unload waits for its work. */
+int domino_domain_init(void);
 void domino_domain_put(struct domino_domain *d);
 struct domino_domain *domino_domain_find(u32 domid);
 /* Whether a domain has id @domid right now (a hint: it may go at once). */

@@ -137,8 +137,14 @@ static int __init domino_init(void)
 	if (r)
 		return r;
 
+	r = domino_domain_init();
+	if (r) {
+		domino_virt_exit();
+		return r;
+	}
 	r = misc_register(&domino_miscdev);
 	if (r) {
+		domino_domain_exit();
 		domino_virt_exit();
 		return r;
 	}
