@@ -724,13 +724,11 @@ static long evtchn_send(struct domino_domain *d, u32 port)
 	return 0;
 }
 
-static long evtchn_status(struct domino_domain *d, struct evtchn_status *s)
+long xen_evtchn_status(struct domino_domain *d, struct evtchn_status *s)
 {
 	struct xen_evtchn_domain *ed = &d->xen->evtchn;
 	struct xen_evtchn *e;
 
-	if (s->dom != DOMID_SELF && s->dom != d->domid)
-		return -EPERM;
 	mutex_lock(&ed->lock);
 	/*
 	 * Xen's port_is_valid: every port of the buckets made so far, port 0
@@ -744,7 +742,8 @@ static long evtchn_status(struct domino_domain *d, struct evtchn_status *s)
 	}
 	memset(&s->u, 0, sizeof(s->u));
 	s->vcpu = e->vcpu;
-	switch (e->state) {
+	/* Port 0 is valid and never bound: closed, as Xen says (lsevtchn starts there). */
+	switch (s->port ? e->state : XEN_ECS_FREE) {
 	case XEN_ECS_UNBOUND:
 		s->status = EVTCHNSTAT_unbound;
 		s->u.unbound.dom = e->remote_dom;
@@ -775,6 +774,13 @@ static long evtchn_status(struct domino_domain *d, struct evtchn_status *s)
 	}
 	mutex_unlock(&ed->lock);
 	return 0;
+}
+
+static long evtchn_status(struct domino_domain *d, struct evtchn_status *s)
+{
+	if (s->dom != DOMID_SELF && s->dom != d->domid)
+		return -EPERM;
+	return xen_evtchn_status(d, s);
 }
 
 static long evtchn_bind_vcpu(struct domino_domain *d, struct evtchn_bind_vcpu *b)

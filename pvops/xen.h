@@ -92,6 +92,9 @@ u32 domino_xen_xenbus_port(void);
 /* /proc/xen (pvops/proc_xen.c), after domino_xen_dev_init, before its exit. */
 void domino_xen_proc_init(void);
 void domino_xen_proc_exit(void);
+/* pvops/dev_privcmd.c: /dev/xen/privcmd, the same way. */
+void domino_xen_privcmd_init(void);
+void domino_xen_privcmd_exit(void);
 /*
  * A domain died or shut down: domain 0's VIRQ_DOM_EXC fires, if bound
  * (xenstored's cue to look for dead domains). Any process context.

@@ -95,6 +95,7 @@ static inline bool domino_domain_own_mm(const struct domino_domain *d)
 void domino_domain_get(struct domino_domain *d);
 void domino_domain_put(struct domino_domain *d);
 struct domino_domain *domino_domain_find(u32 domid);
+struct domino_domain *domino_domain_find_next(u32 *domid);
 /* Whether a domain has id @domid right now (a hint: it may go at once). */
 bool domino_domain_exists(u32 domid);
 
