@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/xen/privcmd with raw ioctls, as Xen 4.17's libraries issue them:
+ * xen_version as domain 0 sees it (the same version the guest sees);
+ * XEN_DOMCTL_getdomaininfo of live test domains (ids, vCPUs online and
+ * the highest id, pages, flags), of a free id (the next domain) and past
+ * the last (ESRCH), of a domain that shut down and one that crashed
+ * (Xen's reason in the flags); XEN_SYSCTL_getdomaininfolist; a wrong
+ * interface version (EACCES); bad pointers (NULL, a kernel address, an
+ * unmapped page, a read-only buffer: EFAULT); unsupported calls (ENOSYS);
+ * EVTCHNOP_status of a guest's ports; DM_OP's checks; RESTRICT's rules;
+ * and every allocation returned. Our structure layouts are checked
+ * against Xen's installed headers when libxen-dev is there
+ * (lib/xen417_abi_check.c, compiled with this test).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../pvops/xen_dom0_abi.h"
+#include "domino_util.h"
+#include "guest.h"
+#include "xen_evtchn_guest.h"
+
+
+/* Linux's include/uapi/xen/privcmd.h (no <xen/interface/xen.h> here). */
+struct pc_hypercall {
+	uint64_t op;
+	uint64_t arg[5];
+};
+
+struct pc_dm_op_buf {
+	void *uptr;
+	size_t size;
+};
+
+struct pc_dm_op {
+	uint16_t dom;
+	uint16_t num;
+	const struct pc_dm_op_buf *ubufs;
+};
+
+#define PC_HYPERCALL	_IOC(_IOC_NONE, 'P', 0, sizeof(struct pc_hypercall))
+#define PC_DM_OP	_IOC(_IOC_NONE, 'P', 5, sizeof(struct pc_dm_op))
+#define PC_RESTRICT	_IOC(_IOC_NONE, 'P', 6, sizeof(uint16_t))
+
+
+#define HC_XEN_VERSION		17
+#define HC_SYSCTL		35
+#define HC_DOMCTL		36
+#define XENVER_version		0
+#define XENVER_extraversion	1
+#define XENVER_get_features	6
+#define XENVER_pagesize		7
+#define XENVER_commandline	9
+#define XENFEAT_dom0		11
+#define SCHEDOP_shutdown	2
+#define SHUTDOWN_poweroff	0
+#define SHUTDOWN_crash		3
+#define EVTCHNSTAT_virq		4
+#define DOMID_INVALID		0x7ff4
+#define KERNEL_PTR		0xffffffff81000000ULL
+
+/* Guest A: its version, a port left for domain 0, VIRQ_TIMER; poweroff. */
+static void guest_a(void)
+{
+	uint32_t sd = SHUTDOWN_poweroff;
+	long q, t;
+
+	xen_setup();
+	q = alloc_unbound(DOMID_SELF, 0);
+	t = bind_virq(VIRQ_TIMER, 0);
+	guest_ucall(UCALL_SYNC, xen_hcall(HC_XEN_VERSION, XENVER_version, 0), q, t, 0);
+	GUEST_SYNC(xen_hcall(HC_SCHED_OP, SCHEDOP_shutdown, (uintptr_t)&sd));
+	GUEST_SYNC(0);
+}
+
+/* Guest B: crashes. */
+static void guest_b(void)
+{
+	uint32_t sd = SHUTDOWN_crash;
+
+	xen_hcall_page_setup();
+	GUEST_SYNC(xen_hcall(HC_SCHED_OP, SCHEDOP_shutdown, (uintptr_t)&sd));
+}
+
+static int pfd;
+
+static long hcall(int fd, uint64_t op, uint64_t a0, uint64_t a1)
+{
+	struct pc_hypercall h = { .op = op, .arg = { a0, a1 } };
+	long r = ioctl(fd, PC_HYPERCALL, &h);
+
+	return r < 0 ? -errno : r;
+}
+
+static long domctl_raw(struct xen417_domctl *op)
+{
+	return hcall(pfd, HC_DOMCTL, (uintptr_t)op, 0);
+}
+
+/* XEN_DOMCTL_getdomaininfo of @domid into @op; 0 or -errno. */
+static long getinfo(uint32_t domid, struct xen417_domctl *op)
+{
+	memset(op, 0, sizeof(*op));
+	op->cmd = XEN417_DOMCTL_getdomaininfo;
+	op->interface_version = XEN417_DOMCTL_VERSION;
+	op->domain = domid;
+	return domctl_raw(op);
+}
+
+static long getlist(uint32_t first, uint32_t max, struct xen417_dominfo *buf,
+		    struct xen417_sysctl *op)
+{
+	memset(op, 0, sizeof(*op));
+	op->cmd = XEN417_SYSCTL_getdomaininfolist;
+	op->interface_version = XEN417_SYSCTL_VERSION;
+	op->u.getdomaininfolist.first_domain = first;
+	op->u.getdomaininfolist.max_domains = max;
+	op->u.getdomaininfolist.buffer = (uintptr_t)buf;
+	return hcall(pfd, HC_SYSCTL, (uintptr_t)op, 0);
+}
+
+/* EVTCHNOP_status of @dom's @port: status << 32 | u's first word, or -errno. */
+static long evtchn_status(int fd, uint16_t dom, uint32_t port)
+{
+	struct { uint16_t dom, pad; uint32_t port, status, vcpu, u[2]; } a = {
+		dom, 0, port, 0, 0, { 0, 0 } };
+	long r = hcall(fd, HC_EVTCHN_OP, EVTCHNOP_status, (uintptr_t)&a);
+
+	return r ? r : (long)a.status << 32 | a.u[0];
+}
+
+static long restrict_fd(int fd, uint16_t dom)
+{
+	return ioctl(fd, PC_RESTRICT, &dom) < 0 ? -errno : 0;
+}
+
+static long dm_op(int fd, uint16_t dom, uint16_t num, const struct pc_dm_op_buf *bufs)
+{
+	struct pc_dm_op op = { .dom = dom, .num = num, .ubufs = bufs };
+
+	return ioctl(fd, PC_DM_OP, &op) < 0 ? -errno : 0;
+}
+
+static uint64_t domino_memory(struct dvm *vm)
+{
+	struct domino_domain_info info;
+
+	TEST_ASSERT(ioctl(vm->dom, DOMINO_DOMAIN_GET_INFO, &info) == 0, "GET_INFO");
+	return info.memory;
+}
+
+static uint32_t shutdown_reason(uint32_t flags)
+{
+	return flags >> XEN417_DOMINF_shutdownshift & XEN417_DOMINF_shutdownmask;
+}
+
+int main(void)
+{
+	long long objs = domino_sysfs_num("alloc_objects");
+	long long pages = domino_sysfs_num("alloc_pages");
+	struct xen417_dominfo list[16], *e;
+	struct dvm *vm, *plain, *vmb;
+	struct dvcpu *va, *vb, *pv0, *pv1, *ap1, *ap2;
+	struct xen417_domctl op, op2;
+	struct xen417_sysctl sop;
+	struct pc_dm_op_buf bufs[17];
+	char extra[16], cmdline[1024];
+	uint32_t feat[2], dead_id, dm_hdr[4] = { 0 };
+	long ver, q, t, r;
+	struct ucall uc;
+	struct stat sb;
+	void *unmapped, *ro;
+	int fd2, i, n;
+	bool ok;
+
+	ktap_print_header();
+	pfd = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
+	if (pfd < 0 && errno == ENOENT)
+		ktap_exit_skip("no /dev/xen/privcmd (this domino.ko registers none, or a Xen dom0 driver holds the name)");
+	TEST_ASSERT(pfd >= 0, "open /dev/xen/privcmd");
+	ktap_set_plan(14);
+
+	/* 1: the node; no /dev/xen/hypercall (libxencall falls back). */
+	ok = stat("/dev/xen/privcmd", &sb) == 0 && S_ISCHR(sb.st_mode) &&
+	     (sb.st_mode & 0777) == 0600 && sb.st_uid == 0 &&
+	     access("/dev/xen/hypercall", F_OK) != 0 && errno == ENOENT;
+	ktap_test_result(ok, "/dev/xen/privcmd: a character device, mode 0600, root's (%o); no /dev/xen/hypercall (ENOENT: libxencall's fallback)",
+			 (unsigned int)(sb.st_mode & 0777));
+
+	/* A free id below the test domains, then the domains. */
+	plain = dvm_create(DOMINO_DOMAIN_IRQCHIP);
+	dead_id = plain->domid;
+	dvm_free(plain);
+	vm = dvm_create_max(DOMINO_DOMAIN_XEN | DOMINO_DOMAIN_IRQCHIP, GUEST_MEM_SIZE,
+			    2 * GUEST_MEM_SIZE, true);
+	va = dvcpu_add(vm, 0);
+	ap1 = dvcpu_add(vm, 1);
+	ap2 = dvcpu_add(vm, 2);
+	dvcpu_setup_long64(va, guest_a);
+	plain = dvm_create(0);
+	pv0 = dvcpu_add(plain, 0);
+	pv1 = dvcpu_add(plain, 1);
+	vmb = dvm_create(DOMINO_DOMAIN_XEN | DOMINO_DOMAIN_IRQCHIP);
+	vb = dvcpu_add(vmb, 0);
+	dvcpu_setup_long64(vb, guest_b);
+	TEST_ASSERT(dvcpu_run_ucall(va, &uc) == UCALL_SYNC, "guest A set up");
+	ver = uc.args[0];
+	q = uc.args[1];
+	t = uc.args[2];
+	TEST_ASSERT(q > 0 && t > 0, "guest A's ports %ld %ld", q, t);
+
+	/* 2: xen_version. */
+	memset(extra, 0x55, sizeof(extra));
+	memset(cmdline, 0x55, sizeof(cmdline));
+	feat[0] = 0;
+	feat[1] = 0;
+	r = hcall(pfd, HC_XEN_VERSION, XENVER_version, 0);
+	ok = r == ver && r >> 16 == 4 && (r & 0xffff) == 17 &&
+	     hcall(pfd, HC_XEN_VERSION, XENVER_extraversion, (uintptr_t)extra) == 0 &&
+	     memchr(extra, 0, sizeof(extra)) &&
+	     hcall(pfd, HC_XEN_VERSION, XENVER_get_features, (uintptr_t)feat) == 0 &&
+	     (feat[1] & (1U << XENFEAT_dom0)) &&
+	     hcall(pfd, HC_XEN_VERSION, XENVER_pagesize, 0) == sysconf(_SC_PAGESIZE) &&
+	     hcall(pfd, HC_XEN_VERSION, XENVER_commandline, (uintptr_t)cmdline) == 0 &&
+	     strcmp(cmdline, "<denied>") != 0 && memchr(cmdline, 0, sizeof(cmdline));
+	ktap_test_result(ok, "xen_version: %#lx (the guest sees %#lx), extraversion \"%.16s\", XENFEAT_dom0 in get_features (%#x), pagesize, a command line not denied to domain 0",
+			 r, ver, extra, feat[1]);
+
+	/* 3: a live Xen domain. */
+	r = getinfo(vm->domid, &op);
+	e = &op.u.getdomaininfo;
+	ok = r == 0 && op.domain == vm->domid && e->domain == vm->domid &&
+	     (e->flags & (XEN417_DOMINF_hvm_guest | XEN417_DOMINF_hap)) ==
+	     (XEN417_DOMINF_hvm_guest | XEN417_DOMINF_hap) &&
+	     !(e->flags & (XEN417_DOMINF_shutdown | XEN417_DOMINF_dying)) &&
+	     shutdown_reason(e->flags) == 0xff &&
+	     e->nr_online_vcpus == 1 && e->max_vcpu_id == 2 &&
+	     e->tot_pages == domino_memory(vm) / 4096 && e->max_pages == 2 * GUEST_MEM_SIZE / 4096 &&
+	     e->shared_info_frame == (uintptr_t)shinfo_page / 4096 &&
+	     e->arch_config.emulation_flags == (XEN417_X86_EMU_LAPIC | XEN417_X86_EMU_IOAPIC) &&
+	     e->cpupool == 0 && e->gpaddr_bits >= 32;
+	ktap_test_result(ok, "getdomaininfo(%u): r %ld, flags %#x (hvm_guest, hap, no shutdown code: 0xff as Xen's ~0), %u vCPU online of ids 0-%u (APs wait for SIPI), %llu pages of %llu, shared_info at frame %#llx, LAPIC+IOAPIC, %u address bits",
+			 vm->domid, r, e->flags, e->nr_online_vcpus, e->max_vcpu_id,
+			 (unsigned long long)e->tot_pages, (unsigned long long)e->max_pages,
+			 (unsigned long long)e->shared_info_frame, e->gpaddr_bits);
+
+	/* 4: a plain domain, a free id, past the last, reserved ids, domain 0. */
+	r = getinfo(plain->domid, &op);
+	ok = r == 0 && e->domain == plain->domid && e->nr_online_vcpus == 2 &&
+	     e->max_vcpu_id == 1 && e->arch_config.emulation_flags == 0 &&
+	     e->shared_info_frame == ~0ULL;
+	r = getinfo(dead_id, &op);
+	ok &= r == 0 && op.domain == vm->domid && e->domain == vm->domid &&
+	      getinfo(vmb->domid + 1, &op) == -ESRCH && getinfo(0x7ff0, &op) == -EINVAL &&
+	      getinfo(0xffff, &op) == -EINVAL;
+	r = getinfo(0, &op);
+	ok &= r == 0 && op.domain == 0 && e->domain == 0 &&
+	      e->nr_online_vcpus == (uint32_t)host_online_cpus() &&
+	      !(e->flags & (XEN417_DOMINF_shutdown | XEN417_DOMINF_hvm_guest)) && e->tot_pages > 0;
+	ktap_test_result(ok, "getdomaininfo: a domain without Xen (2 vCPUs online, no irqchip), a free id %u gives the next domain %u, past the last ESRCH, reserved ids EINVAL; domain 0 is the host (%u CPUs)",
+			 dead_id, vm->domid, e->nr_online_vcpus);
+
+	/* 5: shut down (poweroff), and crashed. */
+	TEST_ASSERT(dvcpu_run(va) == DOMINO_EXIT_XEN_SHUTDOWN, "guest A's shutdown");
+	r = getinfo(vm->domid, &op);
+	ok = r == 0 && (e->flags & XEN417_DOMINF_shutdown) &&
+	     shutdown_reason(e->flags) == SHUTDOWN_poweroff;
+	TEST_ASSERT(dvcpu_run_ucall(va, &uc) == UCALL_SYNC && uc.args[0] == 0, "runs again");
+	ok &= getinfo(vm->domid, &op) == 0 && (e->flags & XEN417_DOMINF_shutdown);
+	ok &= getinfo(vmb->domid, &op) == 0 && !(e->flags & XEN417_DOMINF_shutdown);
+	TEST_ASSERT(dvcpu_run(vb) == DOMINO_EXIT_XEN_SHUTDOWN, "guest B's crash");
+	ok &= getinfo(vmb->domid, &op) == 0 && (e->flags & XEN417_DOMINF_shutdown) &&
+	      shutdown_reason(e->flags) == SHUTDOWN_crash;
+	ktap_test_result(ok, "a guest's SCHEDOP_shutdown: XEN_DOMINF_shutdown with reason poweroff, kept when it runs on; a crash reads reason 3 (libxenctrl's crashed), flags %#x",
+			 e->flags);
+
+	/* 6: getdomaininfolist. */
+	memset(list, 0xaa, sizeof(list));
+	r = getlist(0, 16, list, &sop);
+	n = sop.u.getdomaininfolist.num_domains;
+	ok = r == 0 && n >= 4 && n < 16 && list[0].domain == 0;
+	for (i = 1; ok && i < n; i++)
+		ok = list[i].domain > list[i - 1].domain;
+	for (i = 0; ok && i < n; i++)
+		ok = getinfo(list[i].domain, &op) == 0 && e->flags == list[i].flags &&
+		     e->tot_pages == list[i].tot_pages &&
+		     e->max_vcpu_id == list[i].max_vcpu_id;
+	ok &= list[n - 1].domain == vmb->domid && list[n].domain == 0xaaaa;
+	ok &= getlist(vm->domid, 1, list, &sop) == 0 &&
+	      sop.u.getdomaininfolist.num_domains == 1 && list[0].domain == vm->domid &&
+	      getlist(plain->domid, 0, list, &sop) == 0 &&
+	      sop.u.getdomaininfolist.num_domains == 0 &&
+	      getlist(vmb->domid + 1, 16, list, &sop) == 0 &&
+	      sop.u.getdomaininfolist.num_domains == 0;
+	ktap_test_result(ok, "getdomaininfolist: %d domains from 0, domain 0 first, ids rising, each entry as getdomaininfo says; from an id with max 1: that one; max 0 and past the last: none",
+			 n);
+
+	/* 7: interface versions. */
+	getinfo(vm->domid, &op);
+	op.interface_version = 0x14;
+	ok = domctl_raw(&op) == -EACCES;
+	op.interface_version = 0x16;
+	ok &= domctl_raw(&op) == -EACCES;
+	getlist(0, 16, list, &sop);
+	sop.interface_version = 0x14;
+	ok &= hcall(pfd, HC_SYSCTL, (uintptr_t)&sop, 0) == -EACCES;
+	ktap_test_result(ok, "domctl and sysctl at interface versions 0x14 and 0x16: EACCES (Xen 4.17's is 0x15)");
+
+	/* 8: bad pointers. */
+	unmapped = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(unmapped != MAP_FAILED && ro != MAP_FAILED && munmap(unmapped, 4096) == 0, "mmap");
+	ok = ioctl(pfd, PC_HYPERCALL, NULL) == -1 && errno == EFAULT &&
+	     ioctl(pfd, PC_HYPERCALL, (void *)KERNEL_PTR) == -1 && errno == EFAULT &&
+	     hcall(pfd, HC_DOMCTL, 0, 0) == -EFAULT &&
+	     hcall(pfd, HC_DOMCTL, KERNEL_PTR, 0) == -EFAULT &&
+	     hcall(pfd, HC_DOMCTL, (uintptr_t)unmapped, 0) == -EFAULT &&
+	     hcall(pfd, HC_SYSCTL, (uintptr_t)unmapped, 0) == -EFAULT &&
+	     hcall(pfd, HC_XEN_VERSION, XENVER_extraversion, KERNEL_PTR) == -EFAULT &&
+	     hcall(pfd, HC_XEN_VERSION, XENVER_extraversion, (uintptr_t)ro) == -EFAULT &&
+	     hcall(pfd, HC_EVTCHN_OP, EVTCHNOP_status, (uintptr_t)unmapped) == -EFAULT;
+	/* A domctl the kernel may read but not write back. */
+	getinfo(vm->domid, &op);
+	ok &= mprotect(ro, 4096, PROT_READ | PROT_WRITE) == 0;
+	memcpy(ro, &op, sizeof(op));
+	ok &= mprotect(ro, 4096, PROT_READ) == 0 && hcall(pfd, HC_DOMCTL, (uintptr_t)ro, 0) == -EFAULT;
+	/* A list whose buffer is read-only: EFAULT, num_domains not written. */
+	r = getlist(0, 16, ro, &sop);
+	ok &= r == -EFAULT && sop.u.getdomaininfolist.num_domains == 0 &&
+	      getlist(0, 16, (void *)KERNEL_PTR, &sop) == -EFAULT;
+	ktap_test_result(ok, "bad pointers: the ioctl's argument and the hypercall's (NULL, a kernel address, an unmapped page, a read-only page for an OUT argument, a read-only list buffer): EFAULT");
+
+	/* 9: unsupported calls. */
+	getinfo(vm->domid, &op2);
+	op2.cmd = 1;	/* XEN_DOMCTL_createdomain */
+	getlist(0, 16, list, &sop);
+	sop.cmd = 1;	/* XEN_SYSCTL_readconsole */
+	ok = hcall(pfd, HC_MEMORY_OP, 0, 0) == -ENOSYS &&
+	     hcall(pfd, HC_HVM_OP, 0, 0) == -ENOSYS &&
+	     hcall(pfd, 41, 0, 0) == -ENOSYS &&
+	     hcall(pfd, 1000, 0, 0) == -ENOSYS && hcall(pfd, ~0ULL, 0, 0) == -ENOSYS &&
+	     domctl_raw(&op2) == -ENOSYS &&
+	     hcall(pfd, HC_SYSCTL, (uintptr_t)&sop, 0) == -ENOSYS &&
+	     hcall(pfd, HC_EVTCHN_OP, EVTCHNOP_send, (uintptr_t)&q) == -ENOSYS &&
+	     hcall(pfd, HC_XEN_VERSION, 1000, 0) == -ENOSYS &&
+	     ioctl(pfd, _IOC(_IOC_NONE, 'P', 99, 8), &q) == -1 && errno == ENOTTY;
+	ktap_test_result(ok, "unsupported: memory_op, hvm_op, dm_op, hypercall 1000 and ~0, domctl createdomain, sysctl readconsole, EVTCHNOP_send, xen_version 1000: ENOSYS (logged); an unknown ioctl ENOTTY");
+
+	/* 10: EVTCHNOP_status of a guest's ports. */
+	ok = evtchn_status(pfd, vm->domid, q) == (long)EVTCHNSTAT_unbound << 32 &&
+	     evtchn_status(pfd, vm->domid, t) == ((long)EVTCHNSTAT_virq << 32 | VIRQ_TIMER) &&
+	     evtchn_status(pfd, vm->domid, 0) == (long)EVTCHNSTAT_closed << 32 &&
+	     evtchn_status(pfd, vm->domid, 100000) == -EINVAL &&
+	     evtchn_status(pfd, dead_id, 1) == -ESRCH &&
+	     evtchn_status(pfd, plain->domid, 1) == -ESRCH;
+	ktap_test_result(ok, "EVTCHNOP_status of guest %u's ports: %ld unbound for domain 0, %ld VIRQ_TIMER, port 0 closed (as Xen: lsevtchn starts there), beyond the table EINVAL; a free id or a domain without Xen ESRCH",
+			 vm->domid, q, t);
+
+	/* 11: DM_OP's checks. */
+	for (i = 0; i < 17; i++) {
+		bufs[i].uptr = dm_hdr;
+		bufs[i].size = sizeof(dm_hdr);
+	}
+	ok = dm_op(pfd, DOMID_INVALID, 0, NULL) == 0 &&
+	     dm_op(pfd, vm->domid, 17, bufs) == -E2BIG &&
+	     dm_op(pfd, vm->domid, 1, NULL) == -EFAULT &&
+	     ioctl(pfd, PC_DM_OP, NULL) == -1 && errno == EFAULT;
+	bufs[1].size = 4097;
+	ok &= dm_op(pfd, vm->domid, 2, bufs) == -E2BIG;
+	bufs[1].size = 8;
+	bufs[1].uptr = (void *)KERNEL_PTR;
+	ok &= dm_op(pfd, vm->domid, 2, bufs) == -EFAULT;
+	bufs[0].uptr = unmapped;
+	ok &= dm_op(pfd, vm->domid, 1, bufs) == -EFAULT;
+	bufs[0].uptr = dm_hdr;
+	bufs[0].size = 2;
+	ok &= dm_op(pfd, vm->domid, 1, bufs) == -EFAULT;
+	bufs[0].size = sizeof(dm_hdr);
+	ok &= dm_op(pfd, dead_id, 1, bufs) == -ESRCH && dm_op(pfd, plain->domid, 1, bufs) == -ESRCH &&
+	      dm_op(pfd, vm->domid, 1, bufs) == -ENOSYS;
+	ktap_test_result(ok, "DM_OP: no buffers is 0 (libxendevicemodel's probe); 17 buffers or one above 4096 bytes E2BIG; unreadable lists and buffers, a first buffer shorter than the op EFAULT; no such Xen domain ESRCH; a valid op ENOSYS for now");
+
+	/* 12: RESTRICT. */
+	fd2 = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
+	TEST_ASSERT(fd2 >= 0, "second descriptor");
+	ok = restrict_fd(fd2, 0) == -EINVAL && restrict_fd(fd2, 0x7ff0) == -EINVAL &&
+	     restrict_fd(fd2, DOMID_INVALID) == -EINVAL &&
+	     hcall(fd2, HC_XEN_VERSION, XENVER_version, 0) == ver &&
+	     restrict_fd(fd2, vm->domid) == 0 && restrict_fd(fd2, vm->domid) == 0 &&
+	     restrict_fd(fd2, vmb->domid) == -EINVAL &&
+	     hcall(fd2, HC_XEN_VERSION, XENVER_version, 0) == -EPERM &&
+	     hcall(fd2, HC_DOMCTL, (uintptr_t)&op, 0) == -EPERM &&
+	     evtchn_status(fd2, vm->domid, q) == -EPERM &&
+	     dm_op(fd2, vmb->domid, 0, NULL) == -EPERM &&
+	     dm_op(fd2, vmb->domid, 1, bufs) == -EPERM &&
+	     dm_op(fd2, vm->domid, 0, NULL) == 0 &&
+	     dm_op(fd2, vm->domid, 1, bufs) == -ENOSYS &&
+	     hcall(pfd, HC_XEN_VERSION, XENVER_version, 0) == ver;
+	close(fd2);
+	ktap_test_result(ok, "RESTRICT: not to domain 0 or a reserved id (EINVAL); to a domain, twice the same is 0, another EINVAL; then every HYPERCALL EPERM (as Linux), DM_OP for another domain EPERM, for its own allowed; other descriptors unaffected");
+
+	/* 13: a destroyed domain is gone at once. */
+	dvcpu_free(vb);
+	dvm_free(vmb);
+	ok = getinfo(vm->domid + 1, &op) == 0 && op.domain == plain->domid &&
+	     getinfo(plain->domid + 1, &op) == -ESRCH;
+	ktap_test_result(ok, "a destroyed domain is gone from getdomaininfo at once");
+
+	dvcpu_free(va);
+	dvcpu_free(ap1);
+	dvcpu_free(ap2);
+	dvm_free(vm);
+	dvcpu_free(pv0);
+	dvcpu_free(pv1);
+	dvm_free(plain);
+	close(pfd);
+	munmap(ro, 4096);
+	/* 14 */
+	ktap_test_result(domino_counters_back(objs, pages), "every allocation returned");
+	ktap_finished();
+}
