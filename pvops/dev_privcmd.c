@@ -22,24 +22,52 @@
  *       probe (0); more than 16 buffers or one above 4096 bytes: -E2BIG
  *       (Linux's limits); buffers not readable: -EFAULT; a domain not
  *       running Xen: -ESRCH; the op itself: -ENOSYS for now, logged.
+ *   IOCTL_PRIVCMD_MMAPBATCH_V2 {num, dom, addr, arr, err}: guest frames
+ *       arr[0..num) of dom into the caller's privcmd VMA at addr, one page
+ *       each; err[i] 0 or the frame's error: -ENOENT for a frame with no
+ *       RAM (a hole, given back, or not resident now: try again), and the
+ *       call then fails with ENOENT as Linux's. A domain not running Xen:
+ *       -ESRCH. The first map into a VMA covers it whole; later ones fill
+ *       slots still empty (-EINVAL otherwise), as Linux's.
+ *   IOCTL_PRIVCMD_MMAP_RESOURCE {dom, type, id, idx, num, addr}:
+ *       XENMEM_resource_grant_table, id shared: the grant table's frames
+ *       [idx, idx + num) (those the guest has now; -EINVAL beyond), or
+ *       with addr and num 0 how many it may have (num is written).
+ *       The status frames (a v2 table's): -EINVAL, Domino's tables are v1.
+ *       Other types (ioreq servers, vmtrace): -EOPNOTSUPP, as Xen without
+ *       them.
  *   Other ioctls: -ENOTTY.
+ *
+ * A mapping holds a reference on each page it maps (a guest's RAM page,
+ * from its VMM's memory, or a grant table frame) until the VMA goes, not
+ * one on the domain: a domain destroyed meanwhile is gone at once, its
+ * mapped pages live on until the unmap. Pages go in as PFN maps
+ * (VM_PFNMAP | VM_IO, never copied on fork, never split, never dumped);
+ * a private writable mapping is refused (-EINVAL at mmap).
  *
  * No /dev/xen/hypercall: libxencall falls back to locked anonymous
  * buffers when the node is absent (ENOENT), which copy_from_user reads as
  * well.
  *
  * Who may: the node is root's (0600), as Linux's; the descriptor, once
- * open, is the capability, as on a Xen dom0.
+ * open, is the capability for hypercalls, as on a Xen dom0. Mapping a
+ * domain's memory takes more: CAP_SYS_ADMIN on an unrestricted descriptor
+ * (any domain, logged once per domain), or a descriptor restricted to
+ * that domain (a device model that dropped its privileges keeps its own
+ * guest's memory, and only it).
  */
 #define pr_fmt(fmt) "domino: " fmt
 
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/uaccess.h>
 #include <xen/interface/xen.h>
 #include <xen/interface/event_channel.h>
+#include <xen/interface/memory.h>
 #include <xen/privcmd.h>
 
 #include "alloc.h"
@@ -48,10 +76,14 @@
 #include "xen.h"
 #include "xen_domain.h"
 #include "evtchn.h"
+#include "grant_table.h"
 
 /* Linux's privcmd_dm_op_max_num and privcmd_dm_op_buf_max_size defaults. */
 #define PRIVCMD_DM_OP_MAX_BUFS	16
 #define PRIVCMD_DM_OP_MAX_SIZE	4096
+
+/* Pages one MMAPBATCH_V2 or MMAP_RESOURCE may map (4 GiB). */
+#define PRIVCMD_MAP_MAX		(1UL << 20)
 
 /* struct privcmd_file - one open /dev/xen/privcmd. */
 struct privcmd_file {
@@ -218,6 +250,336 @@ out:
 	return r;
 }
 
+/* ---- mappings ---- */
+
+/*
+ * struct privcmd_map - what a privcmd VMA maps: a slot per page of it,
+ * the page referenced while mapped (NULL: nothing there). Made by the
+ * first map, which covers the VMA whole; freed with the VMA.
+ */
+struct privcmd_map {
+	unsigned long nr;
+	struct page *pages[];
+};
+
+static const struct vm_operations_struct privcmd_vm_ops;
+
+/* The page table entries are gone when close runs: the pages may go. */
+static void privcmd_vma_close(struct vm_area_struct *vma)
+{
+	struct privcmd_map *map = vma->vm_private_data;
+	unsigned long i;
+
+	if (!map)
+		return;
+	for (i = 0; i < map->nr; i++)
+		if (map->pages[i])
+			put_page(map->pages[i]);
+	domino_kvfree(map);
+}
+
+/* One slot array per VMA: a split would free it twice. */
+static int privcmd_vma_may_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	return -EINVAL;
+}
+
+/* A slot never mapped (or a frame that failed) reads as a bus error. */
+static vm_fault_t privcmd_vma_fault(struct vm_fault *vmf)
+{
+	return VM_FAULT_SIGBUS;
+}
+
+static const struct vm_operations_struct privcmd_vm_ops = {
+	.close		= privcmd_vma_close,
+	.may_split	= privcmd_vma_may_split,
+	.fault		= privcmd_vma_fault,
+};
+
+static int privcmd_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	/* remap_pfn_range cannot make copy-on-write copies of these. */
+	if (is_cow_mapping(vma->vm_flags))
+		return -EINVAL;
+	/*
+	 * Read-only stays read-only: frames looked up without breaking the
+	 * VMM's copy-on-write sharing must never turn writable (mprotect).
+	 */
+	if (!(vma->vm_flags & VM_WRITE))
+		vma->vm_flags &= ~VM_MAYWRITE;
+	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_ops = &privcmd_vm_ops;
+	vma->vm_private_data = NULL;
+	return 0;
+}
+
+/*
+ * Who may map @dom's memory: a descriptor restricted to it, or root's
+ * (CAP_SYS_ADMIN) unrestricted one, which is logged once per domain.
+ */
+static int privcmd_may_map(struct privcmd_file *f, struct domino_domain *d)
+{
+	u32 r = READ_ONCE(f->restrict_domid);
+
+	if (r != DOMID_INVALID)
+		return r == d->domid ? 0 : -EPERM;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (!atomic_xchg(&d->foreign_mapped, 1))
+		pr_info("privcmd: %s (pid %d) maps domain %u's memory\n",
+			current->comm, task_pid_nr(current), d->domid);
+	return 0;
+}
+
+/* Whether [addr, addr + nr pages) may take a map in @vma; makes its slots. */
+static int privcmd_vma_slots(struct vm_area_struct *vma, unsigned long addr,
+			     unsigned long nr)
+{
+	struct privcmd_map *map;
+	unsigned long first, i;
+
+	if (!vma || vma->vm_ops != &privcmd_vm_ops || addr < vma->vm_start ||
+	    nr > (vma->vm_end - addr) >> PAGE_SHIFT)
+		return -EINVAL;
+	map = vma->vm_private_data;
+	if (!map) {
+		/* The first map covers the VMA, as Linux's. */
+		if (addr != vma->vm_start || addr + (nr << PAGE_SHIFT) != vma->vm_end)
+			return -EINVAL;
+		map = domino_kvzalloc(struct_size(map, pages, nr), GFP_KERNEL_ACCOUNT);
+		if (!map)
+			return -ENOMEM;
+		map->nr = nr;
+		vma->vm_private_data = map;
+		return 0;
+	}
+	first = (addr - vma->vm_start) >> PAGE_SHIFT;
+	for (i = 0; i < nr; i++)
+		if (map->pages[first + i])
+			return -EINVAL;
+	return 0;
+}
+
+/*
+ * Map @pages (NULL where @errs says why not) at @addr of the caller's
+ * privcmd VMA; each page mapped moves into the VMA's slots (NULL here).
+ * A page that cannot be mapped gets its error in @errs.
+ */
+static int privcmd_map_pages(unsigned long addr, struct page **pages, int *errs,
+			     unsigned long nr, bool *writable)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct privcmd_map *map;
+	unsigned long i, first;
+	int r;
+
+	mmap_write_lock(mm);
+	vma = find_vma(mm, addr);
+	r = privcmd_vma_slots(vma, addr, nr);
+	if (r)
+		goto out;
+	if (writable && !(vma->vm_flags & VM_WRITE) != !*writable) {
+		/* The frames were looked up for another protection: again. */
+		*writable = vma->vm_flags & VM_WRITE;
+		r = -EAGAIN;
+		goto out;
+	}
+	map = vma->vm_private_data;
+	first = (addr - vma->vm_start) >> PAGE_SHIFT;
+	for (i = 0; i < nr; i++) {
+		if (!pages[i])
+			continue;
+		r = remap_pfn_range(vma, addr + (i << PAGE_SHIFT), page_to_pfn(pages[i]),
+				    PAGE_SIZE, vma->vm_page_prot);
+		if (r) {
+			errs[i] = r;
+			continue;
+		}
+		map->pages[first + i] = pages[i];
+		pages[i] = NULL;
+	}
+	r = 0;
+out:
+	mmap_write_unlock(mm);
+	return r;
+}
+
+static void privcmd_put_pages(struct page **pages, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		if (pages[i])
+			put_page(pages[i]);
+}
+
+/* Whether the caller's VMA at @addr maps writably (a hint; checked again). */
+static bool privcmd_vma_writable(unsigned long addr)
+{
+	struct vm_area_struct *vma;
+	bool w = false;
+
+	mmap_read_lock(current->mm);
+	vma = find_vma(current->mm, addr);
+	if (vma && vma->vm_ops == &privcmd_vm_ops)
+		w = vma->vm_flags & VM_WRITE;
+	mmap_read_unlock(current->mm);
+	return w;
+}
+
+static long privcmd_mmapbatch(struct privcmd_file *f, void __user *uarg)
+{
+	struct privcmd_mmapbatch_v2 m;
+	struct domino_domain *d;
+	struct page **pages = NULL;
+	xen_pfn_t *gfns = NULL;
+	int *errs = NULL;
+	unsigned long i;
+	bool writable, any_absent = false;
+	long r;
+
+	if (copy_from_user(&m, uarg, sizeof(m)))
+		return -EFAULT;
+	if (privcmd_restricted(f) && m.dom != READ_ONCE(f->restrict_domid))
+		return -EPERM;
+	if (!m.num || m.num > PRIVCMD_MAP_MAX || offset_in_page(m.addr))
+		return -EINVAL;
+	d = domino_domain_find(m.dom);
+	if (!d || !d->xen) {
+		r = -ESRCH;
+		goto out;
+	}
+	r = privcmd_may_map(f, d);
+	if (r)
+		goto out;
+	r = -ENOMEM;
+	gfns = domino_kvzalloc(m.num * sizeof(*gfns), GFP_KERNEL_ACCOUNT);
+	errs = domino_kvzalloc(m.num * sizeof(*errs), GFP_KERNEL_ACCOUNT);
+	pages = domino_kvzalloc(m.num * sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!gfns || !errs || !pages)
+		goto out;
+	r = -EFAULT;
+	if (copy_from_user(gfns, m.arr, m.num * sizeof(*gfns)) ||
+	    clear_user(m.err, m.num * sizeof(*errs)))
+		goto out;
+
+	writable = privcmd_vma_writable(m.addr);
+again:
+	/* Outside our mmap lock: the guest's VMM may be this process. */
+	for (i = 0; i < m.num; i++) {
+		errs[i] = 0;
+		if (gfns[i] >= (~0ULL >> PAGE_SHIFT) ||
+		    domino_guest_get_page(d, gfns[i] << PAGE_SHIFT, writable, &pages[i]))
+			pages[i] = NULL;
+		if (fatal_signal_pending(current)) {
+			r = -EINTR;
+			goto out;
+		}
+		/* No RAM there now (a hole, given back, not resident). */
+		if (!pages[i])
+			errs[i] = -ENOENT;
+	}
+	r = privcmd_map_pages(m.addr, pages, errs, m.num, &writable);
+	if (r == -EAGAIN) {
+		privcmd_put_pages(pages, m.num);
+		memset(pages, 0, m.num * sizeof(*pages));
+		goto again;
+	}
+	if (r)
+		goto out;
+	for (i = 0; i < m.num; i++)
+		any_absent |= errs[i] == -ENOENT;
+	r = copy_to_user(m.err, errs, m.num * sizeof(*errs)) ? -EFAULT :
+	    any_absent ? -ENOENT : 0;
+out:
+	if (pages)
+		privcmd_put_pages(pages, m.num);
+	domino_kvfree(pages);
+	domino_kvfree(errs);
+	domino_kvfree(gfns);
+	if (d)
+		domino_domain_put(d);
+	return r;
+}
+
+/* The grant table's frames [idx, idx + nr), referenced into @pages. */
+static int privcmd_gnttab_frames(struct domino_domain *d, u64 idx, u64 nr,
+				 struct page **pages)
+{
+	struct xen_gnttab *gt = &d->xen->gnttab;
+	u64 i;
+	int r = 0;
+
+	mutex_lock(&gt->lock);
+	if (idx > gt->nr_frames || nr > gt->nr_frames - idx) {
+		r = -EINVAL;
+	} else {
+		for (i = 0; i < nr; i++) {
+			pages[i] = gt->frame[idx + i];
+			get_page(pages[i]);
+		}
+	}
+	mutex_unlock(&gt->lock);
+	return r;
+}
+
+static long privcmd_mmap_resource(struct privcmd_file *f,
+				  struct privcmd_mmap_resource __user *uarg)
+{
+	struct privcmd_mmap_resource k;
+	struct domino_domain *d;
+	struct page **pages = NULL;
+	int *errs = NULL;
+	u64 i;
+	long r;
+
+	if (copy_from_user(&k, uarg, sizeof(k)))
+		return -EFAULT;
+	if (privcmd_restricted(f) && k.dom != READ_ONCE(f->restrict_domid))
+		return -EPERM;
+	if (!k.addr != !k.num || k.num > PRIVCMD_MAP_MAX || offset_in_page(k.addr))
+		return -EINVAL;
+	d = domino_domain_find(k.dom);
+	if (!d || !d->xen) {
+		r = -ESRCH;
+		goto out;
+	}
+	r = privcmd_may_map(f, d);
+	if (r)
+		goto out;
+	if (k.type != XENMEM_resource_grant_table) {
+		r = -EOPNOTSUPP;
+		goto out;
+	}
+	r = -EINVAL;
+	if (k.id != XENMEM_resource_grant_table_id_shared)
+		goto out;
+	if (!k.num) {
+		r = put_user((u64)READ_ONCE(d->xen->gnttab.max_frames), &uarg->num);
+		goto out;
+	}
+	r = -ENOMEM;
+	pages = domino_kvzalloc(k.num * sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	errs = domino_kvzalloc(k.num * sizeof(*errs), GFP_KERNEL_ACCOUNT);
+	if (!pages || !errs)
+		goto out;
+	r = privcmd_gnttab_frames(d, k.idx, k.num, pages);
+	if (r)
+		goto out;
+	r = privcmd_map_pages(k.addr, pages, errs, k.num, NULL);
+	for (i = 0; !r && i < k.num; i++)
+		r = errs[i];
+out:
+	if (pages)
+		privcmd_put_pages(pages, k.num);
+	domino_kvfree(pages);
+	domino_kvfree(errs);
+	if (d)
+		domino_domain_put(d);
+	return r;
+}
+
 static long privcmd_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct privcmd_file *f = file->private_data;
@@ -230,6 +592,10 @@ static long privcmd_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return privcmd_restrict(f, uarg);
 	case IOCTL_PRIVCMD_DM_OP:
 		return privcmd_dm_op(f, uarg);
+	case IOCTL_PRIVCMD_MMAPBATCH_V2:
+		return privcmd_mmapbatch(f, uarg);
+	case IOCTL_PRIVCMD_MMAP_RESOURCE:
+		return privcmd_mmap_resource(f, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -257,6 +623,7 @@ static const struct file_operations privcmd_fops = {
 	.open		= privcmd_open,
 	.release	= privcmd_release,
 	.unlocked_ioctl	= privcmd_ioctl,
+	.mmap		= privcmd_mmap,
 	.llseek		= no_llseek,
 };
 

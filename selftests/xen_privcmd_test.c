@@ -13,6 +13,7 @@
  * against Xen's installed headers when libxen-dev is there
  * (lib/xen417_abi_check.c, compiled with this test).
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -21,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../pvops/xen_dom0_abi.h"
@@ -46,7 +48,26 @@ struct pc_dm_op {
 	const struct pc_dm_op_buf *ubufs;
 };
 
+struct pc_mmapbatch_v2 {
+	uint32_t num;
+	uint16_t dom;
+	uint64_t addr;
+	const uint64_t *arr;
+	int *err;
+};
+
+struct pc_mmap_resource {
+	uint16_t dom;
+	uint32_t type;
+	uint32_t id;
+	uint32_t idx;
+	uint64_t num;
+	uint64_t addr;
+};
+
 #define PC_HYPERCALL	_IOC(_IOC_NONE, 'P', 0, sizeof(struct pc_hypercall))
+#define PC_MMAPBATCH_V2	_IOC(_IOC_NONE, 'P', 4, sizeof(struct pc_mmapbatch_v2))
+#define PC_MMAP_RESOURCE _IOC(_IOC_NONE, 'P', 7, sizeof(struct pc_mmap_resource))
 #define PC_DM_OP	_IOC(_IOC_NONE, 'P', 5, sizeof(struct pc_dm_op))
 #define PC_RESTRICT	_IOC(_IOC_NONE, 'P', 6, sizeof(uint16_t))
 
@@ -66,6 +87,18 @@ struct pc_dm_op {
 #define EVTCHNSTAT_virq		4
 #define DOMID_INVALID		0x7ff4
 #define KERNEL_PTR		0xffffffff81000000ULL
+#define XENMAPSPACE_grant_table	1
+#define HOLE_GFN		0x80000ULL
+#define GNT0			((volatile struct gnt_entry *)(HOLE_GFN << 12))
+#define GNT_MARK		0x5eedf00dU
+#define MAP_GFN			0x300ULL	/* guest RAM the tests map */
+#define RES_GRANT_TABLE		1
+#define NOBODY			65534
+
+struct gnt_entry {
+	uint16_t flags, domid;	/* cppcheck-suppress unusedStructMember */
+	uint32_t frame;
+};
 
 /* Guest A: its version, a port left for domain 0, VIRQ_TIMER; poweroff. */
 static void guest_a(void)
@@ -73,9 +106,15 @@ static void guest_a(void)
 	uint32_t sd = SHUTDOWN_poweroff;
 	long q, t;
 
+	struct { uint16_t domid, size; uint32_t space; uint64_t idx, gpfn; } m = {
+		DOMID_SELF, 0, XENMAPSPACE_grant_table, 0, HOLE_GFN };
+
 	xen_setup();
 	q = alloc_unbound(DOMID_SELF, 0);
 	t = bind_virq(VIRQ_TIMER, 0);
+	/* Grant frame 0 in a hole, entry 1 marked: MMAP_RESOURCE shows it. */
+	GUEST_ASSERT(!xen_hcall(HC_MEMORY_OP, XENMEM_add_to_physmap, (uintptr_t)&m));
+	GNT0[1].frame = GNT_MARK;
 	guest_ucall(UCALL_SYNC, xen_hcall(HC_XEN_VERSION, XENVER_version, 0), q, t, 0);
 	GUEST_SYNC(xen_hcall(HC_SCHED_OP, SCHEDOP_shutdown, (uintptr_t)&sd));
 	GUEST_SYNC(0);
@@ -149,6 +188,65 @@ static long dm_op(int fd, uint16_t dom, uint16_t num, const struct pc_dm_op_buf 
 	return ioctl(fd, PC_DM_OP, &op) < 0 ? -errno : 0;
 }
 
+static long mmapbatch(int fd, uint16_t dom, void *addr, const uint64_t *gfns, int *errs,
+		      uint32_t num)
+{
+	struct pc_mmapbatch_v2 m = { .num = num, .dom = dom, .addr = (uintptr_t)addr,
+				     .arr = gfns, .err = errs };
+
+	return ioctl(fd, PC_MMAPBATCH_V2, &m) < 0 ? -errno : 0;
+}
+
+static long mmap_resource(int fd, uint16_t dom, uint32_t type, uint32_t id, uint32_t idx,
+			  uint64_t *num, void *addr)
+{
+	struct pc_mmap_resource m = { .dom = dom, .type = type, .id = id, .idx = idx,
+				      .num = *num, .addr = (uintptr_t)addr };
+	long r = ioctl(fd, PC_MMAP_RESOURCE, &m) < 0 ? -errno : 0;
+
+	*num = m.num;
+	return r;
+}
+
+/* A privcmd VMA of @pages pages, shared, with @prot. */
+static uint8_t *pc_map(int fd, unsigned int pages, int prot)
+{
+	void *p = mmap(NULL, pages * 4096UL, prot, MAP_SHARED, fd, 0);
+
+	TEST_ASSERT(p != MAP_FAILED, "mmap /dev/xen/privcmd");
+	return p;
+}
+
+/* In a child that gave root up: MMAPBATCH of one page of @dom via @fd. */
+static long map_as_nobody(int fd, uint16_t dom)
+{
+	int st, pipefd[2];
+	long r = -1;
+	pid_t pid;
+
+	TEST_ASSERT(pipe(pipefd) == 0, "pipe");
+	fflush(stdout);
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (!pid) {
+		uint64_t gfn = MAP_GFN;
+		int err = 0;
+		void *p;
+
+		if (setresgid(NOBODY, NOBODY, NOBODY) || setresuid(NOBODY, NOBODY, NOBODY))
+			_exit(2);
+		p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+		r = p == MAP_FAILED ? -errno : mmapbatch(fd, dom, p, &gfn, &err, 1);
+		_exit(write(pipefd[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
+	}
+	TEST_ASSERT(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		    "child");
+	TEST_ASSERT(read(pipefd[0], &r, sizeof(r)) == sizeof(r), "child's answer");
+	close(pipefd[0]);
+	close(pipefd[1]);
+	return r;
+}
+
 static uint64_t domino_memory(struct dvm *vm)
 {
 	struct domino_domain_info info;
@@ -172,6 +270,11 @@ int main(void)
 	struct xen417_domctl op, op2;
 	struct xen417_sysctl sop;
 	struct pc_dm_op_buf bufs[17];
+	uint64_t gfns[4], nres, one;
+	int errs[4];
+	uint8_t *map, *map2;
+	void *anon;
+	long r2;
 	char extra[16], cmdline[1024];
 	uint32_t feat[2], dead_id, dm_hdr[4] = { 0 };
 	long ver, q, t, r;
@@ -186,7 +289,7 @@ int main(void)
 	if (pfd < 0 && errno == ENOENT)
 		ktap_exit_skip("no /dev/xen/privcmd (this domino.ko registers none, or a Xen dom0 driver holds the name)");
 	TEST_ASSERT(pfd >= 0, "open /dev/xen/privcmd");
-	ktap_set_plan(14);
+	ktap_set_plan(18);
 
 	/* 1: the node; no /dev/xen/hypercall (libxencall falls back). */
 	ok = stat("/dev/xen/privcmd", &sb) == 0 && S_ISCHR(sb.st_mode) &&
@@ -407,13 +510,104 @@ int main(void)
 	close(fd2);
 	ktap_test_result(ok, "RESTRICT: not to domain 0 or a reserved id (EINVAL); to a domain, twice the same is 0, another EINVAL; then every HYPERCALL EPERM (as Linux), DM_OP for another domain EPERM, for its own allowed; other descriptors unaffected");
 
-	/* 13: a destroyed domain is gone at once. */
+	/* 13: MMAPBATCH_V2: guest RAM into our VMA, both ways; a hole. */
+	for (i = 0; i < 4; i++)
+		memset(dvm_gpa(vm, (MAP_GFN + i) << 12), 0x11 * (i + 1), 4096);
+	map = pc_map(pfd, 4, PROT_READ | PROT_WRITE);
+	gfns[0] = MAP_GFN;
+	gfns[1] = MAP_GFN + 1;
+	gfns[2] = GUEST_MMIO_BASE >> 12;	/* no RAM */
+	gfns[3] = MAP_GFN + 3;
+	memset(errs, 0x7f, sizeof(errs));
+	r = mmapbatch(pfd, vm->domid, map, gfns, errs, 4);
+	ok = r == -ENOENT && errs[0] == 0 && errs[1] == 0 && errs[2] == -ENOENT && errs[3] == 0 &&
+	     map[0] == 0x11 && map[4096 + 4095] == 0x22 && map[3 * 4096] == 0x44;
+	map[5] = 0xa5;
+	ok &= *(uint8_t *)dvm_gpa(vm, (MAP_GFN << 12) + 5) == 0xa5;
+	gfns[0] = MAP_GFN + 2;
+	r2 = mmapbatch(pfd, vm->domid, map + 2 * 4096, gfns, errs, 1);
+	ok &= r2 == 0 && errs[0] == 0 && map[2 * 4096] == 0x33 &&
+	      mmapbatch(pfd, vm->domid, map + 2 * 4096, gfns, errs, 1) == -EINVAL;
+	gfns[0] = HOLE_GFN;
+	ok &= mmapbatch(pfd, vm->domid, map + 2 * 4096, gfns, errs, 1) == -EINVAL;
+	ktap_test_result(ok, "MMAPBATCH_V2: 3 of guest %u's frames map, read and written both ways; a frame with no RAM is err -ENOENT and the call ENOENT (%ld, as Linux); mapped later into its empty slot (%ld); a slot taken EINVAL",
+			 vm->domid, r, r2);
+
+	/* 14: MMAPBATCH_V2 refusals and the VMA's rules. */
+	map2 = pc_map(pfd, 2, PROT_READ);
+	gfns[0] = MAP_GFN;
+	gfns[1] = MAP_GFN + 1;
+	anon = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(anon != MAP_FAILED, "anonymous mmap");
+	ok = mmapbatch(pfd, vm->domid, map2, gfns, errs, 1) == -EINVAL &&
+	     mmapbatch(pfd, vm->domid, anon, gfns, errs, 2) == -EINVAL &&
+	     mmapbatch(pfd, vm->domid, map2 + 1, gfns, errs, 2) == -EINVAL &&
+	     mmapbatch(pfd, vm->domid, map2, gfns, errs, 3) == -EINVAL &&
+	     mmapbatch(pfd, vm->domid, map2, gfns, errs, 0) == -EINVAL &&
+	     mmapbatch(pfd, dead_id, map2, gfns, errs, 2) == -ESRCH &&
+	     mmapbatch(pfd, plain->domid, map2, gfns, errs, 2) == -ESRCH &&
+	     mmapbatch(pfd, vm->domid, map2, unmapped, errs, 2) == -EFAULT &&
+	     mmapbatch(pfd, vm->domid, map2, gfns, (int *)ro, 2) == -EFAULT &&
+	     mmapbatch(pfd, vm->domid, map2, gfns, errs, 2) == 0 &&
+	     map2[4096] == 0x22 &&
+	     mprotect(map2, 8192, PROT_READ | PROT_WRITE) == -1 && errno == EACCES &&
+	     munmap(map2, 4096) == -1 && errno == EINVAL &&
+	     mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, pfd, 0) == MAP_FAILED && errno == EINVAL;
+	ok &= munmap(map2, 8192) == 0 && munmap(anon, 8192) == 0;
+	ktap_test_result(ok, "MMAPBATCH_V2 refused: a first map not covering its VMA, memory not privcmd's, past the VMA, none (EINVAL); a free id or a domain without Xen (ESRCH); unreadable frames or unwritable errors (EFAULT); a read-only map stays read-only, is never split (EINVAL), a private mmap EINVAL");
+
+	/* 15: who may map: root, or a descriptor restricted to the domain. */
+	fd2 = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
+	TEST_ASSERT(fd2 >= 0 && restrict_fd(fd2, vm->domid) == 0, "restricted descriptor");
+	map2 = pc_map(fd2, 1, PROT_READ);
+	gfns[0] = MAP_GFN + 1;
+	ok = mmapbatch(fd2, vmb->domid, map2, gfns, errs, 1) == -EPERM &&
+	     mmapbatch(fd2, vm->domid, map2, gfns, errs, 1) == 0 && map2[0] == 0x22;
+	r = map_as_nobody(pfd, vm->domid);
+	r2 = map_as_nobody(fd2, vm->domid);
+	ok &= r == -EPERM && r2 == 0 && map_as_nobody(fd2, vmb->domid) == -EPERM;
+	munmap(map2, 4096);
+	close(fd2);
+	ktap_test_result(ok, "who maps: without root an unrestricted descriptor is refused (%ld), one restricted to the domain maps it (%ld) and no other (EPERM)",
+			 r, r2);
+
+	/* 16: MMAP_RESOURCE: the grant table's frames. */
+	nres = 0;
+	r = mmap_resource(pfd, vm->domid, RES_GRANT_TABLE, 0, 0, &nres, NULL);
+	map2 = pc_map(pfd, 1, PROT_READ);
+	one = 1;
+	ok = r == 0 && nres >= 1 &&
+	     mmap_resource(pfd, vm->domid, RES_GRANT_TABLE, 0, 0, &one, map2) == 0 &&
+	     ((volatile struct gnt_entry *)map2)[1].frame == GNT_MARK;
+	one = 1;
+	ok &= mmap_resource(pfd, vm->domid, RES_GRANT_TABLE, 0, 0, &one, map2) == -EINVAL;
+	munmap(map2, 4096);
+	map2 = pc_map(pfd, 1, PROT_READ);
+	one = 1;
+	ok &= mmap_resource(pfd, vm->domid, RES_GRANT_TABLE, 0, nres, &one, map2) == -EINVAL &&
+	      mmap_resource(pfd, vm->domid, RES_GRANT_TABLE, 1, 0, &one, map2) == -EINVAL &&
+	      mmap_resource(pfd, vm->domid, 0, 0, 0, &one, map2) == -EOPNOTSUPP &&
+	      mmap_resource(pfd, vm->domid, 2, 0, 0, &one, map2) == -EOPNOTSUPP &&
+	      mmap_resource(pfd, vm->domid, 99, 0, 0, &one, map2) == -EOPNOTSUPP &&
+	      mmap_resource(pfd, dead_id, RES_GRANT_TABLE, 0, 0, &one, map2) == -ESRCH &&
+	      mmap_resource(pfd, vm->domid, RES_GRANT_TABLE, 0, 0, &one, NULL) == -EINVAL;
+	munmap(map2, 4096);
+	ktap_test_result(ok, "MMAP_RESOURCE: the grant table may have %llu frames; frame 0 maps and shows the guest's entry; beyond the frames it has, the status frames (a v1 table) EINVAL; ioreq, vmtrace and unknown types EOPNOTSUPP; no such domain ESRCH",
+			 (unsigned long long)nres);
+
+	/* 17: a destroyed domain is gone at once; its mapped page lives on. */
+	memset(dvm_gpa(vmb, MAP_GFN << 12), 0x99, 4096);
+	map2 = pc_map(pfd, 1, PROT_READ);
+	gfns[0] = MAP_GFN;
+	TEST_ASSERT(mmapbatch(pfd, vmb->domid, map2, gfns, errs, 1) == 0, "map guest B");
 	dvcpu_free(vb);
 	dvm_free(vmb);
 	ok = getinfo(vm->domid + 1, &op) == 0 && op.domain == plain->domid &&
-	     getinfo(plain->domid + 1, &op) == -ESRCH;
-	ktap_test_result(ok, "a destroyed domain is gone from getdomaininfo at once");
+	     getinfo(plain->domid + 1, &op) == -ESRCH && map2[4095] == 0x99;
+	munmap(map2, 4096);
+	ktap_test_result(ok, "a destroyed domain is gone from getdomaininfo at once; a page of it still mapped reads on until unmapped");
 
+	munmap(map, 4 * 4096);
 	dvcpu_free(va);
 	dvcpu_free(ap1);
 	dvcpu_free(ap2);
@@ -423,7 +617,7 @@ int main(void)
 	dvm_free(plain);
 	close(pfd);
 	munmap(ro, 4096);
-	/* 14 */
+	/* 18 */
 	ktap_test_result(domino_counters_back(objs, pages), "every allocation returned");
 	ktap_finished();
 }

@@ -30,6 +30,24 @@ void domino_kfree(const void *ptr)
 	kfree(ptr);
 }
 
+/* Large arrays (one slot per page of a mapping): vmalloc when kmalloc can't. */
+void *domino_kvzalloc(size_t size, gfp_t gfp)
+{
+	void *ptr = kvzalloc(size, gfp | __GFP_ACCOUNT);
+
+	if (ptr)
+		atomic_long_inc(&domino_objects);
+	return ptr;
+}
+
+void domino_kvfree(const void *ptr)
+{
+	if (!ptr)
+		return;
+	atomic_long_dec(&domino_objects);
+	kvfree(ptr);
+}
+
 struct page *domino_alloc_page(gfp_t gfp)
 {
 	struct page *page = alloc_page(gfp | __GFP_ZERO);

@@ -10,6 +10,8 @@ struct page;
 
 void *domino_kzalloc(size_t size, gfp_t gfp);
 void domino_kfree(const void *ptr);
+void *domino_kvzalloc(size_t size, gfp_t gfp);
+void domino_kvfree(const void *ptr);
 struct page *domino_alloc_page(gfp_t gfp);
 void domino_free_page(struct page *page);
 struct page *domino_alloc_pages_order(gfp_t gfp, unsigned int order);

@@ -72,6 +72,8 @@ struct domino_domain {
 	struct domino_ioapic *ioapic;
 	u64 pvclock_base_ns;		/* host time at guest system time 0 */
 	u64 pvclock_wall_msr;
+	/* Domain 0 mapped its memory (pvops/dev_privcmd.c logs it once). */
+	atomic_t foreign_mapped;
 	/* DOMINO_DOMAIN_XEN: Xen's per-domain state (pvops/), its limits. */
 	struct domino_xen *xen;
 	u32 max_grant_frames;
