@@ -24,9 +24,12 @@
  *       running Xen: -ESRCH; the op itself: -ENOSYS for now, logged.
  *   IOCTL_PRIVCMD_MMAPBATCH_V2 {num, dom, addr, arr, err}: guest frames
  *       arr[0..num) of dom into the caller's privcmd VMA at addr, one page
- *       each; err[i] 0 or the frame's error: -ENOENT for a frame with no
- *       RAM (a hole, given back, or not resident now: try again), and the
- *       call then fails with ENOENT as Linux's. A domain not running Xen:
+ *       each; err[i] 0 or the frame's error, as Xen's foreign map gives
+ *       them: -EINVAL for a frame with no RAM (a hole, or given back),
+ *       -ENOENT for one not resident now (Xen's paged-out frame: its I/O
+ *       is started, and libxenforeignmemory retries such frames until
+ *       they map, so a hole must never read as -ENOENT); with any -ENOENT
+ *       the call fails with ENOENT, as Linux's. A domain not running Xen:
  *       -ESRCH. The first map into a VMA covers it whole; later ones fill
  *       slots still empty (-EINVAL otherwise), as Linux's.
  *   IOCTL_PRIVCMD_MMAP_RESOURCE {dom, type, id, idx, num, addr}:
@@ -468,17 +471,19 @@ static long privcmd_mmapbatch(struct privcmd_file *f, void __user *uarg)
 again:
 	/* Outside our mmap lock: the guest's VMM may be this process. */
 	for (i = 0; i < m.num; i++) {
-		errs[i] = 0;
-		if (gfns[i] >= (~0ULL >> PAGE_SHIFT) ||
-		    domino_guest_get_page(d, gfns[i] << PAGE_SHIFT, writable, &pages[i]))
-			pages[i] = NULL;
+		r = -EINVAL;
+		if (gfns[i] < (~0ULL >> PAGE_SHIFT))
+			r = domino_guest_get_page(d, gfns[i] << PAGE_SHIFT, writable, &pages[i]);
 		if (fatal_signal_pending(current)) {
+			if (!r)
+				put_page(pages[i]);
+			pages[i] = NULL;
 			r = -EINTR;
 			goto out;
 		}
-		/* No RAM there now (a hole, given back, not resident). */
-		if (!pages[i])
-			errs[i] = -ENOENT;
+		if (r)
+			pages[i] = NULL;
+		errs[i] = !r ? 0 : r == -EAGAIN ? -ENOENT : -EINVAL;
 	}
 	r = privcmd_map_pages(m.addr, pages, errs, m.num, &writable);
 	if (r == -EAGAIN) {

@@ -4,8 +4,10 @@
  * /dev/xen/privcmd: xc_interface_open as xenstored and lsevtchn call it,
  * xc_version, xc_domain_getinfo as xenstored uses it (one domain, its id
  * checked) for a live guest, a crashed one, domain 0 and a destroyed one,
- * xc_domain_getinfolist, and xc_evtchn_status over a guest's ports as
- * lsevtchn walks them. Built without the library (no libxen-dev), it
+ * xc_domain_getinfolist, xc_evtchn_status over a guest's ports as
+ * lsevtchn walks them, and libxenforeignmemory's map of guest frames (a
+ * hole among them must not send it retrying forever) and of the grant
+ * table (map_resource). Built without the library (no libxen-dev), it
  * skips and says so.
  */
 #include <errno.h>
@@ -24,12 +26,16 @@ int main(void)
 	ktap_exit_missing("built without Debian's libxenctrl (libxen-dev: make deps)");
 }
 #else
+#include <sys/mman.h>
 #include <xenctrl.h>
+#include <xenforeignmemory.h>
 
 #include "xen_hcall.h"
 
 #define HC_SCHED_OP	29
 #define HC_EVTCHN_OP	32
+#define MAP_GFN		0x300ULL	/* guest RAM the test maps */
+#define HOLE_GFN	0xc0000ULL	/* no RAM there */
 
 /* A port left for domain 0, VIRQ_TIMER's; then a crash. */
 static void guest_main(void)
@@ -58,6 +64,13 @@ int main(void)
 	long long objs = domino_sysfs_num("alloc_objects");
 	long long pages = domino_sysfs_num("alloc_pages");
 	xc_domaininfo_t list[16];
+	xenforeignmemory_resource_handle *res;
+	xenforeignmemory_handle *fmem;
+	xen_pfn_t mgfns[2];
+	int merr[2];
+	size_t gsize;
+	void *gaddr;
+	uint8_t *p;
 	xen_extraversion_t extra;
 	xc_evtchn_status_t st;
 	struct dvcpu *vcpu, *ap;
@@ -73,7 +86,7 @@ int main(void)
 	ktap_print_header();
 	if (access("/dev/xen/privcmd", F_OK) && errno == ENOENT)
 		ktap_exit_skip("no /dev/xen/privcmd (this domino.ko registers none)");
-	ktap_set_plan(7);
+	ktap_set_plan(9);
 
 	/* 1: open, as xenstored does. */
 	xch = xc_interface_open(NULL, NULL, 0);
@@ -127,7 +140,42 @@ int main(void)
 			 "xc_evtchn_status walk (lsevtchn): %d ports open (port %ld unbound for domain 0, port %ld VIRQ_TIMER), the walk ends with EINVAL at %d",
 			 live, q, t, port);
 
-	/* 5: the guest crashes. */
+	/* 5: xenforeignmemory_map: RAM and a hole. */
+	fmem = xenforeignmemory_open(NULL, 0);
+	TEST_ASSERT(fmem != NULL, "xenforeignmemory_open");
+	memset(dvm_gpa(vm, MAP_GFN << 12), 0x3c, 4096);
+	mgfns[0] = MAP_GFN;
+	mgfns[1] = HOLE_GFN;
+	merr[0] = merr[1] = 1;
+	p = xenforeignmemory_map(fmem, domid, PROT_READ | PROT_WRITE, 2, mgfns, merr);
+	ok = p != NULL && merr[0] == 0 && merr[1] == -EINVAL;
+	if (p) {
+		ok &= p[100] == 0x3c;
+		p[200] = 0xc3;
+		ok &= *(uint8_t *)dvm_gpa(vm, (MAP_GFN << 12) + 200) == 0xc3 &&
+		      xenforeignmemory_unmap(fmem, p, 2) == 0;
+	}
+	ktap_test_result(ok, "xenforeignmemory_map(%u, 2 frames): guest RAM read and written; the hole's err -EINVAL (%d), no endless retry",
+			 domid, merr[1]);
+
+	/* 6: xenforeignmemory_map_resource: the grant table. */
+	gsize = 0;
+	res = NULL;
+	ok = xenforeignmemory_resource_size(fmem, domid, XENMEM_resource_grant_table,
+					    XENMEM_resource_grant_table_id_shared, &gsize) == 0 &&
+	     gsize >= 4096;
+	if (ok) {
+		gaddr = NULL;
+		res = xenforeignmemory_map_resource(fmem, domid, XENMEM_resource_grant_table,
+						    XENMEM_resource_grant_table_id_shared, 0, 1,
+						    &gaddr, PROT_READ, 0);
+		ok = res != NULL && gaddr != NULL &&
+		     xenforeignmemory_unmap_resource(fmem, res) == 0;
+	}
+	ok &= xenforeignmemory_close(fmem) == 0;
+	ktap_test_result(ok, "xenforeignmemory_resource_size of the grant table: %zu bytes; its frame 0 maps with map_resource", gsize);
+
+	/* 7: the guest crashes. */
 	TEST_ASSERT(dvcpu_run(vcpu) == DOMINO_EXIT_XEN_SHUTDOWN, "crash");
 	/* libxenctrl turns a shutdown for a crash into crashed alone. */
 	ok = domain_info(xch, domid, &info) && !info.shutdown && info.crashed &&
@@ -135,7 +183,7 @@ int main(void)
 	ktap_test_result(ok, "after SCHEDOP_shutdown(crash): crashed (not shutdown: libxenctrl's split), reason %u (xenstored's @releaseDomain cue)",
 			 info.shutdown_reason);
 
-	/* 6: xc_domain_getinfolist. */
+	/* 8: xc_domain_getinfolist. */
 	n = xc_domain_getinfolist(xch, 0, 16, list);
 	ok = n >= 2 && list[0].domain == 0;
 	for (i = 0; ok && i < n && list[i].domain != domid; i++)
@@ -143,7 +191,7 @@ int main(void)
 	ok &= i < n && (list[i].flags & XEN_DOMINF_shutdown);
 	ktap_test_result(ok, "xc_domain_getinfolist(0, 16): %d domains, domain 0 first, the guest among them, shut down", n);
 
-	/* 7: destroyed: gone for xenstored. */
+	/* 9: destroyed: gone for xenstored. */
 	dvcpu_free(vcpu);
 	dvcpu_free(ap);
 	dvm_free(vm);
