@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -100,7 +101,13 @@ struct gnt_entry {
 	uint32_t frame;		/* cppcheck-suppress unusedStructMember */
 };
 
-/* Guest A: its version, a port left for domain 0, VIRQ_TIMER; poweroff. */
+/* Set by the host: guest A stops spinning. */
+static volatile uint64_t release;
+
+/*
+ * Guest A: its version, a port left for domain 0, VIRQ_TIMER; poweroff;
+ * then it spins until released and sleeps in HLT for its timer.
+ */
 static void guest_a(void)
 {
 	uint32_t sd = SHUTDOWN_poweroff;
@@ -117,7 +124,10 @@ static void guest_a(void)
 	GNT0[1].frame = GNT_MARK;
 	guest_ucall(UCALL_SYNC, xen_hcall(HC_XEN_VERSION, XENVER_version, 0), q, t, 0);
 	GUEST_SYNC(xen_hcall(HC_SCHED_OP, SCHEDOP_shutdown, (uintptr_t)&sd));
-	GUEST_SYNC(0);
+	while (!release)
+		__asm__ volatile("pause");
+	clear_port(t);
+	GUEST_SYNC(singleshot(xen_now() + 300 * MS, 0) | hlt_until(t) << 8);
 }
 
 /* Guest B: crashes. */
@@ -247,6 +257,28 @@ static long map_as_nobody(int fd, uint16_t dom)
 	return r;
 }
 
+static void *run_vcpu(void *arg)
+{
+	static struct ucall uc;
+
+	return (void *)(uintptr_t)(dvcpu_run_ucall(arg, &uc) == UCALL_SYNC && !(uc.args[0] & 0xff));
+}
+
+/* Within 10 s, flags with @set and without @clear (a domain of ours). */
+static bool flags_seen(uint32_t domid, uint32_t set, uint32_t clear)
+{
+	struct xen417_domctl op;
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		if (getinfo(domid, &op) == 0 && (op.u.getdomaininfo.flags & set) == set &&
+		    !(op.u.getdomaininfo.flags & clear))
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
 static uint64_t domino_memory(struct dvm *vm)
 {
 	struct domino_domain_info info;
@@ -271,6 +303,9 @@ int main(void)
 	struct xen417_sysctl sop;
 	struct pc_dm_op_buf bufs[17];
 	uint64_t gfns[4], nres, one;
+	pthread_t th;
+	void *thr;
+	bool ok2;
 	int errs[4];
 	uint8_t *map, *map2;
 	void *anon;
@@ -289,7 +324,7 @@ int main(void)
 	if (pfd < 0 && errno == ENOENT)
 		ktap_exit_skip("no /dev/xen/privcmd (this domino.ko registers none, or a Xen dom0 driver holds the name)");
 	TEST_ASSERT(pfd >= 0, "open /dev/xen/privcmd");
-	ktap_set_plan(18);
+	ktap_set_plan(19);
 
 	/* 1: the node; no /dev/xen/hypercall (libxencall falls back). */
 	ok = stat("/dev/xen/privcmd", &sb) == 0 && S_ISCHR(sb.st_mode) &&
@@ -385,7 +420,16 @@ int main(void)
 	ktap_test_result(ok, "a guest's SCHEDOP_shutdown: XEN_DOMINF_shutdown with reason poweroff, kept when it runs on; a crash reads reason 3 (libxenctrl's crashed), flags %#x",
 			 e->flags);
 
-	/* 6: getdomaininfolist. */
+	/* 6: running while the guest spins, blocked while it sleeps in HLT. */
+	TEST_ASSERT(pthread_create(&th, NULL, run_vcpu, va) == 0, "vCPU thread");
+	ok = flags_seen(vm->domid, XEN417_DOMINF_running, XEN417_DOMINF_blocked);
+	*(uint64_t *)dvm_gpa(vm, (uintptr_t)&release) = 1;
+	ok2 = flags_seen(vm->domid, XEN417_DOMINF_blocked, XEN417_DOMINF_running);
+	TEST_ASSERT(pthread_join(th, &thr) == 0, "join");
+	ktap_test_result(ok && ok2 && thr, "flags: running while the guest spins (%d), blocked while its only online vCPU sleeps in HLT for its timer (%d)",
+			 ok, ok2);
+
+	/* 7: getdomaininfolist. */
 	memset(list, 0xaa, sizeof(list));
 	r = getlist(0, 16, list, &sop);
 	n = sop.u.getdomaininfolist.num_domains;
@@ -406,7 +450,7 @@ int main(void)
 	ktap_test_result(ok, "getdomaininfolist: %d domains from 0, domain 0 first, ids rising, each entry as getdomaininfo says; from an id with max 1: that one; max 0 and past the last: none",
 			 n);
 
-	/* 7: interface versions. */
+	/* 8: interface versions. */
 	getinfo(vm->domid, &op);
 	op.interface_version = 0x14;
 	ok = domctl_raw(&op) == -EACCES;
@@ -417,7 +461,7 @@ int main(void)
 	ok &= hcall(pfd, HC_SYSCTL, (uintptr_t)&sop, 0) == -EACCES;
 	ktap_test_result(ok, "domctl and sysctl at interface versions 0x14 and 0x16: EACCES (Xen 4.17's is 0x15)");
 
-	/* 8: bad pointers. */
+	/* 9: bad pointers. */
 	unmapped = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	TEST_ASSERT(unmapped != MAP_FAILED && ro != MAP_FAILED && munmap(unmapped, 4096) == 0, "mmap");
@@ -441,7 +485,7 @@ int main(void)
 	      getlist(0, 16, (void *)KERNEL_PTR, &sop) == -EFAULT;
 	ktap_test_result(ok, "bad pointers: the ioctl's argument and the hypercall's (NULL, a kernel address, an unmapped page, a read-only page for an OUT argument, a read-only list buffer): EFAULT");
 
-	/* 9: unsupported calls. */
+	/* 10: unsupported calls. */
 	getinfo(vm->domid, &op2);
 	op2.cmd = 1;	/* XEN_DOMCTL_createdomain */
 	getlist(0, 16, list, &sop);
@@ -457,7 +501,7 @@ int main(void)
 	     ioctl(pfd, _IOC(_IOC_NONE, 'P', 99, 8), &q) == -1 && errno == ENOTTY;
 	ktap_test_result(ok, "unsupported: memory_op, hvm_op, dm_op, hypercall 1000 and ~0, domctl createdomain, sysctl readconsole, EVTCHNOP_send, xen_version 1000: ENOSYS (logged); an unknown ioctl ENOTTY");
 
-	/* 10: EVTCHNOP_status of a guest's ports. */
+	/* 11: EVTCHNOP_status of a guest's ports. */
 	ok = evtchn_status(pfd, vm->domid, q) == (long)EVTCHNSTAT_unbound << 32 &&
 	     evtchn_status(pfd, vm->domid, t) == ((long)EVTCHNSTAT_virq << 32 | VIRQ_TIMER) &&
 	     evtchn_status(pfd, vm->domid, 0) == (long)EVTCHNSTAT_closed << 32 &&
@@ -467,7 +511,7 @@ int main(void)
 	ktap_test_result(ok, "EVTCHNOP_status of guest %u's ports: %ld unbound for domain 0, %ld VIRQ_TIMER, port 0 closed (as Xen: lsevtchn starts there), beyond the table EINVAL; a free id or a domain without Xen ESRCH",
 			 vm->domid, q, t);
 
-	/* 11: DM_OP's checks. */
+	/* 12: DM_OP's checks. */
 	for (i = 0; i < 17; i++) {
 		bufs[i].uptr = dm_hdr;
 		bufs[i].size = sizeof(dm_hdr);
@@ -491,7 +535,7 @@ int main(void)
 	      dm_op(pfd, vm->domid, 1, bufs) == -ENOSYS;
 	ktap_test_result(ok, "DM_OP: no buffers is 0 (libxendevicemodel's probe); 17 buffers or one above 4096 bytes E2BIG; unreadable lists and buffers, a first buffer shorter than the op EFAULT; no such Xen domain ESRCH; a valid op ENOSYS for now");
 
-	/* 12: RESTRICT. */
+	/* 13: RESTRICT. */
 	fd2 = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
 	TEST_ASSERT(fd2 >= 0, "second descriptor");
 	ok = restrict_fd(fd2, 0) == -EINVAL && restrict_fd(fd2, 0x7ff0) == -EINVAL &&
@@ -510,7 +554,7 @@ int main(void)
 	close(fd2);
 	ktap_test_result(ok, "RESTRICT: not to domain 0 or a reserved id (EINVAL); to a domain, twice the same is 0, another EINVAL; then every HYPERCALL EPERM (as Linux), DM_OP for another domain EPERM, for its own allowed; other descriptors unaffected");
 
-	/* 13: MMAPBATCH_V2: guest RAM into our VMA, both ways; a hole. */
+	/* 14: MMAPBATCH_V2: guest RAM into our VMA, both ways; a hole. */
 	for (i = 0; i < 4; i++)
 		memset(dvm_gpa(vm, (MAP_GFN + i) << 12), 0x11 * (i + 1), 4096);
 	map = pc_map(pfd, 4, PROT_READ | PROT_WRITE);
@@ -533,7 +577,7 @@ int main(void)
 	ktap_test_result(ok, "MMAPBATCH_V2: 3 of guest %u's frames map, read and written both ways; a frame with no RAM is err -EINVAL as Xen's (not -ENOENT, which libxenforeignmemory retries forever), the call %ld; mapped later into its empty slot (%ld); a slot taken EINVAL",
 			 vm->domid, r, r2);
 
-	/* 14: MMAPBATCH_V2 refusals and the VMA's rules. */
+	/* 15: MMAPBATCH_V2 refusals and the VMA's rules. */
 	map2 = pc_map(pfd, 2, PROT_READ);
 	gfns[0] = MAP_GFN;
 	gfns[1] = MAP_GFN + 1;
@@ -556,7 +600,7 @@ int main(void)
 	ok &= munmap(map2, 8192) == 0 && munmap(anon, 8192) == 0;
 	ktap_test_result(ok, "MMAPBATCH_V2 refused: a first map not covering its VMA, memory not privcmd's, past the VMA, none (EINVAL); a free id or a domain without Xen (ESRCH); unreadable frames or unwritable errors (EFAULT); a read-only map stays read-only, is never split (EINVAL), a private mmap EINVAL");
 
-	/* 15: who may map: root, or a descriptor restricted to the domain. */
+	/* 16: who may map: root, or a descriptor restricted to the domain. */
 	fd2 = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
 	TEST_ASSERT(fd2 >= 0 && restrict_fd(fd2, vm->domid) == 0, "restricted descriptor");
 	map2 = pc_map(fd2, 1, PROT_READ);
@@ -571,7 +615,7 @@ int main(void)
 	ktap_test_result(ok, "who maps: without root an unrestricted descriptor is refused (%ld), one restricted to the domain maps it (%ld) and no other (EPERM)",
 			 r, r2);
 
-	/* 16: MMAP_RESOURCE: the grant table's frames. */
+	/* 17: MMAP_RESOURCE: the grant table's frames. */
 	nres = 0;
 	r = mmap_resource(pfd, vm->domid, RES_GRANT_TABLE, 0, 0, &nres, NULL);
 	map2 = pc_map(pfd, 1, PROT_READ);
@@ -595,7 +639,7 @@ int main(void)
 	ktap_test_result(ok, "MMAP_RESOURCE: the grant table may have %llu frames; frame 0 maps and shows the guest's entry; beyond the frames it has, the status frames (a v1 table) EINVAL; ioreq, vmtrace and unknown types EOPNOTSUPP; no such domain ESRCH",
 			 (unsigned long long)nres);
 
-	/* 17: a destroyed domain is gone at once; its mapped page lives on. */
+	/* 18: a destroyed domain is gone at once; its mapped page lives on. */
 	memset(dvm_gpa(vmb, MAP_GFN << 12), 0x99, 4096);
 	map2 = pc_map(pfd, 1, PROT_READ);
 	gfns[0] = MAP_GFN;
@@ -617,7 +661,7 @@ int main(void)
 	dvm_free(plain);
 	close(pfd);
 	munmap(ro, 4096);
-	/* 18 */
+	/* 19 */
 	ktap_test_result(domino_counters_back(objs, pages), "every allocation returned");
 	ktap_finished();
 }
