@@ -80,7 +80,7 @@ static void dominfo_fill(struct domino_domain *d, struct xen417_dominfo *info)
 {
 	struct domino_xen *x = d->xen;
 	u32 flags = XEN417_DOMINF_blocked, code = XEN_NO_SHUTDOWN_CODE;
-	u64 cpu_time = 0;
+	u64 cpu_time = 0, memory, absent;
 	unsigned int i;
 
 	dominfo_common(info, d->domid);
@@ -114,6 +114,7 @@ static void dominfo_fill(struct domino_domain *d, struct xen417_dominfo *info)
 	if (x) {
 		u32 reason = READ_ONCE(x->shutdown_reason);
 		u32 set = READ_ONCE(x->shutdown_code);
+		u64 si = READ_ONCE(x->shared_info_gpa);
 
 		if (reason != XEN_NOT_SHUT_DOWN) {
 			flags |= XEN417_DOMINF_shutdown;
@@ -121,16 +122,21 @@ static void dominfo_fill(struct domino_domain *d, struct xen417_dominfo *info)
 		} else if (set != DOMINO_XEN_NO_CODE) {
 			code = (u8)set;
 		}
-		if (READ_ONCE(x->shared_info_gpa) != XEN_NO_GPA)
-			info->shared_info_frame = READ_ONCE(x->shared_info_gpa) >> PAGE_SHIFT;
+		if (si != XEN_NO_GPA)
+			info->shared_info_frame = si >> PAGE_SHIFT;
 	}
 	info->flags = flags | code << XEN417_DOMINF_shutdownshift;
 
-	/* The reservation, as XENMEM_current/maximum_reservation count it. */
-	mutex_lock(&d->slots_lock);
-	info->tot_pages = (d->memory >> PAGE_SHIFT) - (x ? x->balloon.nr_absent : 0);
-	info->max_pages = (d->max_memory ?: d->memory) >> PAGE_SHIFT;
-	mutex_unlock(&d->slots_lock);
+	/*
+	 * The reservation, as XENMEM_current/maximum_reservation count it,
+	 * read without slots_lock: a guest's VMM can hold that across a
+	 * stalled fault, and domain 0's tools must not wait on a guest. A
+	 * snapshot taken mid-change may be off by that change.
+	 */
+	memory = READ_ONCE(d->memory) >> PAGE_SHIFT;
+	absent = x ? READ_ONCE(x->balloon.nr_absent) : 0;
+	info->tot_pages = memory > absent ? memory - absent : 0;
+	info->max_pages = (d->max_memory ?: memory << PAGE_SHIFT) >> PAGE_SHIFT;
 
 	if (d->flags & DOMINO_DOMAIN_IRQCHIP)
 		info->arch_config.emulation_flags = XEN417_X86_EMU_LAPIC;

@@ -729,7 +729,9 @@ long xen_evtchn_status(struct domino_domain *d, struct evtchn_status *s)
 	struct xen_evtchn_domain *ed = &d->xen->evtchn;
 	struct xen_evtchn *e;
 
-	mutex_lock(&ed->lock);
+	/* Domain 0 asks too: a guest's stalled VMM must not hold it forever. */
+	if (mutex_lock_killable(&ed->lock))
+		return -EINTR;
 	/*
 	 * Xen's port_is_valid: every port of the buckets made so far, port 0
 	 * (reserved) and free ones included, which read as closed; lsevtchn
@@ -742,8 +744,7 @@ long xen_evtchn_status(struct domino_domain *d, struct evtchn_status *s)
 	}
 	memset(&s->u, 0, sizeof(s->u));
 	s->vcpu = e->vcpu;
-	/* Port 0 is valid and never bound: closed, as Xen says (lsevtchn starts there). */
-	switch (s->port ? e->state : XEN_ECS_FREE) {
+	switch (e->state) {
 	case XEN_ECS_UNBOUND:
 		s->status = EVTCHNSTAT_unbound;
 		s->u.unbound.dom = e->remote_dom;

@@ -49,7 +49,7 @@ static long xen_shutdown(struct xen_call *c, bool code_only)
 		if (sd.reason == DOMINO_XEN_NO_CODE)
 			return -EINVAL;
 		mutex_lock(&x->lock);
-		x->shutdown_code = sd.reason;
+		WRITE_ONCE(x->shutdown_code, sd.reason);
 		mutex_unlock(&x->lock);
 		return 0;
 	}
