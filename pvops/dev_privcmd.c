@@ -12,8 +12,12 @@
  *       __HYPERVISOR_xen_version (pvops/version.c, as domain 0 sees it),
  *       __HYPERVISOR_domctl and __HYPERVISOR_sysctl (pvops/dom0_ctl.c:
  *       getdomaininfo, getdomaininfolist), __HYPERVISOR_event_channel_op
- *       EVTCHNOP_status of any guest's port. Anything else: -ENOSYS and
- *       a rate-limited log line naming the call and its first argument.
+ *       EVTCHNOP_status of any guest's port, __HYPERVISOR_hvm_op
+ *       HVMOP_get_param/HVMOP_set_param of a guest (the toolstack's
+ *       parameters, as the domain fd's DOMINO_XEN_GET/SET_PARAM: the
+ *       guest's callback is its own, -EPERM; domain 0 or DOMID_SELF,
+ *       which is no HVM domain: -EINVAL). Anything else: -ENOSYS and a
+ *       rate-limited log line naming the call and its first argument.
  *       A restricted descriptor: -EPERM (as Linux).
  *   IOCTL_PRIVCMD_RESTRICT (domid_t): from now on the descriptor acts
  *       for that domain only (DM_OP naming it); again with the same id: 0,
@@ -71,6 +75,7 @@
 #include <xen/interface/xen.h>
 #include <xen/interface/event_channel.h>
 #include <xen/interface/memory.h>
+#include <xen/interface/hvm/hvm_op.h>
 #include <xen/privcmd.h>
 
 #include "alloc.h"
@@ -155,6 +160,35 @@ static long privcmd_evtchn_op(struct xen_call *c)
 	return r;
 }
 
+/* HVMOP_get_param/set_param of a guest; the guest's own hvm_op is its. */
+static long privcmd_hvm_op(struct xen_call *c)
+{
+	bool set = c->arg[0] == HVMOP_set_param;
+	struct domino_xen_param dp = {};
+	struct xen_hvm_param p;
+	struct domino_domain *d;
+	long r;
+
+	if (!set && c->arg[0] != HVMOP_get_param)
+		return -ENOSYS;
+	if (c->copy_from(c, c->arg[1], &p, sizeof(p)))
+		return -EFAULT;
+	/* Domain 0 itself is no HVM domain (Xen's answer to a PV dom0). */
+	if (p.domid == DOMID_SELF || !p.domid)
+		return -EINVAL;
+	d = domino_domain_find(p.domid);
+	if (!d)
+		return -ESRCH;
+	dp.index = p.index;
+	dp.value = p.value;
+	r = d->xen ? xen_host_param(d, &dp, set) : -ESRCH;
+	domino_domain_put(d);
+	if (r || set)
+		return r;
+	p.value = dp.value;
+	return c->copy_to(c, c->arg[1], &p, sizeof(p));
+}
+
 static long privcmd_hypercall(struct privcmd_file *f, void __user *uarg)
 {
 	struct privcmd_hypercall h;
@@ -182,6 +216,9 @@ static long privcmd_hypercall(struct privcmd_file *f, void __user *uarg)
 		return xen_dom0_sysctl(&c);
 	case __HYPERVISOR_event_channel_op:
 		r = privcmd_evtchn_op(&c);
+		break;
+	case __HYPERVISOR_hvm_op:
+		r = privcmd_hvm_op(&c);
 		break;
 	default:
 		r = -ENOSYS;

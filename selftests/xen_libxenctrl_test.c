@@ -71,6 +71,7 @@ int main(void)
 	size_t gsize;
 	void *gaddr;
 	uint8_t *p;
+	uint64_t pval;
 	xen_extraversion_t extra;
 	xc_evtchn_status_t st;
 	struct dvcpu *vcpu, *ap;
@@ -86,7 +87,7 @@ int main(void)
 	ktap_print_header();
 	if (access("/dev/xen/privcmd", F_OK) && errno == ENOENT)
 		ktap_exit_skip("no /dev/xen/privcmd (this domino.ko registers none)");
-	ktap_set_plan(9);
+	ktap_set_plan(10);
 
 	/* 1: open, as xenstored does. */
 	xch = xc_interface_open(NULL, NULL, 0);
@@ -118,7 +119,15 @@ int main(void)
 	ok &= domain_info(xch, 0, &info) && !info.hvm && info.nr_online_vcpus > 0;
 	ktap_test_result(ok, "xc_domain_getinfo(%u, 1): that domain, hvm and hap, 1 vCPU online of ids 0-1, its pages; domain 0 is there", domid);
 
-	/* 4: lsevtchn's walk over the guest's ports. */
+	/* 4: HVM parameters, as QEMU's xc_get/set_hvm_param use them. */
+	pval = 0;
+	ok = xc_hvm_param_set(xch, domid, HVM_PARAM_STORE_EVTCHN, q) == 0 &&
+	     xc_hvm_param_get(xch, domid, HVM_PARAM_STORE_EVTCHN, &pval) == 0 && pval == (uint64_t)q &&
+	     xc_hvm_param_set(xch, domid, HVM_PARAM_CALLBACK_IRQ, 1) < 0 && errno == EPERM;
+	ktap_test_result(ok, "xc_hvm_param_set/get(HVM_PARAM_STORE_EVTCHN): %llu back; the guest's callback refused (EPERM)",
+			 (unsigned long long)pval);
+
+	/* 5: lsevtchn's walk over the guest's ports. */
 	live = 0;
 	for (port = 0; port < 5000; port++) {
 		memset(&st, 0, sizeof(st));
@@ -140,7 +149,7 @@ int main(void)
 			 "xc_evtchn_status walk (lsevtchn): %d ports open (port %ld unbound for domain 0, port %ld VIRQ_TIMER), the walk ends with EINVAL at %d",
 			 live, q, t, port);
 
-	/* 5: xenforeignmemory_map: RAM and a hole. */
+	/* 6: xenforeignmemory_map: RAM and a hole. */
 	fmem = xenforeignmemory_open(NULL, 0);
 	TEST_ASSERT(fmem != NULL, "xenforeignmemory_open");
 	memset(dvm_gpa(vm, MAP_GFN << 12), 0x3c, 4096);
@@ -158,7 +167,7 @@ int main(void)
 	ktap_test_result(ok, "xenforeignmemory_map(%u, 2 frames): guest RAM read and written; the hole's err -EINVAL (%d), no endless retry",
 			 domid, merr[1]);
 
-	/* 6: xenforeignmemory_map_resource: the grant table. */
+	/* 7: xenforeignmemory_map_resource: the grant table. */
 	gsize = 0;
 	res = NULL;
 	ok = xenforeignmemory_resource_size(fmem, domid, XENMEM_resource_grant_table,
@@ -175,7 +184,7 @@ int main(void)
 	ok &= xenforeignmemory_close(fmem) == 0;
 	ktap_test_result(ok, "xenforeignmemory_resource_size of the grant table: %zu bytes; its frame 0 maps with map_resource", gsize);
 
-	/* 7: the guest crashes. */
+	/* 8: the guest crashes. */
 	TEST_ASSERT(dvcpu_run(vcpu) == DOMINO_EXIT_XEN_SHUTDOWN, "crash");
 	/* libxenctrl turns a shutdown for a crash into crashed alone. */
 	ok = domain_info(xch, domid, &info) && !info.shutdown && info.crashed &&
@@ -183,7 +192,7 @@ int main(void)
 	ktap_test_result(ok, "after SCHEDOP_shutdown(crash): crashed (not shutdown: libxenctrl's split), reason %u (xenstored's @releaseDomain cue)",
 			 info.shutdown_reason);
 
-	/* 8: xc_domain_getinfolist. */
+	/* 9: xc_domain_getinfolist. */
 	n = xc_domain_getinfolist(xch, 0, 16, list);
 	ok = n >= 2 && list[0].domain == 0;
 	for (i = 0; ok && i < n && list[i].domain != domid; i++)
@@ -191,7 +200,7 @@ int main(void)
 	ok &= i < n && (list[i].flags & XEN_DOMINF_shutdown);
 	ktap_test_result(ok, "xc_domain_getinfolist(0, 16): %d domains, domain 0 first, the guest among them, shut down", n);
 
-	/* 9: destroyed: gone for xenstored. */
+	/* 10: destroyed: gone for xenstored. */
 	dvcpu_free(vcpu);
 	dvcpu_free(ap);
 	dvm_free(vm);

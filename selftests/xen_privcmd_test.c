@@ -88,6 +88,15 @@ struct pc_mmap_resource {
 #define EVTCHNSTAT_virq		4
 #define DOMID_INVALID		0x7ff4
 #define KERNEL_PTR		0xffffffff81000000ULL
+#define HVMOP_get_param		1
+
+/* struct xen_hvm_param */
+struct hvm_param {
+	uint16_t domid;
+	uint16_t pad;		/* cppcheck-suppress unusedStructMember */
+	uint32_t index;
+	uint64_t value;
+};
 #define XENMAPSPACE_grant_table	1
 #define HOLE_GFN		0x80000ULL
 #define GNT0			((volatile struct gnt_entry *)(HOLE_GFN << 12))
@@ -303,6 +312,8 @@ int main(void)
 	struct xen417_sysctl sop;
 	struct pc_dm_op_buf bufs[17];
 	uint64_t gfns[4], nres, one;
+	struct domino_xen_param dparam = { 0 };
+	struct hvm_param hp;
 	pthread_t th;
 	void *thr;
 	bool ok2;
@@ -324,7 +335,7 @@ int main(void)
 	if (pfd < 0 && errno == ENOENT)
 		ktap_exit_skip("no /dev/xen/privcmd (this domino.ko registers none, or a Xen dom0 driver holds the name)");
 	TEST_ASSERT(pfd >= 0, "open /dev/xen/privcmd");
-	ktap_set_plan(19);
+	ktap_set_plan(20);
 
 	/* 1: the node; no /dev/xen/hypercall (libxencall falls back). */
 	ok = stat("/dev/xen/privcmd", &sb) == 0 && S_ISCHR(sb.st_mode) &&
@@ -491,7 +502,7 @@ int main(void)
 	getlist(0, 16, list, &sop);
 	sop.cmd = 1;	/* XEN_SYSCTL_readconsole */
 	ok = hcall(pfd, HC_MEMORY_OP, 0, 0) == -ENOSYS &&
-	     hcall(pfd, HC_HVM_OP, 0, 0) == -ENOSYS &&
+	     hcall(pfd, HC_HVM_OP, 99, 0) == -ENOSYS &&
 	     hcall(pfd, 41, 0, 0) == -ENOSYS &&
 	     hcall(pfd, 1000, 0, 0) == -ENOSYS && hcall(pfd, ~0ULL, 0, 0) == -ENOSYS &&
 	     domctl_raw(&op2) == -ENOSYS &&
@@ -499,7 +510,7 @@ int main(void)
 	     hcall(pfd, HC_EVTCHN_OP, EVTCHNOP_send, (uintptr_t)&q) == -ENOSYS &&
 	     hcall(pfd, HC_XEN_VERSION, 1000, 0) == -ENOSYS &&
 	     ioctl(pfd, _IOC(_IOC_NONE, 'P', 99, 8), &q) == -1 && errno == ENOTTY;
-	ktap_test_result(ok, "unsupported: memory_op, hvm_op, dm_op, hypercall 1000 and ~0, domctl createdomain, sysctl readconsole, EVTCHNOP_send, xen_version 1000: ENOSYS (logged); an unknown ioctl ENOTTY");
+	ktap_test_result(ok, "unsupported: memory_op, hvm_op 99, dm_op, hypercall 1000 and ~0, domctl createdomain, sysctl readconsole, EVTCHNOP_send, xen_version 1000: ENOSYS (logged); an unknown ioctl ENOTTY");
 
 	/* 11: EVTCHNOP_status of a guest's ports. */
 	ok = evtchn_status(pfd, vm->domid, q) == (long)EVTCHNSTAT_unbound << 32 &&
@@ -511,7 +522,36 @@ int main(void)
 	ktap_test_result(ok, "EVTCHNOP_status of guest %u's ports: %ld unbound for domain 0, %ld VIRQ_TIMER, port 0 closed (as Xen: lsevtchn starts there), beyond the table EINVAL; a free id or a domain without Xen ESRCH",
 			 vm->domid, q, t);
 
-	/* 12: DM_OP's checks. */
+	/* 12: HVM parameters of a guest, as the toolstack sets and reads them. */
+	dparam.index = 1;	/* HVM_PARAM_STORE_PFN */
+	dparam.value = 0xfeff0;
+	TEST_ASSERT(ioctl(vm->dom, DOMINO_XEN_SET_PARAM, &dparam) == 0, "SET_PARAM");
+	hp = (struct hvm_param){ .domid = vm->domid, .index = 1 };
+	ok = hcall(pfd, HC_HVM_OP, HVMOP_get_param, (uintptr_t)&hp) == 0 && hp.value == 0xfeff0;
+	hp = (struct hvm_param){ .domid = vm->domid, .index = 2, .value = q };
+	dparam.index = 2;	/* HVM_PARAM_STORE_EVTCHN */
+	dparam.value = 0;
+	ok &= hcall(pfd, HC_HVM_OP, HVMOP_set_param, (uintptr_t)&hp) == 0 &&
+	      ioctl(vm->dom, DOMINO_XEN_GET_PARAM, &dparam) == 0 && dparam.value == (uint64_t)q;
+	hp.index = 0;		/* HVM_PARAM_CALLBACK_IRQ: the guest's */
+	ok &= hcall(pfd, HC_HVM_OP, HVMOP_set_param, (uintptr_t)&hp) == -EPERM;
+	hp.index = DOMINO_XEN_NR_PARAMS;
+	ok &= hcall(pfd, HC_HVM_OP, HVMOP_get_param, (uintptr_t)&hp) == -EINVAL;
+	hp.index = 1;
+	hp.domid = 0;
+	ok &= hcall(pfd, HC_HVM_OP, HVMOP_get_param, (uintptr_t)&hp) == -EINVAL;
+	hp.domid = DOMID_SELF;
+	ok &= hcall(pfd, HC_HVM_OP, HVMOP_get_param, (uintptr_t)&hp) == -EINVAL;
+	hp.domid = dead_id;
+	ok &= hcall(pfd, HC_HVM_OP, HVMOP_get_param, (uintptr_t)&hp) == -ESRCH;
+	hp.domid = plain->domid;
+	ok &= hcall(pfd, HC_HVM_OP, HVMOP_get_param, (uintptr_t)&hp) == -ESRCH &&
+	      hcall(pfd, HC_HVM_OP, HVMOP_get_param, 0) == -EFAULT &&
+	      hcall(pfd, HC_HVM_OP, HVMOP_get_param, KERNEL_PTR) == -EFAULT;
+	ktap_test_result(ok, "hvm_op get/set_param of a guest: what the domain fd set reads back, what privcmd set the domain fd reads; the guest's callback EPERM; an index past %d, domain 0 or DOMID_SELF EINVAL; a free id or a domain without Xen ESRCH; bad pointers EFAULT",
+			 DOMINO_XEN_NR_PARAMS);
+
+	/* 13: DM_OP's checks. */
 	for (i = 0; i < 17; i++) {
 		bufs[i].uptr = dm_hdr;
 		bufs[i].size = sizeof(dm_hdr);
@@ -535,7 +575,7 @@ int main(void)
 	      dm_op(pfd, vm->domid, 1, bufs) == -ENOSYS;
 	ktap_test_result(ok, "DM_OP: no buffers is 0 (libxendevicemodel's probe); 17 buffers or one above 4096 bytes E2BIG; unreadable lists and buffers, a first buffer shorter than the op EFAULT; no such Xen domain ESRCH; a valid op ENOSYS for now");
 
-	/* 13: RESTRICT. */
+	/* 14: RESTRICT. */
 	fd2 = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
 	TEST_ASSERT(fd2 >= 0, "second descriptor");
 	ok = restrict_fd(fd2, 0) == -EINVAL && restrict_fd(fd2, 0x7ff0) == -EINVAL &&
@@ -554,7 +594,7 @@ int main(void)
 	close(fd2);
 	ktap_test_result(ok, "RESTRICT: not to domain 0 or a reserved id (EINVAL); to a domain, twice the same is 0, another EINVAL; then every HYPERCALL EPERM (as Linux), DM_OP for another domain EPERM, for its own allowed; other descriptors unaffected");
 
-	/* 14: MMAPBATCH_V2: guest RAM into our VMA, both ways; a hole. */
+	/* 15: MMAPBATCH_V2: guest RAM into our VMA, both ways; a hole. */
 	for (i = 0; i < 4; i++)
 		memset(dvm_gpa(vm, (MAP_GFN + i) << 12), 0x11 * (i + 1), 4096);
 	map = pc_map(pfd, 4, PROT_READ | PROT_WRITE);
@@ -577,7 +617,7 @@ int main(void)
 	ktap_test_result(ok, "MMAPBATCH_V2: 3 of guest %u's frames map, read and written both ways; a frame with no RAM is err -EINVAL as Xen's (not -ENOENT, which libxenforeignmemory retries forever), the call %ld; mapped later into its empty slot (%ld); a slot taken EINVAL",
 			 vm->domid, r, r2);
 
-	/* 15: MMAPBATCH_V2 refusals and the VMA's rules. */
+	/* 16: MMAPBATCH_V2 refusals and the VMA's rules. */
 	map2 = pc_map(pfd, 2, PROT_READ);
 	gfns[0] = MAP_GFN;
 	gfns[1] = MAP_GFN + 1;
@@ -600,7 +640,7 @@ int main(void)
 	ok &= munmap(map2, 8192) == 0 && munmap(anon, 8192) == 0;
 	ktap_test_result(ok, "MMAPBATCH_V2 refused: a first map not covering its VMA, memory not privcmd's, past the VMA, none (EINVAL); a free id or a domain without Xen (ESRCH); unreadable frames or unwritable errors (EFAULT); a read-only map stays read-only, is never split (EINVAL), a private mmap EINVAL");
 
-	/* 16: who may map: root, or a descriptor restricted to the domain. */
+	/* 17: who may map: root, or a descriptor restricted to the domain. */
 	fd2 = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
 	TEST_ASSERT(fd2 >= 0 && restrict_fd(fd2, vm->domid) == 0, "restricted descriptor");
 	map2 = pc_map(fd2, 1, PROT_READ);
@@ -615,7 +655,7 @@ int main(void)
 	ktap_test_result(ok, "who maps: without root an unrestricted descriptor is refused (%ld), one restricted to the domain maps it (%ld) and no other (EPERM)",
 			 r, r2);
 
-	/* 17: MMAP_RESOURCE: the grant table's frames. */
+	/* 18: MMAP_RESOURCE: the grant table's frames. */
 	nres = 0;
 	r = mmap_resource(pfd, vm->domid, RES_GRANT_TABLE, 0, 0, &nres, NULL);
 	map2 = pc_map(pfd, 1, PROT_READ);
@@ -639,7 +679,7 @@ int main(void)
 	ktap_test_result(ok, "MMAP_RESOURCE: the grant table may have %llu frames; frame 0 maps and shows the guest's entry; beyond the frames it has, the status frames (a v1 table) EINVAL; ioreq, vmtrace and unknown types EOPNOTSUPP; no such domain ESRCH",
 			 (unsigned long long)nres);
 
-	/* 18: a destroyed domain is gone at once; its mapped page lives on. */
+	/* 19: a destroyed domain is gone at once; its mapped page lives on. */
 	memset(dvm_gpa(vmb, MAP_GFN << 12), 0x99, 4096);
 	map2 = pc_map(pfd, 1, PROT_READ);
 	gfns[0] = MAP_GFN;
@@ -661,7 +701,7 @@ int main(void)
 	dvm_free(plain);
 	close(pfd);
 	munmap(ro, 4096);
-	/* 19 */
+	/* 20 */
 	ktap_test_result(domino_counters_back(objs, pages), "every allocation returned");
 	ktap_finished();
 }
