@@ -227,6 +227,35 @@ static long mmap_resource(int fd, uint16_t dom, uint32_t type, uint32_t id, uint
 	return r;
 }
 
+/* The kernel log from now on (root's /dev/kmsg), or -1. */
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Records logged since kmsg_open() that contain @text. */
+static int kmsg_count(int fd, const char *text)
+{
+	char rec[1024];
+	int count = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, rec, sizeof(rec) - 1);
+
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: skip them */
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		count += strstr(rec, text) != NULL;
+	}
+	return count;
+}
+
 /* A privcmd VMA of @pages pages, shared, with @prot. */
 static uint8_t *pc_map(int fd, unsigned int pages, int prot)
 {
@@ -314,6 +343,8 @@ int main(void)
 	uint64_t gfns[4], nres, one;
 	struct domino_xen_param dparam = { 0 };
 	struct hvm_param hp;
+	char logline[64];
+	int kmsg;
 	pthread_t th;
 	void *thr;
 	bool ok2;
@@ -335,7 +366,7 @@ int main(void)
 	if (pfd < 0 && errno == ENOENT)
 		ktap_exit_skip("no /dev/xen/privcmd (this domino.ko registers none, or a Xen dom0 driver holds the name)");
 	TEST_ASSERT(pfd >= 0, "open /dev/xen/privcmd");
-	ktap_set_plan(20);
+	ktap_set_plan(21);
 
 	/* 1: the node; no /dev/xen/hypercall (libxencall falls back). */
 	ok = stat("/dev/xen/privcmd", &sb) == 0 && S_ISCHR(sb.st_mode) &&
@@ -594,6 +625,8 @@ int main(void)
 	close(fd2);
 	ktap_test_result(ok, "RESTRICT: not to domain 0 or a reserved id (EINVAL); to a domain, twice the same is 0, another EINVAL; then every HYPERCALL EPERM (as Linux), DM_OP for another domain EPERM, for its own allowed; other descriptors unaffected");
 
+	kmsg = kmsg_open();
+
 	/* 15: MMAPBATCH_V2: guest RAM into our VMA, both ways; a hole. */
 	for (i = 0; i < 4; i++)
 		memset(dvm_gpa(vm, (MAP_GFN + i) << 12), 0x11 * (i + 1), 4096);
@@ -628,6 +661,7 @@ int main(void)
 	     mmapbatch(pfd, vm->domid, map2 + 1, gfns, errs, 2) == -EINVAL &&
 	     mmapbatch(pfd, vm->domid, map2, gfns, errs, 3) == -EINVAL &&
 	     mmapbatch(pfd, vm->domid, map2, gfns, errs, 0) == -EINVAL &&
+	     mmapbatch(pfd, vm->domid, map2, gfns, errs, (1U << 20) + 1) == -EINVAL &&
 	     mmapbatch(pfd, dead_id, map2, gfns, errs, 2) == -ESRCH &&
 	     mmapbatch(pfd, plain->domid, map2, gfns, errs, 2) == -ESRCH &&
 	     mmapbatch(pfd, vm->domid, map2, unmapped, errs, 2) == -EFAULT &&
@@ -650,6 +684,8 @@ int main(void)
 	r = map_as_nobody(pfd, vm->domid);
 	r2 = map_as_nobody(fd2, vm->domid);
 	ok &= r == -EPERM && r2 == 0 && map_as_nobody(fd2, vmb->domid) == -EPERM;
+	one = 1;
+	ok &= mmap_resource(fd2, vmb->domid, RES_GRANT_TABLE, 0, 0, &one, map2) == -EPERM;
 	munmap(map2, 4096);
 	close(fd2);
 	ktap_test_result(ok, "who maps: without root an unrestricted descriptor is refused (%ld), one restricted to the domain maps it (%ld) and no other (EPERM)",
@@ -679,7 +715,13 @@ int main(void)
 	ktap_test_result(ok, "MMAP_RESOURCE: the grant table may have %llu frames; frame 0 maps and shows the guest's entry; beyond the frames it has, the status frames (a v1 table) EINVAL; ioreq, vmtrace and unknown types EOPNOTSUPP; no such domain ESRCH",
 			 (unsigned long long)nres);
 
-	/* 19: a destroyed domain is gone at once; its mapped page lives on. */
+	/* 19: the log says who mapped the domain's memory, once. */
+	snprintf(logline, sizeof(logline), "maps domain %u's memory", vm->domid);
+	n = kmsg < 0 ? -1 : kmsg_count(kmsg, logline);
+	ktap_test_result(n == 1, "root's unrestricted mapping of domain %u's memory is logged once (%d lines) for all its maps; restricted and refused ones add none",
+			 vm->domid, n);
+
+	/* 20: a destroyed domain is gone at once; its mapped page lives on. */
 	memset(dvm_gpa(vmb, MAP_GFN << 12), 0x99, 4096);
 	map2 = pc_map(pfd, 1, PROT_READ);
 	gfns[0] = MAP_GFN;
@@ -700,8 +742,10 @@ int main(void)
 	dvcpu_free(pv1);
 	dvm_free(plain);
 	close(pfd);
+	if (kmsg >= 0)
+		close(kmsg);
 	munmap(ro, 4096);
-	/* 20 */
+	/* 21 */
 	ktap_test_result(domino_counters_back(objs, pages), "every allocation returned");
 	ktap_finished();
 }
