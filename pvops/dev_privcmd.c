@@ -20,8 +20,10 @@
  *       rate-limited log line naming the call and its first argument.
  *       A restricted descriptor: -EPERM (as Linux).
  *   IOCTL_PRIVCMD_RESTRICT (domid_t): from now on the descriptor acts
- *       for that domain only (DM_OP naming it); again with the same id: 0,
- *       another: -EINVAL. Domain 0 and reserved ids: -EINVAL.
+ *       for that domain only (DM_OP and maps naming it, else -EPERM);
+ *       again with the same id: 0, another: -EINVAL. Domain 0 and
+ *       reserved ids: -EINVAL (Linux takes any id; DOMID_INVALID would
+ *       leave the descriptor unrestricted).
  *   IOCTL_PRIVCMD_DM_OP {dom, num, ubufs}: num 0 is libxendevicemodel's
  *       probe (0); more than 16 buffers or one above 4096 bytes: -E2BIG
  *       (Linux's limits); buffers not readable: -EFAULT; a domain not
@@ -35,7 +37,8 @@
  *       they map, so a hole must never read as -ENOENT); with any -ENOENT
  *       the call fails with ENOENT, as Linux's. A domain not running Xen:
  *       -ESRCH. The first map into a VMA covers it whole; later ones fill
- *       slots still empty (-EINVAL otherwise), as Linux's.
+ *       slots still empty (-EINVAL otherwise), as Linux's. It waits,
+ *       killably, while the guest's VMM changes its memory (slots_lock).
  *   IOCTL_PRIVCMD_MMAP_RESOURCE {dom, type, id, idx, num, addr}:
  *       XENMEM_resource_grant_table, id shared: the grant table's frames
  *       [idx, idx + num) (those the guest has now; -EINVAL beyond), or
@@ -48,9 +51,13 @@
  * A mapping holds a reference on each page it maps (a guest's RAM page,
  * from its VMM's memory, or a grant table frame) until the VMA goes, not
  * one on the domain: a domain destroyed meanwhile is gone at once, its
- * mapped pages live on until the unmap. Pages go in as PFN maps
- * (VM_PFNMAP | VM_IO, never copied on fork, never split, never dumped);
- * a private writable mapping is refused (-EINVAL at mmap).
+ * mapped pages live on until the unmap; so does a page the guest gives
+ * back or its VMM replaces meanwhile (the map shows the old page, as a
+ * Xen foreign map keeps its page). Pages go in as PFN maps (VM_PFNMAP |
+ * VM_IO, never copied on fork, never split, never dumped); a private
+ * mapping of a descriptor open for writing is refused (-EINVAL at mmap:
+ * it could not be copied on write), and a read-only one never turns
+ * writable.
  *
  * No /dev/xen/hypercall: libxencall falls back to locked anonymous
  * buffers when the node is absent (ENOENT), which copy_from_user reads as
