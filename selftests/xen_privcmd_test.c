@@ -348,6 +348,7 @@ int main(void)
 	pthread_t th;
 	void *thr;
 	bool ok2;
+	int cpus;
 	int errs[4];
 	uint8_t *map, *map2;
 	void *anon;
@@ -366,7 +367,7 @@ int main(void)
 	if (pfd < 0 && errno == ENOENT)
 		ktap_exit_skip("no /dev/xen/privcmd (this domino.ko registers none, or a Xen dom0 driver holds the name)");
 	TEST_ASSERT(pfd >= 0, "open /dev/xen/privcmd");
-	ktap_set_plan(21);
+	ktap_set_plan(22);
 
 	/* 1: the node; no /dev/xen/hypercall (libxencall falls back). */
 	ok = stat("/dev/xen/privcmd", &sb) == 0 && S_ISCHR(sb.st_mode) &&
@@ -464,12 +465,19 @@ int main(void)
 
 	/* 6: running while the guest spins, blocked while it sleeps in HLT. */
 	TEST_ASSERT(pthread_create(&th, NULL, run_vcpu, va) == 0, "vCPU thread");
-	ok = flags_seen(vm->domid, XEN417_DOMINF_running, XEN417_DOMINF_blocked);
+	/* On one host CPU this poller runs only while the vCPU is out of the guest. */
+	cpus = host_online_cpus();
+	if (cpus > 1)
+		ok = flags_seen(vm->domid, XEN417_DOMINF_running, XEN417_DOMINF_blocked);
 	*(uint64_t *)dvm_gpa(vm, (uintptr_t)&release) = 1;
 	ok2 = flags_seen(vm->domid, XEN417_DOMINF_blocked, XEN417_DOMINF_running);
 	TEST_ASSERT(pthread_join(th, &thr) == 0, "join");
-	ktap_test_result(ok && ok2 && thr, "flags: running while the guest spins (%d), blocked while its only online vCPU sleeps in HLT for its timer (%d)",
-			 ok, ok2);
+	if (cpus > 1)
+		ktap_test_result(ok, "flags: running while the guest spins");
+	else
+		ktap_test_skip("flags: running needs a second host CPU to look while the vCPU is in the guest (%d here)",
+			       cpus);
+	ktap_test_result(ok2 && thr, "flags: blocked while its only online vCPU sleeps in HLT for its timer");
 
 	/* 7: getdomaininfolist. */
 	memset(list, 0xaa, sizeof(list));
@@ -745,7 +753,7 @@ int main(void)
 	if (kmsg >= 0)
 		close(kmsg);
 	munmap(ro, 4096);
-	/* 21 */
+	/* 22 */
 	ktap_test_result(domino_counters_back(objs, pages), "every allocation returned");
 	ktap_finished();
 }
