@@ -724,14 +724,14 @@ static long evtchn_send(struct domino_domain *d, u32 port)
 	return 0;
 }
 
-static long evtchn_status(struct domino_domain *d, struct evtchn_status *s)
+long xen_evtchn_status(struct domino_domain *d, struct evtchn_status *s)
 {
 	struct xen_evtchn_domain *ed = &d->xen->evtchn;
 	struct xen_evtchn *e;
 
-	if (s->dom != DOMID_SELF && s->dom != d->domid)
-		return -EPERM;
-	mutex_lock(&ed->lock);
+	/* Domain 0 asks too: a guest's stalled VMM must not hold it forever. */
+	if (mutex_lock_killable(&ed->lock))
+		return -EINTR;
 	/*
 	 * Xen's port_is_valid: every port of the buckets made so far, port 0
 	 * (reserved) and free ones included, which read as closed; lsevtchn
@@ -775,6 +775,13 @@ static long evtchn_status(struct domino_domain *d, struct evtchn_status *s)
 	}
 	mutex_unlock(&ed->lock);
 	return 0;
+}
+
+static long evtchn_status(struct domino_domain *d, struct evtchn_status *s)
+{
+	if (s->dom != DOMID_SELF && s->dom != d->domid)
+		return -EPERM;
+	return xen_evtchn_status(d, s);
 }
 
 static long evtchn_bind_vcpu(struct domino_domain *d, struct evtchn_bind_vcpu *b)

@@ -221,6 +221,8 @@ void xen_evtchn_send_virq(struct domino_domain *d, u32 id, u32 virq);
 /* Whether @port is pending (SCHEDOP_poll), -EINVAL for a bad port. */
 int xen_evtchn_port_pending(struct domino_domain *d, u32 port);
 
+/* EVTCHNOP_status of @d's port s->port, whoever asks (domain 0 may). */
+long xen_evtchn_status(struct domino_domain *d, struct evtchn_status *s);
 long xen_event_channel_op(struct xen_call *c);
 
 /*

@@ -114,7 +114,9 @@ long xen_host_param(struct domino_domain *d, struct domino_xen_param *p, bool se
 	/* The guest's own choice; the host reads it. */
 	if (set && idx == HVM_PARAM_CALLBACK_IRQ)
 		return -EPERM;
-	mutex_lock(&x->lock);
+	/* A hypercall may hold it across a stalled access to guest memory. */
+	if (mutex_lock_killable(&x->lock))
+		return -EINTR;
 	if (set)
 		x->params[idx] = p->value;
 	else

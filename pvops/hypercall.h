@@ -35,7 +35,9 @@ struct domino_vcpu;
 /*
  * struct xen_call - one hypercall being served.
  *
- * @v:       the calling vCPU (later: NULL for a dom0 process's privcmd call).
+ * @v:       the calling vCPU; NULL for a domain 0 process's privcmd call
+ *           (pvops/dev_privcmd.c), which reaches only the handlers that
+ *           say they take one.
  * @nr:      the hypercall number (include/xen/interface/xen.h).
  * @arg:     its arguments, zero-extended from 32 bits for 32-bit callers.
  * @compat:  a 32-bit caller: structures with longs or pointers have their
@@ -65,6 +67,9 @@ long xen_grant_table_op(struct xen_call *c);
 long xen_set_timer_op(struct xen_call *c);
 long xen_vm_assist(struct xen_call *c);
 long xen_console_io(struct xen_call *c);
+/* Domain 0's only (c->v NULL): pvops/dom0_ctl.c. */
+long xen_dom0_domctl(struct xen_call *c);
+long xen_dom0_sysctl(struct xen_call *c);
 
 /* A domid argument naming the caller's own domain (DOMID_SELF or its id). */
 bool xen_domid_self(struct xen_call *c, u32 domid);

@@ -7,8 +7,10 @@
  *       SHUTDOWN_poweroff, _reboot, _crash, _watchdog: the vCPU stops
  *       in the VMM (DOMINO_EXIT_XEN_SHUTDOWN), which applies the domain's
  *       on_poweroff/on_reboot/on_crash; the call returns 0 if the vCPU
- *       runs again. _suspend and _soft_reset: -ENOSYS (no save/restore
- *       yet); a reason above SHUTDOWN_MAX: -EINVAL.
+ *       runs again. Domain 0 sees the domain shut down from then on
+ *       (XEN_DOMINF_shutdown and the reason, pvops/dom0_ctl.c). _suspend
+ *       and _soft_reset: -ENOSYS (no save/restore yet); a reason above
+ *       SHUTDOWN_MAX: -EINVAL.
  *   SCHEDOP_shutdown_code  IN arg: struct sched_shutdown: the code the
  *       next shutdown exit reports; 0 (DOMINO_XEN_NO_CODE itself: -EINVAL)
  *   SCHEDOP_block          sleep until an event or an interrupt arrives
@@ -47,7 +49,7 @@ static long xen_shutdown(struct xen_call *c, bool code_only)
 		if (sd.reason == DOMINO_XEN_NO_CODE)
 			return -EINVAL;
 		mutex_lock(&x->lock);
-		x->shutdown_code = sd.reason;
+		WRITE_ONCE(x->shutdown_code, sd.reason);
 		mutex_unlock(&x->lock);
 		return 0;
 	}
@@ -67,6 +69,13 @@ static long xen_shutdown(struct xen_call *c, bool code_only)
 	run->xen_shutdown.reason = sd.reason;
 	mutex_lock(&x->lock);
 	run->xen_shutdown.code = x->shutdown_code;
+	/*
+	 * Domain 0 sees the first shutdown's reason, or the code the guest
+	 * set before it, as Xen's domain_shutdown() keeps it (one byte).
+	 */
+	if (x->shutdown_reason == XEN_NOT_SHUT_DOWN)
+		WRITE_ONCE(x->shutdown_reason, x->shutdown_code == DOMINO_XEN_NO_CODE ?
+			   sd.reason : (u8)x->shutdown_code);
 	mutex_unlock(&x->lock);
 	domino_xen_dom_exc();
 	c->ret = 0;

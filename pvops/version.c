@@ -14,8 +14,12 @@
  *   XENVER_get_features        IN/OUT arg: struct xen_feature_info
  *   XENVER_pagesize            OUT: 4096; arg must be NULL
  *   XENVER_guest_handle        OUT arg: the domain's 16-byte handle
- *   XENVER_commandline         OUT arg: char[1024], "<denied>" for guests
- *   XENVER_build_id            -EPERM (for privileged callers)
+ *   XENVER_commandline         OUT arg: char[1024], "<denied>" for guests,
+ *                              empty for domain 0 (no Xen command line)
+ *   XENVER_build_id            -EPERM for guests, -ENODATA for domain 0
+ *                              (Xen built without one)
+ * Domain 0's calls (pvops/dev_privcmd.c, c->v NULL) get the same answers
+ * through the caller's accessors, and XENFEAT_dom0 in get_features.
  * Errors: -EFAULT (arg not mapped), -EINVAL (a bad submap or argument),
  * -ENOSYS (unknown cmd).
  */
@@ -33,10 +37,12 @@
 #define DOMINO_XEN_CAPS		"hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64"
 
 /* What guests may count on today (grows with each Xen subsystem). */
-static u32 xen_features(unsigned int submap)
+static u32 xen_features(unsigned int submap, bool dom0)
 {
 	if (submap)
 		return 0;
+	if (dom0)
+		return BIT(XENFEAT_auto_translated_physmap) | BIT(XENFEAT_dom0);
 	/*
 	 * Guests see guest-physical frames, never machine frames; the
 	 * vcpu_time_info in shared_info is exact for HVM guests (pvops/time.c);
@@ -91,7 +97,7 @@ long xen_version_op(struct xen_call *c)
 			return -EFAULT;
 		if (fi.submap_idx >= XENFEAT_NR_SUBMAPS)
 			return -EINVAL;
-		fi.submap = xen_features(fi.submap_idx);
+		fi.submap = xen_features(fi.submap_idx, !c->v);
 		return c->copy_to(c, c->arg[1], &fi, sizeof(fi));
 	case XENVER_pagesize:
 		return c->arg[1] ? -EINVAL : PAGE_SIZE;
@@ -100,9 +106,10 @@ long xen_version_op(struct xen_call *c)
 		return c->copy_to(c, c->arg[1], handle, sizeof(handle));
 	case XENVER_commandline:
 		/* Denied to guests as Xen denies it: the word, not an error. */
-		return xen_version_string(c, "<denied>", sizeof(struct xen_commandline));
+		return xen_version_string(c, c->v ? "<denied>" : "",
+					  sizeof(struct xen_commandline));
 	case XENVER_build_id:
-		return -EPERM;
+		return c->v ? -EPERM : -ENODATA;
 	default:
 		return -ENOSYS;
 	}

@@ -95,6 +95,9 @@ void domino_xen_proc_exit(void);
 /* pvops/dev_gntdev.c: /dev/xen/gntdev, the same way. */
 void domino_xen_gntdev_init(void);
 void domino_xen_gntdev_exit(void);
+/* pvops/dev_privcmd.c: /dev/xen/privcmd, the same way. */
+void domino_xen_privcmd_init(void);
+void domino_xen_privcmd_exit(void);
 /*
  * A domain died or shut down: domain 0's VIRQ_DOM_EXC fires, if bound
  * (xenstored's cue to look for dead domains). Any process context.

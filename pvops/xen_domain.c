@@ -33,6 +33,7 @@ int domino_xen_domain_init(struct domino_domain *d)
 	mutex_init(&x->lock);
 	x->shared_info_gpa = XEN_NO_GPA;
 	x->shutdown_code = DOMINO_XEN_NO_CODE;
+	x->shutdown_reason = XEN_NOT_SHUT_DOWN;
 	for (i = 0; i < DOMINO_MAX_VCPUS; i++)
 		x->vcpu_info_gpa[i] = XEN_NO_GPA;
 	xen_balloon_init(&x->balloon);

@@ -68,6 +68,8 @@ struct domino_xen_vcpu {
 
 #define XEN_POLL_ANY	U32_MAX
 
+#define XEN_NOT_SHUT_DOWN	U32_MAX
+
 #define XEN_NO_GPA	(~0ULL)
 
 /* Guest frames one bitmap chunk of struct xen_balloon covers (128 MiB). */
@@ -103,6 +105,10 @@ struct xen_balloon {
  * @params:          the HVM parameters (HVMOP_set_param/get_param).
  * @shutdown_code:   SCHEDOP_shutdown_code's last value, reported with the
  *                   shutdown exit.
+ * @shutdown_reason: what domain 0 sees of a shutdown (XEN_DOMCTL_getdomaininfo),
+ *                   XEN_NOT_SHUT_DOWN until the first SCHEDOP_shutdown;
+ *                   it stays, as the domain stays shut down in Xen until
+ *                   it is destroyed (under @lock, read without it).
  * @vcpu_info_gpa:   per vCPU id, where VCPUOP_register_vcpu_info put its
  *                   vcpu_info (XEN_NO_GPA: the legacy slot in shared_info,
  *                   for ids below 32).
@@ -123,6 +129,7 @@ struct domino_xen {
 	u64 shared_info_gpa;
 	u64 params[HVM_NR_PARAMS];
 	u32 shutdown_code;	/* SCHEDOP_shutdown_code, DOMINO_XEN_NO_CODE */
+	u32 shutdown_reason;
 	u64 vcpu_info_gpa[DOMINO_MAX_VCPUS];
 	struct domino_xen_vcpu *vcpu[DOMINO_MAX_VCPUS];
 	struct xen_evtchn_domain evtchn;

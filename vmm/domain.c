@@ -72,6 +72,33 @@ struct domino_domain *domino_domain_find(u32 domid)
 	return d;
 }
 
+/*
+ * The live domain with the lowest id >= *@domid, referenced, its id in
+ * *@domid; NULL when none is left. Ids reserved for a domain still being
+ * made read as none (xa_find skips them).
+ */
+struct domino_domain *domino_domain_find_next(u32 *domid)
+{
+	unsigned long id = *domid;
+	struct domino_domain *d;
+
+	xa_lock(&domino_domains);
+	for (;;) {
+		d = xa_find(&domino_domains, &id, DOMINO_DOMID_MAX, XA_PRESENT);
+		if (!d || kref_get_unless_zero(&d->ref))
+			break;
+		/* Its last reference is going: as good as gone. */
+		if (id++ >= DOMINO_DOMID_MAX) {
+			d = NULL;
+			break;
+		}
+	}
+	xa_unlock(&domino_domains);
+	if (d)
+		*domid = id;
+	return d;
+}
+
 void domino_domain_get(struct domino_domain *d)
 {
 	kref_get(&d->ref);

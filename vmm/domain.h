@@ -75,6 +75,8 @@ struct domino_domain {
 	struct domino_ioapic *ioapic;
 	u64 pvclock_base_ns;		/* host time at guest system time 0 */
 	u64 pvclock_wall_msr;
+	/* Domain 0 mapped its memory (pvops/dev_privcmd.c logs it once). */
+	atomic_t foreign_mapped;
 	/* DOMINO_DOMAIN_XEN: Xen's per-domain state (pvops/), its limits. */
 	struct domino_xen *xen;
 	u32 max_grant_frames;
@@ -107,6 +109,7 @@ void domino_domain_put_deferred(struct domino_domain *d);
 int domino_domain_init(void);
 void domino_domain_put(struct domino_domain *d);
 struct domino_domain *domino_domain_find(u32 domid);
+struct domino_domain *domino_domain_find_next(u32 *domid);
 /* Whether a domain has id @domid right now (a hint: it may go at once). */
 bool domino_domain_exists(u32 domid);
 

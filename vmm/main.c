@@ -151,6 +151,7 @@ static int __init domino_init(void)
 	domino_xen_dev_init();
 	domino_xen_proc_init();
 	domino_xen_gntdev_init();
+	domino_xen_privcmd_init();
 	pr_info("loaded, API version %d, /dev/%s ready\n", DOMINO_API_VERSION,
 		domino_miscdev.name);
 	return 0;
@@ -161,6 +162,7 @@ static void __exit domino_exit(void)
 	long objects, pages;
 
 	domino_xen_gntdev_exit();
+	domino_xen_privcmd_exit();
 	domino_xen_proc_exit();
 	domino_xen_dev_exit();
 	misc_deregister(&domino_miscdev);
