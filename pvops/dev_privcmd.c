@@ -12,7 +12,7 @@
  *       __HYPERVISOR_xen_version (pvops/version.c, as domain 0 sees it),
  *       __HYPERVISOR_domctl and __HYPERVISOR_sysctl (pvops/dom0_ctl.c:
  *       getdomaininfo, getdomaininfolist), __HYPERVISOR_event_channel_op
- *       EVTCHNOP_status of any guest's port, __HYPERVISOR_hvm_op
+ *       EVTCHNOP_status of any guest's port or domain 0's own, __HYPERVISOR_hvm_op
  *       HVMOP_get_param/HVMOP_set_param of a guest (the toolstack's
  *       parameters, as the domain fd's DOMINO_XEN_GET/SET_PARAM: the
  *       guest's callback is its own, -EPERM; domain 0 or DOMID_SELF,
@@ -143,7 +143,7 @@ static const char *privcmd_hypercall_name(u64 op)
 	}
 }
 
-/* EVTCHNOP_status of a guest's port (lsevtchn); the rest is a guest's own. */
+/* EVTCHNOP_status of a port (lsevtchn); the rest is a guest's own. */
 static long privcmd_evtchn_op(struct xen_call *c)
 {
 	struct evtchn_status st;
@@ -154,14 +154,16 @@ static long privcmd_evtchn_op(struct xen_call *c)
 		return -ENOSYS;
 	if (c->copy_from(c, c->arg[1], &st, sizeof(st)))
 		return -EFAULT;
-	/* Domain 0's own ports are /dev/xen/evtchn's, not listed here yet. */
-	if (st.dom == DOMID_SELF || st.dom == 0)
-		return -ENOSYS;
-	d = domino_domain_find(st.dom);
-	if (!d)
-		return -ESRCH;
-	r = d->xen ? xen_evtchn_status(d, &st) : -ESRCH;
-	domino_domain_put(d);
+	/* Domain 0's own ports are /dev/xen/evtchn's (`lsevtchn` with no id). */
+	if (st.dom == DOMID_SELF || st.dom == 0) {
+		r = xen_dom0_evtchn_status(&st);
+	} else {
+		d = domino_domain_find(st.dom);
+		if (!d)
+			return -ESRCH;
+		r = d->xen ? xen_evtchn_status(d, &st) : -ESRCH;
+		domino_domain_put(d);
+	}
 	if (!r && c->copy_to(c, c->arg[1], &st, sizeof(st)))
 		r = -EFAULT;
 	return r;

@@ -31,6 +31,10 @@
 #include "guest.h"
 #include "xen_evtchn_guest.h"
 
+/* Linux's evtchn.h IOCTL_EVTCHN_BIND_UNBOUND_PORT (its header clashes with Xen's). */
+struct bind_unbound { unsigned int remote_domain; };
+#define IOCTL_BIND_UNBOUND	_IOC(_IOC_NONE, 'E', 4, sizeof(struct bind_unbound))
+
 
 /* Linux's include/uapi/xen/privcmd.h (no <xen/interface/xen.h> here). */
 struct pc_hypercall {
@@ -355,7 +359,9 @@ int main(void)
 	long r2;
 	char extra[16], cmdline[1024];
 	uint32_t feat[2], dead_id, dm_hdr[4] = { 0 };
-	long ver, q, t, r;
+	long ver, q, t, r, u;
+	struct bind_unbound ub = { 0 };
+	int efd;
 	struct ucall uc;
 	struct stat sb;
 	void *unmapped, *ro;
@@ -367,7 +373,7 @@ int main(void)
 	if (pfd < 0 && errno == ENOENT)
 		ktap_exit_skip("no /dev/xen/privcmd (this domino.ko registers none, or a Xen dom0 driver holds the name)");
 	TEST_ASSERT(pfd >= 0, "open /dev/xen/privcmd");
-	ktap_set_plan(22);
+	ktap_set_plan(23);
 
 	/* 1: the node; no /dev/xen/hypercall (libxencall falls back). */
 	ok = stat("/dev/xen/privcmd", &sb) == 0 && S_ISCHR(sb.st_mode) &&
@@ -560,6 +566,20 @@ int main(void)
 	     evtchn_status(pfd, plain->domid, 1) == -ESRCH;
 	ktap_test_result(ok, "EVTCHNOP_status of guest %u's ports: %ld unbound for domain 0, %ld VIRQ_TIMER, port 0 closed (as Xen: lsevtchn starts there), beyond the table EINVAL; a free id or a domain without Xen ESRCH",
 			 vm->domid, q, t);
+
+	/* 11b: domain 0's own ports (/dev/xen/evtchn's), as `lsevtchn` lists them. */
+	efd = open("/dev/xen/evtchn", O_RDWR | O_CLOEXEC);
+	TEST_ASSERT(efd >= 0, "open /dev/xen/evtchn");
+	ub.remote_domain = vm->domid;
+	u = ioctl(efd, IOCTL_BIND_UNBOUND, &ub);
+	ok = u > 0 && evtchn_status(pfd, 0, u) == ((long)EVTCHNSTAT_unbound << 32 | vm->domid) &&
+	     evtchn_status(pfd, DOMID_SELF, u) == ((long)EVTCHNSTAT_unbound << 32 | vm->domid) &&
+	     evtchn_status(pfd, 0, 0) == (long)EVTCHNSTAT_closed << 32 &&
+	     evtchn_status(pfd, 0, 4096) == -EINVAL;
+	close(efd);
+	ok &= evtchn_status(pfd, 0, u) == (long)EVTCHNSTAT_closed << 32;
+	ktap_test_result(ok, "EVTCHNOP_status of domain 0's port %ld (bound unbound for %u through /dev/xen/evtchn), port 0 closed, 4096 EINVAL; closed once its descriptor goes",
+			 u, vm->domid);
 
 	/* 12: HVM parameters of a guest, as the toolstack sets and reads them. */
 	dparam.index = 1;	/* HVM_PARAM_STORE_PFN */

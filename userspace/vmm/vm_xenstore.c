@@ -49,11 +49,13 @@ static void uuid_random(char *out, size_t len)
 {
 	uint8_t u[16];
 	FILE *f = fopen("/dev/urandom", "re");
-	unsigned int i;
 
-	if (!f || fread(u, 1, sizeof(u), f) != sizeof(u))
+	if (!f || fread(u, 1, sizeof(u), f) != sizeof(u)) {
+		unsigned int i;
+
 		for (i = 0; i < sizeof(u); i++)
 			u[i] = (uint8_t)rand();
+	}
 	if (f)
 		fclose(f);
 	u[6] = (u[6] & 0x0f) | 0x40;

@@ -94,7 +94,6 @@ static int start_xenstored(char *err, size_t errlen)
 struct xenstore_dom *xenstore_dom_connect(char *err, size_t errlen)
 {
 	struct xenstore_dom *x = calloc(1, sizeof(*x));
-	int waited;
 
 	if (!x) {
 		snprintf(err, errlen, "out of memory");
@@ -102,6 +101,8 @@ struct xenstore_dom *xenstore_dom_connect(char *err, size_t errlen)
 	}
 	x->xs = xs_open(0);
 	if (!x->xs && !start_xenstored(err, errlen)) {
+		int waited;
+
 		for (waited = 0; !x->xs && waited < XENSTORED_START_MS; waited += POLL_MS) {
 			usleep(POLL_MS * 1000);
 			x->xs = xs_open(0);
