@@ -33,7 +33,7 @@
 
 /* Linux's evtchn.h IOCTL_EVTCHN_BIND_UNBOUND_PORT (its header clashes with Xen's). */
 struct bind_unbound { unsigned int remote_domain; };
-#define IOCTL_BIND_UNBOUND	_IOC(_IOC_NONE, 'E', 4, sizeof(struct bind_unbound))
+#define IOCTL_BIND_UNBOUND	_IOC(_IOC_NONE, 'E', 2, sizeof(struct bind_unbound))
 
 
 /* Linux's include/uapi/xen/privcmd.h (no <xen/interface/xen.h> here). */
