@@ -20,6 +20,7 @@
 #ifndef DOMINO_PVOPS_GRANT_TABLE_H
 #define DOMINO_PVOPS_GRANT_TABLE_H
 
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -144,5 +145,49 @@ s16 xen_gnttab_pin_dom0(u16 domid, u64 serial, u32 ref, u64 gfn, bool readonly);
 void xen_gnttab_unpin_dom0(u16 domid, u64 serial, u32 ref, bool readonly);
 s16 xen_gnttab_copy_dom0(const struct xen_gnt_copy_op *op, struct page *src_page,
 			 struct page *dst_page);
+
+/* ---- between grant_table.c and grant_copy.c ---- */
+
+struct xen_call;
+
+#define XEN_GNT_GFN_LIMIT	BIT_ULL(DOMINO_GUEST_PHYS_BITS - PAGE_SHIFT)
+/* Copy or swap ops one hypercall entry does before it continues. */
+#define XEN_GNT_BUDGET		64
+
+static inline unsigned int gnt_nr_entries(const struct xen_gnttab *gt)
+{
+	return gt->nr_frames * XEN_GNTTAB_PER_FRAME;
+}
+
+/* Ref @ref's entry (lock held, @ref checked against the table). */
+static inline struct grant_entry_v1 *gnt_entry(struct xen_gnttab *gt, u32 ref)
+{
+	struct grant_entry_v1 *e = page_address(gt->frame[ref / XEN_GNTTAB_PER_FRAME]);
+
+	return &e[ref % XEN_GNTTAB_PER_FRAME];
+}
+
+/*
+ * The entry's first 32 bits, flags and domid, which the guest changes
+ * with compare-and-exchange as one word (Linux's gnttab_end_foreign_access
+ * and Xen's grant_combo): Domino changes them the same way.
+ */
+static inline u32 *gnt_word(struct xen_gnttab *gt, u32 ref)
+{
+	return (u32 *)gnt_entry(gt, ref);
+}
+
+static inline struct xen_gnt_active *gnt_active(struct xen_gnttab *gt, u32 ref)
+{
+	return &gt->active[ref / XEN_GNTTAB_PER_FRAME][ref % XEN_GNTTAB_PER_FRAME];
+}
+
+/*
+ * Whether op @i and those after it wait for the guest's next entry (the
+ * @i before it are done in this one): then uop and count are left for it.
+ */
+bool xen_gnt_preempt(struct xen_call *c, u32 i, u32 count, size_t size);
+/* GNTTABOP_copy (grant_copy.c). */
+long xen_gnttab_copy(struct xen_call *c, u32 count);
 
 #endif /* DOMINO_PVOPS_GRANT_TABLE_H */
