@@ -6,7 +6,7 @@
 # lab.env: GUEST_CONSOLE_ARGS replaces "quiet" on the guest's command line
 # (e.g. "earlyprintk=ttyS0 loglevel=8" to see how far a boot gets),
 # GUEST_INIT_WAIT_S the wait for G1's init (240 s of L1 time).
-GUEST_TESTS=6
+GUEST_TESTS=7
 
 guest_dir=/tmp/guests
 mkdir -p "$guest_dir" /run/domino /var/log/domino
@@ -113,7 +113,7 @@ else
 fi
 
 if [ "${LAB_GUESTS:-1}" = boot ]; then
-	for t in 2 3 4 5 6; do
+	for t in 2 3 4 5 6 7; do
 		result SKIP "guest life-cycle test G$t" "LAB_GUESTS=boot: ${LAB_GUESTS_WHY:-only the boot test runs in this lab}"
 	done
 	xenstored_stop
@@ -240,6 +240,44 @@ if "$dom" create "$guest_dir/g5.cfg" > "$guest_dir/g5.create" 2>&1; then
 	fi
 else
 	result FAIL "guest triple fault on KVM's path: crashed, on_crash=destroy reclaims it" "domino create failed"
+fi
+
+# G7: the domain's VMM killed (SIGKILL) while xenstored has its store ring
+# mapped and its port bound: the domain goes at once, xenstored hears of
+# it (VIRQ_DOM_EXC, getdomaininfo) and lets go (@releaseDomain), `domino
+# destroy` then removes its paths as xl destroy would, and every count is
+# back to what it was with xenstored idle.
+g7_name="VMM killed while xenstored maps the domain's ring: the domain goes, xenstored lets go (@releaseDomain), domino destroy removes its XenStore paths, every count back"
+g7() {
+	g7_why=
+	guest_cfg g7 idle
+	if ! "$dom" create "$guest_dir/g7.cfg" > "$guest_dir/g7.create" 2>&1; then
+		sed 's/^/#   /' "$guest_dir/g7.create"
+		g7_why="domino create failed"; return 1
+	fi
+	id=$("$dom" list g7 | awk '$1 == "g7" { print $2 }')
+	xenstore-read "/local/domain/$id/name" > /dev/null 2>&1 || g7_why="$g7_why not-introduced"
+	xenstore-watch -n 2 @releaseDomain > "$guest_dir/g7.release" 2>&1 &
+	rwatch=$!
+	sleep 1
+	kill -9 "$(cat "/run/domino/$id.pid")" || g7_why="$g7_why no-pid"
+	i=0
+	while [ $i -lt 100 ] && kill -0 "$rwatch" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	kill "$rwatch" 2>/dev/null; wait "$rwatch" 2>/dev/null
+	[ "$(grep -c '@releaseDomain' "$guest_dir/g7.release")" -ge 2 ] ||
+		g7_why="$g7_why no-@releaseDomain"
+	xenstore-read "/local/domain/$id/name" > /dev/null 2>&1 || g7_why="$g7_why paths-gone-before-destroy"
+	"$dom" destroy g7 || g7_why="$g7_why destroy"
+	xenstore-read "/local/domain/$id/name" > /dev/null 2>&1 && g7_why="$g7_why paths-left"
+	wait_gone g7 30 || g7_why="$g7_why still-listed"
+	counters_are "$base" || g7_why="$g7_why counters:$(counters),want:$base"
+	[ -z "$g7_why" ]
+}
+if [ "$xs_up" = yes ] && g7; then
+	result PASS "$g7_name"
+else
+	[ "$xs_up" = yes ] || g7_why="xenstored did not start in L1"
+	result FAIL "$g7_name" "$g7_why"
 fi
 
 # G6: XenStore with Debian's xenstored, xenstore-utils and lsevtchn, and

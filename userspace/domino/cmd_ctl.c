@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "domctl.h"
+#include "xenstore_dom.h"
 #include "domino.h"
 
 #define DESTROY_TIMEOUT_MS	5000
@@ -284,6 +285,7 @@ static int destroy(const char *dom, uint32_t domid)
 	if (fd == -ECONNREFUSED) {
 		/* The daemon, and with it the domain, is already gone. */
 		remove_files(domid);
+		xenstore_dom_forget(domid);
 		return 0;
 	}
 	if (fd < 0) {
@@ -305,9 +307,14 @@ static int destroy(const char *dom, uint32_t domid)
 	if (process_gone(pid)) {
 		/* It died on the way (its fds, and so the domain, with it). */
 		remove_files(domid);
+		xenstore_dom_forget(domid);
 		return 0;
 	}
-	return kill_daemon(domid, pid) ? DOMINO_EXIT_FAIL : 0;
+	if (kill_daemon(domid, pid))
+		return DOMINO_EXIT_FAIL;
+	/* What it would have released in XenStore, as xl destroy does. */
+	xenstore_dom_forget(domid);
+	return 0;
 }
 
 int cmd_destroy(int argc, char **argv)

@@ -261,3 +261,24 @@ void xenstore_dom_release(struct xenstore_dom *x)
 	xs_close(x->xs);
 	free(x);
 }
+
+void xenstore_dom_forget(uint32_t domid)
+{
+	struct xs_handle *xs = xs_open(0);
+	char dom_path[64], vm_key[80];
+	unsigned int len;
+	char *vm;
+
+	if (!xs)
+		return;
+	snprintf(dom_path, sizeof(dom_path), "/local/domain/%u", domid);
+	snprintf(vm_key, sizeof(vm_key), "%s/vm", dom_path);
+	xs_release_domain(xs, domid);
+	vm = xs_read(xs, XBT_NULL, vm_key, &len);
+	/* Only a /vm path of ours: the node's value is the guest's to read. */
+	if (vm && !strncmp(vm, "/vm/", 4) && !strchr(vm + 4, '/'))
+		xs_rm(xs, XBT_NULL, vm);
+	free(vm);
+	xs_rm(xs, XBT_NULL, dom_path);
+	xs_close(xs);
+}

@@ -54,5 +54,11 @@ int xenstore_dom_introduce(struct xenstore_dom *x, const struct xenstore_dom_inf
 int xenstore_dom_set(struct xenstore_dom *x, const char *node, const char *value);
 /* XS_RELEASE and the domain's paths removed; closes @x. NULL is fine. */
 void xenstore_dom_release(struct xenstore_dom *x);
+/*
+ * The same for domain @domid whose VMM died before it could (`domino
+ * destroy` of a daemon it had to kill), if a xenstored answers; it never
+ * starts one.
+ */
+void xenstore_dom_forget(uint32_t domid);
 
 #endif /* DOMINO_VMM_XENSTORE_DOM_H */
