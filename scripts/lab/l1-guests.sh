@@ -260,7 +260,8 @@ g7() {
 	xenstore-watch -n 2 @releaseDomain > "$guest_dir/g7.release" 2>&1 &
 	rwatch=$!
 	sleep 1
-	kill -9 "$(cat "/run/domino/$id.pid")" || g7_why="$g7_why no-pid"
+	# The pid file says "PID NAME".
+	kill -9 "$(cut -d' ' -f1 "/run/domino/$id.pid")" || g7_why="$g7_why no-pid"
 	i=0
 	while [ $i -lt 100 ] && kill -0 "$rwatch" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 	kill "$rwatch" 2>/dev/null; wait "$rwatch" 2>/dev/null
