@@ -268,7 +268,8 @@ g7() {
 	[ "$(grep -c '@releaseDomain' "$guest_dir/g7.release")" -ge 2 ] ||
 		g7_why="$g7_why no-@releaseDomain"
 	xenstore-read "/local/domain/$id/name" > /dev/null 2>&1 || g7_why="$g7_why paths-gone-before-destroy"
-	"$dom" destroy g7 || g7_why="$g7_why destroy"
+	# By id, as xl takes it: no live daemon answers to the name any more.
+	"$dom" destroy "$id" || g7_why="$g7_why destroy"
 	xenstore-read "/local/domain/$id/name" > /dev/null 2>&1 && g7_why="$g7_why paths-left"
 	wait_gone g7 30 || g7_why="$g7_why still-listed"
 	counters_are "$base" || g7_why="$g7_why counters:$(counters),want:$base"
