@@ -314,6 +314,10 @@ g6() {
 		grep -q "$xs_want" "$guest_dir/g6.xs" || g6_why="$g6_why xenstore-ls-missing:$xs_want"
 	done
 	grep -q "^vm = \"\"" "$guest_dir/g6.xsall" || g6_why="$g6_why no-/vm"
+	# Domain 0's own xenstore-write and xenstore-read, in the domain's data/.
+	xenstore-write "/local/domain/$id/data/host-probe" "from-dom0" &&
+		[ "$(xenstore-read "/local/domain/$id/data/host-probe")" = from-dom0 ] ||
+		g6_why="$g6_why host-read-write"
 	if ! wait_log "$guest_dir/g6.log" "DOMINO-GUEST: xenstore ready" 240; then
 		show_log "$guest_dir/g6.log" 30
 		g6_why="$g6_why guest-not-ready"
