@@ -152,17 +152,13 @@ static void task_wchan(pid_t pid, char *out, size_t len)
 int main(void)
 {
 	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-	struct domino_memory_region region = { .slot = 5, .guest_phys_addr = STALL_GPA,
-					       .memory_size = STALL_SIZE };
 	struct uffd_msg msg;
 	struct pollfd pfd;
-	int to_a[2], from_a[2], st, uffd, mfd;
+	int to_a[2], from_a[2], st, uffd;
 	uint64_t ida, idb;
 	char st_before, st_after, wchan[64];
 	pthread_t t;
 	struct dvm *b;
-	void *slot;
 	pid_t pid;
 	bool gone;
 	int i;
@@ -194,16 +190,7 @@ int main(void)
 	dvcpu_setup_long64(vb, guest_b);
 	*(uint64_t *)dvm_gpa(b, (uintptr_t)&peer) = ida;
 
-	mfd = memfd_create("stall", MFD_CLOEXEC);
-	TEST_ASSERT(mfd >= 0 && ftruncate(mfd, STALL_SIZE) == 0, "memfd");
-	slot = mmap(NULL, STALL_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, mfd, 0);
-	TEST_ASSERT(slot != MAP_FAILED, "mmap");
-	reg.range.start = (uintptr_t)slot;
-	reg.range.len = STALL_SIZE;
-	TEST_ASSERT(ioctl(uffd, UFFDIO_REGISTER, &reg) == 0, "UFFDIO_REGISTER: %s",
-		    strerror(errno));
-	region.userspace_addr = (uintptr_t)slot;
-	TEST_ASSERT(ioctl(b->dom, DOMINO_SET_MEMORY_REGION, &region) == 0, "slot");
+	dvm_add_uffd_slot(b, uffd, 5, STALL_GPA, STALL_SIZE);
 
 	TEST_ASSERT(dvcpu_run_ucall(vb, &ub) == UCALL_SYNC, "B grants");
 	TEST_ASSERT(pthread_create(&t, NULL, b_thread, NULL) == 0, "thread");

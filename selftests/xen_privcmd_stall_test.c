@@ -188,15 +188,12 @@ int main(void)
 	long long objs = domino_sysfs_num("alloc_objects");
 	long long pages = domino_sysfs_num("alloc_pages");
 	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-	struct domino_memory_region region = { .slot = 5, .guest_phys_addr = STALL_GPA,
-					       .memory_size = STALL_SIZE };
 	/* What the fault is served with: zeros. */
 	static uint8_t zero[4096] __attribute__((aligned(4096)));	/* cppcheck-suppress unassignedVariable */
 	struct uffdio_copy cp = { .src = (uintptr_t)zero, .len = 4096 };
 	struct uffd_msg msg;
 	struct pollfd pfd;
-	int pipefd[2], st, uffd, mfd;
+	int pipefd[2], st, uffd;
 	pid_t qpid, mpid;
 	uint64_t res = 0;
 	bool answered, stuck, gone;
@@ -216,16 +213,7 @@ int main(void)
 	b = dvm_create(DOMINO_DOMAIN_XEN | DOMINO_DOMAIN_IRQCHIP);
 	vb = dvcpu_add(b, 0);
 	dvcpu_setup_long64(vb, guest_b);
-	mfd = memfd_create("stall", MFD_CLOEXEC);
-	TEST_ASSERT(mfd >= 0 && ftruncate(mfd, STALL_SIZE) == 0, "memfd");
-	slot = mmap(NULL, STALL_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, mfd, 0);
-	TEST_ASSERT(slot != MAP_FAILED, "mmap");
-	reg.range.start = (uintptr_t)slot;
-	reg.range.len = STALL_SIZE;
-	TEST_ASSERT(ioctl(uffd, UFFDIO_REGISTER, &reg) == 0, "UFFDIO_REGISTER: %s",
-		    strerror(errno));
-	region.userspace_addr = (uintptr_t)slot;
-	TEST_ASSERT(ioctl(b->dom, DOMINO_SET_MEMORY_REGION, &region) == 0, "slot");
+	slot = dvm_add_uffd_slot(b, uffd, 5, STALL_GPA, STALL_SIZE);
 
 	TEST_ASSERT(dvcpu_run_ucall(vb, &ub) == UCALL_SYNC && (int64_t)ub.args[0] > 0, "B's port");
 	port = ub.args[0];
@@ -266,7 +254,6 @@ int main(void)
 	dvcpu_free(vb);
 	dvm_free(b);
 	munmap(slot, STALL_SIZE);
-	close(mfd);
 	close(uffd);
 	/* 3 */
 	ktap_test_result(domino_counters_back(objs, pages), "every allocation returned");

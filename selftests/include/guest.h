@@ -74,6 +74,12 @@ struct dvm *dvm_create_max(uint32_t flags, size_t mem_size, uint64_t max_memory,
 /* From the whole CREATE_DOMAIN argument (which is not changed). */
 struct dvm *dvm_create_args(const struct domino_create_domain *args, size_t mem_size,
 			    bool load_self);
+/*
+ * Slot @slot: @size bytes at @gpa, a private memfd mapping registered with
+ * userfaultfd @uffd for missing pages, so that whoever touches a page there
+ * first waits until the test serves it (or forever). Returns the mapping.
+ */
+void *dvm_add_uffd_slot(struct dvm *vm, int uffd, uint32_t slot, uint64_t gpa, size_t size);
 void dvm_free(struct dvm *vm);
 void *dvm_gpa(struct dvm *vm, uint64_t gpa);
 void dvm_load(struct dvm *vm, uint64_t gpa, const void *start, const void *end);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <sys/ioctl.h>
+#include <linux/userfaultfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -409,4 +410,26 @@ void guest_exception(uint64_t vector, uint64_t error, uint64_t rip)
 {
 	for (;;)
 		guest_ucall(UCALL_EXCEPTION, vector, error, rip, 0);
+}
+
+void *dvm_add_uffd_slot(struct dvm *vm, int uffd, uint32_t slot, uint64_t gpa, size_t size)
+{
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct domino_memory_region region = {
+		.slot = slot, .guest_phys_addr = gpa, .memory_size = size,
+	};
+	int mfd = memfd_create("stall", MFD_CLOEXEC);
+	void *mem;
+
+	TEST_ASSERT(mfd >= 0 && ftruncate(mfd, size) == 0, "memfd");
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, mfd, 0);
+	TEST_ASSERT(mem != MAP_FAILED, "mmap");
+	close(mfd);
+	reg.range.start = (uintptr_t)mem;
+	reg.range.len = size;
+	TEST_ASSERT(ioctl(uffd, UFFDIO_REGISTER, &reg) == 0, "UFFDIO_REGISTER: %s",
+		    strerror(errno));
+	region.userspace_addr = (uintptr_t)mem;
+	TEST_ASSERT(ioctl(vm->dom, DOMINO_SET_MEMORY_REGION, &region) == 0, "slot");
+	return mem;
 }
