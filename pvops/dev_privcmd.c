@@ -451,6 +451,14 @@ static int privcmd_map_pages(unsigned long addr, struct page **pages, int *errs,
 		r = -EAGAIN;
 		goto out;
 	}
+	/*
+	 * Frames looked up for reading (the zero page, a page the VMM shares
+	 * copy-on-write, a private file's cached page) must never turn
+	 * writable: a VMA made writable and then mprotected read-only still
+	 * has VM_MAYWRITE, which would let mprotect make them writable.
+	 */
+	if (writable && !*writable)
+		vma->vm_flags &= ~VM_MAYWRITE;
 	map = vma->vm_private_data;
 	first = (addr - vma->vm_start) >> PAGE_SHIFT;
 	for (i = 0; i < nr; i++) {

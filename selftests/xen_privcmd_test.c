@@ -374,7 +374,7 @@ int main(void)
 	if (pfd < 0 && errno == ENOENT)
 		ktap_exit_skip("no /dev/xen/privcmd (this domino.ko registers none, or a Xen dom0 driver holds the name)");
 	TEST_ASSERT(pfd >= 0, "open /dev/xen/privcmd");
-	ktap_set_plan(24);
+	ktap_set_plan(25);
 
 	/* 1: the node; no /dev/xen/hypercall (libxencall falls back). */
 	ok = stat("/dev/xen/privcmd", &sb) == 0 && S_ISCHR(sb.st_mode) &&
@@ -767,6 +767,18 @@ int main(void)
 	}
 	ktap_test_result(ok, "mremap of a mapped VMA: its slots move with it (objects %ld then %ld), the guest's page reads and writes at the new address; freed at its unmap",
 			 q, t);
+
+	/*
+	 * A VMA made writable, mprotected read-only and mapped then holds
+	 * frames looked up for reading: it never turns writable again.
+	 */
+	map2 = pc_map(pfd, 1, PROT_READ | PROT_WRITE);
+	gfns[0] = MAP_GFN + 1;
+	ok = mprotect(map2, 4096, PROT_READ) == 0 &&
+	     mmapbatch(pfd, vm->domid, map2, gfns, errs, 1) == 0 && map2[0] == 0x22 &&
+	     mprotect(map2, 4096, PROT_READ | PROT_WRITE) == -1 && errno == EACCES;
+	munmap(map2, 4096);
+	ktap_test_result(ok, "a writable VMA mprotected read-only before its map holds frames looked up for reading: it never turns writable again (EACCES)");
 
 	/* 19: the log says who mapped the domain's memory, once. */
 	snprintf(logline, sizeof(logline), "maps domain %u's memory", vm->domid);
