@@ -54,10 +54,10 @@
  * mapped pages live on until the unmap; so does a page the guest gives
  * back or its VMM replaces meanwhile (the map shows the old page, as a
  * Xen foreign map keeps its page). Pages go in as PFN maps (VM_PFNMAP |
- * VM_IO, never copied on fork, never split, never dumped); a private
- * mapping of a descriptor open for writing is refused (-EINVAL at mmap:
- * it could not be copied on write), and a read-only one never turns
- * writable.
+ * VM_IO, never copied on fork, never split, never dumped, moved whole by
+ * mremap); a private mapping is refused (-EINVAL at mmap: it could not
+ * be copied on write), and one that was read-only when a map went in
+ * never turns writable.
  *
  * No /dev/xen/hypercall: libxencall falls back to locked anonymous
  * buffers when the node is absent (ENOENT), which copy_from_user reads as
