@@ -54,10 +54,10 @@
  * mapped pages live on until the unmap; so does a page the guest gives
  * back or its VMM replaces meanwhile (the map shows the old page, as a
  * Xen foreign map keeps its page). Pages go in as PFN maps (VM_PFNMAP |
- * VM_IO, never copied on fork, never split, never dumped); a private
- * mapping of a descriptor open for writing is refused (-EINVAL at mmap:
- * it could not be copied on write), and a read-only one never turns
- * writable.
+ * VM_IO, never copied on fork, never split, never dumped, moved whole by
+ * mremap); a private mapping is refused (-EINVAL at mmap: it could not
+ * be copied on write), and one that was read-only when a map went in
+ * never turns writable.
  *
  * No /dev/xen/hypercall: libxencall falls back to locked anonymous
  * buffers when the node is absent (ENOENT), which copy_from_user reads as
@@ -77,6 +77,7 @@
 #include <linux/kernel.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
+#include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/uaccess.h>
 #include <xen/interface/xen.h>
@@ -307,19 +308,33 @@ out:
  * first map, which covers the VMA whole; freed with the VMA.
  */
 struct privcmd_map {
+	refcount_t users;	/* VMAs holding it: two while mremap moves one */
 	unsigned long nr;
 	struct page *pages[];
 };
 
 static const struct vm_operations_struct privcmd_vm_ops;
 
-/* The page table entries are gone when close runs: the pages may go. */
+/*
+ * mremap copies the VMA (open on the copy, its page table entries moved
+ * there) and then closes the old one: the copy keeps the slots and the
+ * page references, so each VMA holding them counts.
+ */
+static void privcmd_vma_open(struct vm_area_struct *vma)
+{
+	struct privcmd_map *map = vma->vm_private_data;
+
+	if (map)
+		refcount_inc(&map->users);
+}
+
+/* The page table entries are gone at the last close: the pages may go. */
 static void privcmd_vma_close(struct vm_area_struct *vma)
 {
 	struct privcmd_map *map = vma->vm_private_data;
 	unsigned long i;
 
-	if (!map)
+	if (!map || !refcount_dec_and_test(&map->users))
 		return;
 	for (i = 0; i < map->nr; i++)
 		if (map->pages[i])
@@ -340,6 +355,7 @@ static vm_fault_t privcmd_vma_fault(struct vm_fault *vmf)
 }
 
 static const struct vm_operations_struct privcmd_vm_ops = {
+	.open		= privcmd_vma_open,
 	.close		= privcmd_vma_close,
 	.may_split	= privcmd_vma_may_split,
 	.fault		= privcmd_vma_fault,
@@ -398,6 +414,7 @@ static int privcmd_vma_slots(struct vm_area_struct *vma, unsigned long addr,
 		map = domino_kvzalloc(struct_size(map, pages, nr), GFP_KERNEL_ACCOUNT);
 		if (!map)
 			return -ENOMEM;
+		refcount_set(&map->users, 1);
 		map->nr = nr;
 		vma->vm_private_data = map;
 		return 0;
@@ -434,6 +451,14 @@ static int privcmd_map_pages(unsigned long addr, struct page **pages, int *errs,
 		r = -EAGAIN;
 		goto out;
 	}
+	/*
+	 * Frames looked up for reading (the zero page, a page the VMM shares
+	 * copy-on-write, a private file's cached page) must never turn
+	 * writable: a VMA made writable and then mprotected read-only still
+	 * has VM_MAYWRITE, which would let mprotect make them writable.
+	 */
+	if (writable && !*writable)
+		vma->vm_flags &= ~VM_MAYWRITE;
 	map = vma->vm_private_data;
 	first = (addr - vma->vm_start) >> PAGE_SHIFT;
 	for (i = 0; i < nr; i++) {

@@ -85,17 +85,24 @@ static void dominfo_fill(struct domino_domain *d, struct xen417_dominfo *info)
 
 	dominfo_common(info, d->domid);
 
-	/* vCPUs and their Xen state stay while vcpus_lock is held. */
-	mutex_lock(&d->vcpus_lock);
+	/*
+	 * vCPUs and their Xen state stay while vcpus_kick_lock is held. Not
+	 * vcpus_lock: a vCPU's creation or release holds that while it waits
+	 * for the guest's Xen locks, which a vCPU thread of the guest's VMM
+	 * can hold across a fault on memory it never serves (userfaultfd).
+	 */
+	spin_lock(&d->vcpus_kick_lock);
 	for (i = 0; i < DOMINO_MAX_VCPUS; i++) {
 		struct domino_vcpu *v = d->vcpus[i];
+		struct domino_xen_vcpu *xv;
 		enum domino_mp_state mp;
 
 		if (!v)
 			continue;
 		info->max_vcpu_id = v->id;
-		if (v->xen)
-			cpu_time += READ_ONCE(v->xen->runstate.time[RUNSTATE_running]);
+		xv = READ_ONCE(v->xen);
+		if (xv)
+			cpu_time += READ_ONCE(xv->runstate.time[RUNSTATE_running]);
 		mp = READ_ONCE(v->mp_state);
 		if (mp == MP_WAIT_SIPI)
 			continue;
@@ -105,7 +112,7 @@ static void dominfo_fill(struct domino_domain *d, struct xen417_dominfo *info)
 			flags |= XEN417_DOMINF_running;
 		info->nr_online_vcpus++;
 	}
-	mutex_unlock(&d->vcpus_lock);
+	spin_unlock(&d->vcpus_kick_lock);
 	info->cpu_time = cpu_time;
 	if (!info->nr_online_vcpus)
 		flags = 0;

@@ -102,7 +102,10 @@ void domino_xen_vcpu_free(struct domino_vcpu *v)
 	 * its own thread does not run. The last expiry is waited for.
 	 */
 	xen_timer_stop_all(xv);
-	v->xen = NULL;
+	/* Domain 0's getdomaininfo reads xv under this lock alone. */
+	spin_lock(&v->d->vcpus_kick_lock);
+	WRITE_ONCE(v->xen, NULL);
+	spin_unlock(&v->d->vcpus_kick_lock);
 	domino_kfree(xv);
 }
 

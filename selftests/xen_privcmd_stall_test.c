@@ -64,6 +64,13 @@ struct reservation {
 
 static uint64_t stall_list[1] = { STALL_GPA >> 12 };
 
+/* XENMEM_add_to_physmap: shared_info at the slot's second page. */
+static struct {
+	uint16_t domid, size;	/* cppcheck-suppress unusedStructMember */
+	uint32_t space;		/* cppcheck-suppress unusedStructMember */
+	uint64_t idx, gpfn;	/* cppcheck-suppress unusedStructMember */
+} shinfo_map = { DOMID_SELF, 0, 0, 0, (STALL_GPA >> 12) + 1 };
+
 static void guest_b(void)
 {
 	struct reservation r = { (uintptr_t)stall_list, 1, 0, 0, DOMID_SELF };
@@ -72,6 +79,8 @@ static void guest_b(void)
 	GUEST_SYNC(alloc_unbound(DOMID_SELF, 0));
 	/* Waits in our VMM's userfaultfd with B's slots_lock held. */
 	GUEST_SYNC(xen_hcall(HC_MEMORY_OP, XENMEM_decrease_reservation, (uintptr_t)&r));
+	/* Writing shared_info there waits in it with B's Xen locks held. */
+	GUEST_SYNC(xen_hcall(HC_MEMORY_OP, XENMEM_add_to_physmap, (uintptr_t)&shinfo_map));
 }
 
 static struct dvcpu *vb;
@@ -95,7 +104,8 @@ static long hcall(int fd, uint64_t op, uint64_t a0, uint64_t a1)
 /*
  * Child: domain 0's queries about B, their results down @out as one
  * word: bit 0 getdomaininfo found B, bit 1 getdomaininfolist listed it,
- * bit 2 EVTCHNOP_status saw its port unbound for domain 0.
+ * bit 2 EVTCHNOP_status saw its port unbound for domain 0 (asked only
+ * with a port).
  */
 static int queries(int out, uint32_t domid, uint32_t port)
 {
@@ -123,7 +133,7 @@ static int queries(int out, uint32_t domid, uint32_t port)
 		for (uint32_t i = 0; i < sop.u.getdomaininfolist.num_domains && i < 8; i++)
 			if (list[i].domain == domid)
 				res |= 2;
-	if (hcall(fd, HC_EVTCHN_OP, EVTCHNOP_status, (uintptr_t)&st) == 0 &&
+	if (port && hcall(fd, HC_EVTCHN_OP, EVTCHNOP_status, (uintptr_t)&st) == 0 &&
 	    st.status == EVTCHNSTAT_unbound)
 		res |= 4;
 	return write(out, &res, sizeof(res)) == sizeof(res) ? 0 : 1;
@@ -170,6 +180,17 @@ static int run_mapper(int out, uint32_t domid, uint32_t unused)
 	return mapper(domid);
 }
 
+static struct dvm *b;
+static struct dvcpu *vb1;
+
+/* Creating B's vCPU 1 holds B's vcpus_lock while it waits for its Xen locks. */
+static void *add_thread(void *arg)
+{
+	(void)arg;
+	vb1 = dvcpu_add(b, 1);
+	return NULL;
+}
+
 /* Reaped within @ms? */
 static bool reaped(pid_t pid, int ms, int *st)
 {
@@ -197,8 +218,7 @@ int main(void)
 	pid_t qpid, mpid;
 	uint64_t res = 0;
 	bool answered, stuck, gone;
-	pthread_t t;
-	struct dvm *b;
+	pthread_t t, ta;
 	uint32_t port;
 	void *slot;
 
@@ -208,7 +228,7 @@ int main(void)
 	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
 	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api))
 		ktap_exit_skip("userfaultfd unavailable here (%s)", strerror(errno));
-	ktap_set_plan(3);
+	ktap_set_plan(4);
 
 	b = dvm_create(DOMINO_DOMAIN_XEN | DOMINO_DOMAIN_IRQCHIP);
 	vb = dvcpu_add(b, 0);
@@ -249,8 +269,33 @@ int main(void)
 		TEST_ASSERT(waitpid(qpid, &st, 0) == qpid, "queries reaped");
 	if (!gone)
 		waitpid(mpid, &st, 0);
+
+	/*
+	 * 3: B's vCPU thread waits in the userfaultfd holding B's Xen locks,
+	 * a vCPU's creation waits for them holding B's vcpus_lock: domain
+	 * 0's getdomaininfo and getdomaininfolist still answer at once.
+	 */
+	TEST_ASSERT(pthread_create(&t, NULL, b_thread, NULL) == 0, "thread");
+	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	TEST_ASSERT(poll(&pfd, 1, 5000) == 1 && read(uffd, &msg, sizeof(msg)) == sizeof(msg) &&
+		    msg.event == UFFD_EVENT_PAGEFAULT,
+		    "B's shared_info write did not reach the userfaultfd");
+	TEST_ASSERT(pthread_create(&ta, NULL, add_thread, NULL) == 0, "thread");
+	usleep(300000);
+	res = 0;
+	qpid = spawn(run_queries, pipefd[1], b->domid, 0);
+	pfd = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
+	answered = poll(&pfd, 1, 3000) == 1 && read(pipefd[0], &res, sizeof(res)) == sizeof(res);
+	ktap_test_result(answered && res == 3, "while B's vCPU waits in its VMM's userfaultfd holding B's Xen locks and a vCPU's creation waits for them holding vcpus_lock: getdomaininfo and getdomaininfolist of B answer at once (%s, %#llx)",
+			 answered ? "answered" : "no answer in 3 s", (unsigned long long)res);
+	cp.dst = msg.arg.pagefault.address & ~4095ULL;
+	TEST_ASSERT(ioctl(uffd, UFFDIO_COPY, &cp) == 0, "UFFDIO_COPY: %s", strerror(errno));
+	pthread_join(t, NULL);
+	pthread_join(ta, NULL);
+	TEST_ASSERT(waitpid(qpid, &st, 0) == qpid, "queries reaped");
 	close(pipefd[0]);
 	close(pipefd[1]);
+	dvcpu_free(vb1);
 	dvcpu_free(vb);
 	dvm_free(b);
 	munmap(slot, STALL_SIZE);

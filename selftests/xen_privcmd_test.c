@@ -365,6 +365,7 @@ int main(void)
 	struct ucall uc;
 	struct stat sb;
 	void *unmapped, *ro;
+	uint8_t *moved;
 	int fd2, i, n;
 	bool ok;
 
@@ -373,7 +374,7 @@ int main(void)
 	if (pfd < 0 && errno == ENOENT)
 		ktap_exit_skip("no /dev/xen/privcmd (this domino.ko registers none, or a Xen dom0 driver holds the name)");
 	TEST_ASSERT(pfd >= 0, "open /dev/xen/privcmd");
-	ktap_set_plan(23);
+	ktap_set_plan(25);
 
 	/* 1: the node; no /dev/xen/hypercall (libxencall falls back). */
 	ok = stat("/dev/xen/privcmd", &sb) == 0 && S_ISCHR(sb.st_mode) &&
@@ -742,6 +743,42 @@ int main(void)
 	munmap(map2, 4096);
 	ktap_test_result(ok, "MMAP_RESOURCE: the grant table may have %llu frames; frame 0 maps and shows the guest's entry; beyond the frames it has, the status frames (a v1 table) EINVAL; ioreq, vmtrace and unknown types EOPNOTSUPP; no such domain ESRCH",
 			 (unsigned long long)nres);
+
+	/*
+	 * mremap moves a mapped VMA whole: the copy keeps its slots and page
+	 * references (the old VMA's close must not free them under it).
+	 */
+	map2 = pc_map(pfd, 1, PROT_READ | PROT_WRITE);
+	gfns[0] = MAP_GFN + 3;
+	TEST_ASSERT(mmapbatch(pfd, vm->domid, map2, gfns, errs, 1) == 0, "map for mremap");
+	anon = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(anon != MAP_FAILED, "anonymous mmap");
+	q = domino_sysfs_num("alloc_objects");
+	moved = mremap(map2, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, anon);
+	t = domino_sysfs_num("alloc_objects");
+	ok = moved == (void *)anon && t == q && moved[4095] == 0x44;
+	if (moved == (void *)anon) {
+		moved[9] = 0x5b;
+		ok &= *(uint8_t *)dvm_gpa(vm, ((MAP_GFN + 3) << 12) + 9) == 0x5b &&
+		      munmap(moved, 4096) == 0 && domino_sysfs_num("alloc_objects") == q - 1;
+	} else {
+		munmap(map2, 4096);
+		munmap(anon, 4096);
+	}
+	ktap_test_result(ok, "mremap of a mapped VMA: its slots move with it (objects %ld then %ld), the guest's page reads and writes at the new address; freed at its unmap",
+			 q, t);
+
+	/*
+	 * A VMA made writable, mprotected read-only and mapped then holds
+	 * frames looked up for reading: it never turns writable again.
+	 */
+	map2 = pc_map(pfd, 1, PROT_READ | PROT_WRITE);
+	gfns[0] = MAP_GFN + 1;
+	ok = mprotect(map2, 4096, PROT_READ) == 0 &&
+	     mmapbatch(pfd, vm->domid, map2, gfns, errs, 1) == 0 && map2[0] == 0x22 &&
+	     mprotect(map2, 4096, PROT_READ | PROT_WRITE) == -1 && errno == EACCES;
+	munmap(map2, 4096);
+	ktap_test_result(ok, "a writable VMA mprotected read-only before its map holds frames looked up for reading: it never turns writable again (EACCES)");
 
 	/* 19: the log says who mapped the domain's memory, once. */
 	snprintf(logline, sizeof(logline), "maps domain %u's memory", vm->domid);

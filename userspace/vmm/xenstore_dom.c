@@ -42,6 +42,7 @@
 struct xenstore_dom {
 	struct xs_handle *xs;
 	uint32_t domid;
+	bool written;		/* dom_path and vm_path are in the store */
 	bool introduced;
 	char dom_path[64];
 	char vm_path[64];
@@ -52,8 +53,8 @@ static int start_xenstored(char *err, size_t errlen)
 {
 	const char *bin = getenv("XENSTORED");
 	sigset_t none;
-	pid_t pid;
-	int st;
+	pid_t pid, w;
+	int st = 0;
 
 	if (!bin)
 		bin = XENSTORED_PATH_DEFAULT;
@@ -84,7 +85,10 @@ static int start_xenstored(char *err, size_t errlen)
 		_exit(127);
 	}
 	/* The first process exits once the daemon is forked off. */
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
+	do
+		w = waitpid(pid, &st, 0);
+	while (w < 0 && errno == EINTR);
+	if (w != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
 		snprintf(err, errlen, "%s did not start (status %#x)", bin, st);
 		return -EIO;
 	}
@@ -228,6 +232,8 @@ int xenstore_dom_introduce(struct xenstore_dom *x, const struct xenstore_dom_inf
 		if (!ok && errno != EAGAIN)
 			break;
 	}
+	/* Whatever fails from here, the release takes the paths out again. */
+	x->written = ok;
 	if (!ok) {
 		snprintf(err, errlen, "xenstore: writing %s: %s", x->dom_path, strerror(errno));
 		return -(errno ? errno : EIO);
@@ -253,8 +259,9 @@ void xenstore_dom_release(struct xenstore_dom *x)
 {
 	if (!x)
 		return;
-	if (x->introduced) {
+	if (x->introduced)
 		xs_release_domain(x->xs, x->domid);
+	if (x->written) {
 		xs_rm(x->xs, XBT_NULL, x->dom_path);
 		xs_rm(x->xs, XBT_NULL, x->vm_path);
 	}
