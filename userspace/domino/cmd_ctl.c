@@ -131,7 +131,7 @@ static int shutdown_or_reboot(const char *verb, int argc, char **argv)
 	char reply[DOMCTL_LINE_MAX], *end;
 	const char *dom = NULL;
 	long timeout_s = SHUTDOWN_TIMEOUT_S;
-	bool wait = false, usage = false;
+	bool wait = false, timed = false, usage = false;
 	uint32_t domid;
 	int i, r;
 
@@ -139,6 +139,7 @@ static int shutdown_or_reboot(const char *verb, int argc, char **argv)
 		if (!strcmp(argv[i], "-w")) {
 			wait = true;
 		} else if (!strcmp(argv[i], "-t") && i + 1 < argc) {
+			timed = true;
 			timeout_s = strtol(argv[++i], &end, 10);
 			usage = *end || timeout_s <= 0 || timeout_s > 86400;
 		} else if (argv[i][0] == '-' || dom) {
@@ -147,8 +148,12 @@ static int shutdown_or_reboot(const char *verb, int argc, char **argv)
 			dom = argv[i];
 		}
 	}
-	if (!dom || usage) {
-		fprintf(stderr, "usage: domino %s DOMAIN [-w] [-t SECONDS]\n", verb);
+	/* A reboot has nothing to wait for: the domain comes back. */
+	if (!dom || usage || (verb[0] == 'r' && (wait || timed))) {
+		if (verb[0] == 'r')
+			fprintf(stderr, "usage: domino reboot DOMAIN\n");
+		else
+			fprintf(stderr, "usage: domino shutdown DOMAIN [-w] [-t SECONDS]\n");
 		return DOMINO_EXIT_USAGE;
 	}
 	if (find(dom, &domid))
@@ -159,7 +164,7 @@ static int shutdown_or_reboot(const char *verb, int argc, char **argv)
 		report_reply(verb, dom, r, reply);
 		return DOMINO_EXIT_FAIL;
 	}
-	if (!wait || verb[0] == 'r')
+	if (!wait)
 		return 0;
 	fprintf(stderr, "Waiting for domain %u to shut down\n", domid);
 	r = wait_shutdown(domid, timeout_s * 1000);
@@ -204,7 +209,7 @@ static int set_count(const char *verb, const char *what, int argc, char **argv)
 		end++;
 	else if (verb[0] == 'm' && (*end == 'g' || *end == 'G') && !end[1] && n < (1ULL << 30))
 		n <<= 10, end++;
-	if (errno || *end || end == argv[2] || !n) {
+	if (errno || *end || end == argv[2] || !n || argv[2][0] < '0' || argv[2][0] > '9') {
 		fprintf(stderr, "domino: %s: '%s' is not a positive %s\n", verb, argv[2], what);
 		return DOMINO_EXIT_USAGE;
 	}

@@ -69,13 +69,22 @@ cli_list_empty() {
 	domains_env "$OUT/domino" list nosuch 2>/dev/null; [ $? -eq 1 ]
 }
 
-# Commands on a domain that does not exist fail cleanly.
+# Commands on a domain that does not exist fail cleanly; malformed ones
+# are usage errors before any domain is looked for.
 cli_ctl_nosuch() {
-	for c in destroy pause unpause shutdown console; do
+	for c in destroy pause unpause shutdown reboot console; do
 		domains_env "$OUT/domino" $c nosuch 2>"$OUT/tests/err"; rc=$?
 		[ "$rc" -eq 1 ] && grep -q "no domain 'nosuch'" "$OUT/tests/err" || return 1
 	done
-	domains_env "$OUT/domino" destroy 2>/dev/null; [ $? -eq 2 ]
+	for c in "mem-set nosuch 128" "vcpu-set nosuch 1" "mem-set nosuch 1g"; do
+		domains_env "$OUT/domino" $c 2>"$OUT/tests/err"; rc=$?
+		[ "$rc" -eq 1 ] && grep -q "no domain 'nosuch'" "$OUT/tests/err" || return 1
+	done
+	for c in "destroy" "mem-set nosuch" "mem-set nosuch 0" "mem-set nosuch 12x" \
+		 "vcpu-set nosuch -1" "reboot nosuch -w" "shutdown nosuch -t 0" "shutdown nosuch -t"; do
+		domains_env "$OUT/domino" $c 2>/dev/null; rc=$?
+		[ "$rc" -eq 2 ] || { echo "'$c' exited $rc, want 2"; return 1; }
+	done
 }
 
 for t in $tests; do
