@@ -396,6 +396,24 @@ static int privcmd_may_map(struct privcmd_file *f, struct domino_domain *d)
 	return 0;
 }
 
+/*
+ * The Xen domain @dom that a map names, referenced, if this descriptor
+ * may map it; else NULL and *@r: -ESRCH (none, or no Xen) or -EPERM.
+ */
+static struct domino_domain *privcmd_map_target(struct privcmd_file *f, u16 dom, long *r)
+{
+	struct domino_domain *d = domino_domain_find(dom);
+
+	*r = -ESRCH;
+	if (d && d->xen)
+		*r = privcmd_may_map(f, d);
+	if (d && *r) {
+		domino_domain_put(d);
+		d = NULL;
+	}
+	return d;
+}
+
 /* Whether [addr, addr + nr pages) may take a map in @vma; makes its slots. */
 static int privcmd_vma_slots(struct vm_area_struct *vma, unsigned long addr,
 			     unsigned long nr)
@@ -519,13 +537,8 @@ static long privcmd_mmapbatch(struct privcmd_file *f, void __user *uarg)
 		return -EPERM;
 	if (!m.num || m.num > PRIVCMD_MAP_MAX || offset_in_page(m.addr))
 		return -EINVAL;
-	d = domino_domain_find(m.dom);
-	if (!d || !d->xen) {
-		r = -ESRCH;
-		goto out;
-	}
-	r = privcmd_may_map(f, d);
-	if (r)
+	d = privcmd_map_target(f, m.dom, &r);
+	if (!d)
 		goto out;
 	r = -ENOMEM;
 	gfns = domino_kvzalloc(m.num * sizeof(*gfns), GFP_KERNEL_ACCOUNT);
@@ -616,13 +629,8 @@ static long privcmd_mmap_resource(struct privcmd_file *f,
 		return -EPERM;
 	if (!k.addr != !k.num || k.num > PRIVCMD_MAP_MAX || offset_in_page(k.addr))
 		return -EINVAL;
-	d = domino_domain_find(k.dom);
-	if (!d || !d->xen) {
-		r = -ESRCH;
-		goto out;
-	}
-	r = privcmd_may_map(f, d);
-	if (r)
+	d = privcmd_map_target(f, k.dom, &r);
+	if (!d)
 		goto out;
 	if (k.type != XENMEM_resource_grant_table) {
 		r = -EOPNOTSUPP;
