@@ -198,20 +198,33 @@ fi
 # G4: reboot through the ACPI reset register: on_reboot=restart boots it again.
 guest_cfg g4 reboot
 if "$dom" create "$guest_dir/g4.cfg" > "$guest_dir/g4.create" 2>&1; then
+	# A restarted domain gets a new id and keeps its /vm/UUID, as on xl.
+	id1=$("$dom" list g4 | awk '$1 == "g4" { print $2 }')
+	vm1=$(xenstore-read "/local/domain/$id1/vm" 2>/dev/null)
 	boots=0; i=0
 	while [ $i -lt 600 ]; do
 		boots=$(grep -ac "DOMINO-GUEST: rebooting" /var/log/domino/g4.log 2>/dev/null)
 		[ "${boots:-0}" -ge 2 ] && break
 		sleep 1; i=$((i + 1))
 	done
+	# (Between two boots the domain may be mid-restart: look again.)
+	i=0; vm2=
+	while [ $i -lt 20 ] && [ -z "$vm2" ]; do
+		id2=$("$dom" list g4 | awk '$1 == "g4" { print $2 }')
+		vm2=$(xenstore-read "/local/domain/$id2/vm" 2>/dev/null)
+		[ -n "$vm2" ] || sleep 0.5
+		i=$((i + 1))
+	done
+	echo "# g4: id $id1 then $id2, vm '$vm1' then '$vm2'"
 	"$dom" destroy g4
 	wait_gone g4 30
 	grep -a "stopped\|DOMINO-GUEST" /var/log/domino/g4.log | tr -d '\r' | sed 's/^/#   /'
 	if [ "${boots:-0}" -ge 2 ] && grep -q "stopped: reboot" /var/log/domino/g4.log &&
-	   [ "$(counters)" = "$base" ]; then
-		result PASS "guest reboot: on_reboot=restart boots the domain again"
+	   [ "$(counters)" = "$base" ] &&
+	   { [ "$xs_up" != yes ] || { [ -n "$vm1" ] && [ "$vm1" = "$vm2" ] && [ "$id1" != "$id2" ]; }; }; then
+		result PASS "guest reboot: on_reboot=restart boots the domain again (a new id, the same /vm/UUID)"
 	else
-		result FAIL "guest reboot: on_reboot=restart boots the domain again" "boots=$boots counters=$(counters)"
+		result FAIL "guest reboot: on_reboot=restart boots the domain again" "boots=$boots counters=$(counters) ids $id1/$id2 vm '$vm1'/'$vm2'"
 	fi
 else
 	result FAIL "guest reboot: on_reboot=restart boots the domain again" "domino create failed"

@@ -569,8 +569,14 @@ static void cleanup(struct daemon *d)
 	pthread_mutex_destroy(&d->lock);
 }
 
-int daemon_run(const struct domcfg *cfg, int ready_fd)
+int daemon_run(const struct domcfg *given, int ready_fd)
 {
+	/*
+	 * A cfg without a uuid gets one here, once: the domain keeps it
+	 * across restarts (its /vm/UUID in XenStore), as xl's domains do.
+	 */
+	struct domcfg own = *given;
+	const struct domcfg *cfg = &own;
 	struct daemon d = {
 		.cfg = cfg,
 		.listen_fd = -1, .wake_fd = -1, .sig_fd = -1, .log_fd = -1,
@@ -579,6 +585,10 @@ int daemon_run(const struct domcfg *cfg, int ready_fd)
 	char err[256];
 	int r;
 
+	if (!own.has_uuid) {
+		vm_uuid_random(own.uuid, own.uuid_str);
+		own.has_uuid = true;
+	}
 	pthread_mutex_init(&d.lock, NULL);
 	if (setup(&d, err, sizeof(err)))
 		goto fail;

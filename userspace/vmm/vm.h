@@ -71,6 +71,8 @@ int vm_request_shutdown(struct vm *vm, bool reboot);
  */
 int vm_set_memory_target(struct vm *vm, uint64_t mib);
 int vm_set_vcpus_online(struct vm *vm, unsigned int n);
+/* A random (version 4) UUID, raw and as 8-4-4-4-12 lower-case text. */
+void vm_uuid_random(uint8_t uuid[16], char str[37]);
 /* Feed console input to the guest; returns the bytes accepted (may be 0). */
 size_t vm_console_in(struct vm *vm, const uint8_t *buf, size_t len);
 

@@ -44,25 +44,23 @@ static int seed(int dom, uint32_t ref, uint64_t gfn)
 	return ioctl(dom, DOMINO_XEN_GNTTAB_SEED, &s) ? -errno : 0;
 }
 
-/* A random (version 4) UUID for a domain whose config names none. */
-static void uuid_random(char *out, size_t len)
+void vm_uuid_random(uint8_t uuid[16], char str[37])
 {
-	uint8_t u[16];
 	FILE *f = fopen("/dev/urandom", "re");
 
-	if (!f || fread(u, 1, sizeof(u), f) != sizeof(u)) {
+	if (!f || fread(uuid, 1, 16, f) != 16) {
 		unsigned int i;
 
-		for (i = 0; i < sizeof(u); i++)
-			u[i] = (uint8_t)rand();
+		for (i = 0; i < 16; i++)
+			uuid[i] = (uint8_t)rand();
 	}
 	if (f)
 		fclose(f);
-	u[6] = (u[6] & 0x0f) | 0x40;
-	u[8] = (u[8] & 0x3f) | 0x80;
-	snprintf(out, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
-		 u[10], u[11], u[12], u[13], u[14], u[15]);
+	uuid[6] = (uuid[6] & 0x0f) | 0x40;
+	uuid[8] = (uuid[8] & 0x3f) | 0x80;
+	snprintf(str, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5], uuid[6], uuid[7],
+		 uuid[8], uuid[9], uuid[10], uuid[11], uuid[12], uuid[13], uuid[14], uuid[15]);
 }
 
 int vm_xenstore_setup(struct vm *vm, const struct domcfg *cfg, char *err, size_t errlen)
@@ -77,10 +75,13 @@ int vm_xenstore_setup(struct vm *vm, const struct domcfg *cfg, char *err, size_t
 	int r;
 
 	vm->max_mib = cfg->maxmem;
-	if (cfg->has_uuid)
+	if (cfg->has_uuid) {
 		snprintf(vm->uuid, sizeof(vm->uuid), "%s", cfg->uuid_str);
-	else
-		uuid_random(vm->uuid, sizeof(vm->uuid));
+	} else {
+		uint8_t raw[16];
+
+		vm_uuid_random(raw, vm->uuid);
+	}
 	vm->xs = xenstore_dom_connect(why, sizeof(why));
 	if (!vm->xs) {
 		snprintf(vm->xs_absent, sizeof(vm->xs_absent), "no xenstore for this domain: %s", why);
