@@ -529,27 +529,10 @@ long xen_dom0_evtchn_status(struct evtchn_status *s)
 /* IOCTL_EVTCHN_NOTIFY: the guest's end, if bound, is raised. */
 static long dom0_notify(struct dom0_file *f, u32 port)
 {
-	struct domino_domain *d = NULL;
-	struct dom0_port *dp;
-	u32 gport = 0;
-
-	dp = dom0_file_port(f, port);
-	if (!dp)
+	/* Our bind_lock keeps the port ours until the send is done. */
+	if (!dom0_file_port(f, port))
 		return -ENOTCONN;
-	xa_lock(&dom0_ports);
-	if (dp->peer)
-		dom0_port_fire(dp->peer);
-	/* A domain on its way out still has its ends until they are freed. */
-	if (dp->h && kref_get_unless_zero(&dp->h->d->ref)) {
-		d = dp->h->d;
-		gport = dp->h->port;
-	}
-	xa_unlock(&dom0_ports);
-	/* Unbound or VIRQ: nothing to raise (Xen drops it; Linux says 0). */
-	if (d) {
-		xen_evtchn_raise(d, gport);
-		domino_domain_put(d);
-	}
+	xen_dom0_port_send(port);
 	return 0;
 }
 
@@ -577,14 +560,16 @@ void xen_dom0_port_send(u32 port)
 		return;
 	xa_lock(&dom0_ports);
 	dp = xa_load(&dom0_ports, port);
-	/* As IOCTL_EVTCHN_NOTIFY: a loopback pair's other end fires. */
+	/* A loopback pair's other end fires. */
 	if (dp && dp->peer)
 		dom0_port_fire(dp->peer);
+	/* A domain on its way out still has its ends until they are freed. */
 	if (dp && dp->h && kref_get_unless_zero(&dp->h->d->ref)) {
 		d = dp->h->d;
 		gport = dp->h->port;
 	}
 	xa_unlock(&dom0_ports);
+	/* Unbound or VIRQ: nothing to raise (Xen drops it; Linux says 0). */
 	if (d) {
 		xen_evtchn_raise(d, gport);
 		domino_domain_put(d);

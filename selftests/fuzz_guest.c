@@ -40,6 +40,7 @@
 
 #include "domino_util.h"
 #include "guest.h"
+#include "xen_gnt_copy.h"
 
 #define RO_GPA		0x2000000ULL	/* right after RAM: one read-only page */
 #define HOLE_GPA	0x2001000ULL	/* no slot from here to the MMIO base */
@@ -68,18 +69,6 @@ static volatile uint64_t fuzz_line;		/* source line of the op's form */
 static volatile uint64_t fuzz_arg;		/* and the value it loads, if any */
 static volatile uint64_t fuzz_saved_rsp;
 static volatile uint64_t fuzz_vectors[NR_VECTORS];
-
-/* include/xen/interface/grant_table.h's struct gnttab_copy, 64-bit. */
-struct fuzz_gnt_copy {
-	uint64_t src;
-	uint16_t src_dom, src_off;
-	uint32_t pad0;			/* cppcheck-suppress unusedStructMember */
-	uint64_t dst;
-	uint16_t dst_dom, dst_off;
-	uint32_t pad1;			/* cppcheck-suppress unusedStructMember */
-	uint16_t len, flags;
-	int16_t status, pad2;		/* cppcheck-suppress unusedStructMember */
-};
 
 /* --- guest side ----------------------------------------------------- */
 
@@ -445,7 +434,7 @@ static void op_insn(uint64_t *s)
 	case 39: {	/* grant_table_op, a grant frame placed, or an entry written */
 		/* copy most often; query_size, setup_table, versions, swap, map */
 		static const uint64_t cmds[] = { 5, 5, 5, 5, 6, 2, 8, 10, 11, 0 };
-		struct fuzz_gnt_copy *o = p;
+		struct gnt_copy *o = p;
 		uint64_t *w = p, nr = 20, cmd = cmds[rnd_below(s, 10)], arg = (uintptr_t)p;
 		/* At most 200 ops: their statuses stay inside the scratch area. */
 		uint64_t count = rnd_below(s, 4) ? 1 + rnd_below(s, 4) :

@@ -275,9 +275,7 @@ g7() {
 	sleep 1
 	# The pid file says "PID NAME".
 	kill -9 "$(cut -d' ' -f1 "/run/domino/$id.pid")" || g7_why="$g7_why no-pid"
-	i=0
-	while [ $i -lt 100 ] && kill -0 "$rwatch" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-	kill "$rwatch" 2>/dev/null; wait "$rwatch" 2>/dev/null
+	reap_watch "$rwatch"
 	[ "$(grep -c '@releaseDomain' "$guest_dir/g7.release")" -ge 2 ] ||
 		g7_why="$g7_why no-@releaseDomain"
 	xenstore-read "/local/domain/$id/name" > /dev/null 2>&1 || g7_why="$g7_why paths-gone-before-destroy"
@@ -349,7 +347,7 @@ g6() {
 	"$dom" mem-set g6 160 || g6_why="$g6_why mem-set"
 	wait_log "$guest_dir/g6.log" "DOMINO-GUEST: balloon" 320
 	grep -a "DOMINO-GUEST: balloon" "$guest_dir/g6.log" | tr -d '\r' | sed 's/^/#   /'
-	wait "$watch"
+	reap_watch "$watch"
 	sed 's/^/#   watch: /' "$guest_dir/g6.watch"
 	[ "$(grep -c "memory/target" "$guest_dir/g6.watch")" -ge 2 ] || g6_why="$g6_why xenstore-watch"
 	awk '/DOMINO-GUEST: balloon/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
@@ -367,9 +365,7 @@ g6() {
 	"$dom" shutdown g6 -w -t 120 > "$guest_dir/g6.shutdown" 2>&1 || g6_why="$g6_why shutdown"
 	sed 's/^/#   /' "$guest_dir/g6.shutdown"
 	wait_gone g6 30 || { "$dom" destroy g6; wait_gone g6 30; }
-	i=0
-	while [ $i -lt 100 ] && kill -0 "$rwatch" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-	kill "$rwatch" 2>/dev/null; wait "$rwatch" 2>/dev/null
+	reap_watch "$rwatch"
 	[ "$(grep -c '@releaseDomain' "$guest_dir/g6.release")" -ge 2 ] ||
 		g6_why="$g6_why no-@releaseDomain"
 	sed 's/^/#   release watch: /' "$guest_dir/g6.release"

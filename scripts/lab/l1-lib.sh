@@ -152,3 +152,12 @@ xenstored_stop() {	# 0 once no xenstored runs (gone or a zombie), within 10 s
 	done
 	return 1
 }
+
+# reap_watch PID: a `xenstore-watch -n N` in the background, given 10 s to
+# see its events and exit; killed then (its output says what it saw).
+reap_watch() {
+	_x=0
+	while [ $_x -lt 100 ] && kill -0 "$1" 2>/dev/null; do sleep 0.1; _x=$((_x + 1)); done
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}

@@ -14,6 +14,7 @@
 #include "guest.h"
 
 #include "xen_hcall.h"
+#include "xen_gnt_copy.h"
 
 /*
  * Hypercall @nr through its stub from 32-bit code (compatibility mode):
@@ -62,19 +63,6 @@ struct shared_info {
 	struct vcpu_info vcpu_info[32];
 	uint64_t evtchn_pending[64], evtchn_mask[64];
 	uint32_t wc_version, wc_sec, wc_nsec, wc_sec_hi;	/* cppcheck-suppress unusedStructMember */
-};
-
-/* struct gnttab_copy (grant_table.h), 64-bit. */
-struct gnt_copy {
-	uint64_t src;
-	uint16_t src_dom, src_off;
-	uint32_t pad0;			/* cppcheck-suppress unusedStructMember */
-	uint64_t dst;
-	uint16_t dst_dom, dst_off;
-	uint32_t pad1;			/* cppcheck-suppress unusedStructMember */
-	uint16_t len, flags;
-	int16_t status;
-	uint16_t pad2;			/* cppcheck-suppress unusedStructMember */
 };
 
 /* Xen system time in ns, as Linux's pvclock_clocksource_read() does. */
